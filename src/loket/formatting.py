@@ -1,0 +1,55 @@
+"""How money, dates and times are shown to people: `Rp 355.000`, `Kamis, 28 Desember 2017`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime, format_time
+from babel.numbers import format_decimal
+
+from loket.domain.office import INDONESIAN_ZONES
+
+DEFAULT_LOCALE = "id"
+SUPPORTED_LOCALES = ("id", "en")
+
+
+
+def rupiah(amount: int, locale: str = DEFAULT_LOCALE) -> str:
+    """Whole rupiah with dots for thousands whatever the language: `Rp 355.000`."""
+    if isinstance(amount, float):
+        raise TypeError("money is whole rupiah, never a float")
+    # Rupiah amounts are written the Indonesian way in both languages, as on the bank slip.
+    return "Rp " + format_decimal(amount, locale="id")
+
+
+def long_date(day: date, locale: str = DEFAULT_LOCALE) -> str:
+    """`Kamis, 28 Desember 2017` (or `Thursday, 28 December 2017`)."""
+    return format_date(day, "EEEE, d MMMM y", locale=locale)
+
+
+def short_date(day: date, locale: str = DEFAULT_LOCALE) -> str:
+    """`28 Des 2017`."""
+    return format_date(day, "d MMM y", locale=locale)
+
+
+def zone_abbreviation(tz_name: str) -> str:
+    """WIB, WITA or WIT for Indonesian zones; the IANA name otherwise."""
+    return INDONESIAN_ZONES.get(tz_name, tz_name)
+
+
+def local_time(moment: datetime, tz_name: str, locale: str = DEFAULT_LOCALE) -> str:
+    """A UTC moment as the office's wall-clock time: `14.05 WIB`."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: store and pass UTC-aware moments")
+    local = moment.astimezone(ZoneInfo(tz_name))
+    return f"{format_time(local, 'HH.mm', locale=locale)} {zone_abbreviation(tz_name)}"
+
+
+def local_datetime(moment: datetime, tz_name: str, locale: str = DEFAULT_LOCALE) -> str:
+    """`Kamis, 28 Desember 2017 14.05 WIB`."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: store and pass UTC-aware moments")
+    local = moment.astimezone(ZoneInfo(tz_name))
+    text = format_datetime(local, "EEEE, d MMMM y HH.mm", locale=locale)
+    return f"{text} {zone_abbreviation(tz_name)}"

@@ -1,0 +1,102 @@
+"""The demo: Palembang (WIB) from the story, and Denpasar (WITA) for a second time zone."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from sqlalchemy import select
+
+from loket.domain.fees import OFFICIAL_TARIFFS
+from loket.domain.office import Session, Station
+from loket.services.audit import NATIONAL, record
+from loket.services.offices import OfficeSpec, create_office
+from loket.store.database import Database
+from loket.store.tables import fee_tariffs, offices
+
+WEEKDAY_HOURS = {wd: (time(8, 0), time(16, 0)) for wd in range(1, 5)} | {5: (time(8, 0), time(16, 30))}
+SESSIONS = [
+    Session(time(8, 0), time(9, 0)),
+    Session(time(9, 0), time(10, 0)),
+    Session(time(10, 0), time(11, 0)),
+    Session(time(11, 0), time(12, 0)),
+    Session(time(13, 0), time(14, 0)),
+    Session(time(14, 0), time(15, 0)),
+]
+
+
+def _stations(intake: int, biometrics: int) -> list[Station]:
+    found: list[Station] = []
+    number = 1
+    for kind, count, label in (
+        ("intake", intake, "Loket"),
+        ("biometrics", biometrics, "Foto"),
+        ("approval", 1, "Wawancara"),
+        ("printing", 1, "Cetak"),
+        ("collection", 1, "Pengambilan"),
+    ):
+        for i in range(1, count + 1):
+            found.append(Station(f"{kind[:3].upper()}{i}", kind, f"{label} {i}", number))
+            number += 1
+    return found
+
+
+DEMO_OFFICES = [
+    OfficeSpec(
+        code="PLG",
+        name="Kantor Imigrasi Kelas I TPI Palembang",
+        timezone="Asia/Jakarta",
+        address="Jl. Parameswara No. 8, Bukit Lama, Ilir Barat I, Palembang, Sumatera Selatan",
+        hours=WEEKDAY_HOURS,
+        sessions=SESSIONS,
+        stations=_stations(intake=4, biometrics=3),
+    ),
+    OfficeSpec(
+        code="DPS",
+        name="Kantor Imigrasi Kelas I TPI Denpasar",
+        timezone="Asia/Makassar",
+        address="Jl. D.I. Panjaitan No. 3, Renon, Denpasar, Bali",
+        hours=WEEKDAY_HOURS,
+        sessions=SESSIONS,
+        stations=_stations(intake=3, biometrics=2),
+    ),
+]
+
+
+async def load_fee_tariffs(db: Database, *, actor: str, now: datetime) -> int:
+    """Insert the official tariffs that are missing; returns how many were added."""
+    async with db.write() as conn:
+        have = {
+            (r.product, r.effective_from)
+            for r in await conn.execute(select(fee_tariffs.c.product, fee_tariffs.c.effective_from))
+        }
+        missing = [t for t in OFFICIAL_TARIFFS if (t.product.value, t.effective_from) not in have]
+        if missing:
+            await conn.execute(
+                fee_tariffs.insert(),
+                [
+                    {"product": t.product.value, "effective_from": t.effective_from,
+                     "amount": t.amount, "regulation": t.regulation, "active": True}
+                    for t in missing
+                ],
+            )
+            await record(conn, office_code=NATIONAL, actor=actor, action="fees.load",
+                         detail={"added": len(missing)}, now=now)
+        return len(missing)
+
+
+async def load_demo(db: Database, *, now: datetime, actor: str = "demo") -> list[str]:
+    """Load the demo offices and the fee schedule; safe to run again (adds only what is missing)."""
+    await load_fee_tariffs(db, actor=actor, now=now)
+    async with db.read() as conn:
+        have = {r.code for r in await conn.execute(select(offices.c.code))}
+    added = []
+    for spec in DEMO_OFFICES:
+        if spec.code not in have:
+            await create_office(db, spec, actor=actor, now=now)
+            added.append(spec.code)
+    return added
+
+
+async def has_offices(db: Database) -> bool:
+    async with db.read() as conn:
+        return (await conn.execute(select(offices.c.code).limit(1))).first() is not None

@@ -1,0 +1,175 @@
+"""Office set-up and calendar use cases: create an office, declare closures and extra days."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from sqlalchemy import delete, select
+
+from loket.domain.calendar import DayInfo, iter_days
+from loket.domain.errors import Conflict, NotFound, invalid
+from loket.domain.office import Office, Session, Station, check_sessions, check_timezone
+from loket.services.audit import record
+from loket.store import offices_repo
+from loket.store.database import Database
+from loket.store.tables import (
+    extra_service_days,
+    office_closures,
+    office_hours,
+    offices,
+    stations,
+)
+
+MAX_CALENDAR_SPAN_DAYS = 366
+
+
+@dataclass(frozen=True)
+class OfficeSpec:
+    """Everything needed to set up an office."""
+
+    code: str
+    name: str
+    timezone: str
+    address: str
+    hours: dict[int, tuple[time, time]]
+    sessions: list[Session]
+    stations: list[Station]
+
+
+async def create_office(db: Database, spec: OfficeSpec, *, actor: str, now: datetime) -> Office:
+    """Create an office with hours, sessions and stations; Conflict when the code is taken."""
+    code = spec.code.strip().upper()
+    if not code.isalnum() or not 2 <= len(code) <= 8:
+        raise invalid("code", "office_code", "An office code is 2 to 8 letters or digits")
+    check_timezone(spec.timezone)
+    sessions = check_sessions(spec.sessions)
+    for weekday, (opens, closes) in spec.hours.items():
+        if not 1 <= weekday <= 7 or opens >= closes:
+            raise invalid("hours", "hours_invalid", "Opening hours must close after they open")
+    async with db.write() as conn:
+        exists = (await conn.execute(select(offices.c.code).where(offices.c.code == code))).first()
+        if exists:
+            raise Conflict("office_exists", "Office %(code)s already exists", field="code", code=code)
+        await conn.execute(
+            offices.insert().values(
+                code=code, name=spec.name, timezone=spec.timezone, address=spec.address, created_at=now
+            )
+        )
+        if spec.hours:
+            await conn.execute(
+                office_hours.insert(),
+                [
+                    {"office_code": code, "weekday": wd, "opens": o, "closes": c}
+                    for wd, (o, c) in sorted(spec.hours.items())
+                ],
+            )
+        await offices_repo.replace_sessions(conn, code, sessions)
+        if spec.stations:
+            await conn.execute(
+                stations.insert(),
+                [
+                    {"office_code": code, "code": s.code, "kind": s.kind, "name": s.name, "number": s.number}
+                    for s in spec.stations
+                ],
+            )
+        await record(
+            conn, office_code=code, actor=actor, action="office.create", subject=code,
+            detail={"name": spec.name, "timezone": spec.timezone}, now=now,
+        )
+        return await offices_repo.load_office(conn, code)
+
+
+async def declare_closure(
+    db: Database, office_code: str, start: date, end: date, reason: str, *, actor: str, now: datetime
+) -> None:
+    """Close the office from `start` to `end` inclusive; closures may not overlap."""
+    if end < start:
+        raise invalid("end", "closure_order", "A closure must end on or after its first day")
+    if not reason.strip():
+        raise invalid("reason", "reason_missing", "Give a reason for the closure")
+    async with db.write() as conn:
+        await offices_repo.load_office(conn, office_code)
+        overlap = (
+            await conn.execute(
+                select(office_closures.c.start_date).where(
+                    office_closures.c.office_code == office_code,
+                    office_closures.c.start_date <= end,
+                    office_closures.c.end_date >= start,
+                )
+            )
+        ).first()
+        if overlap:
+            raise Conflict("closure_overlap", "This closure overlaps another", field="start")
+        await conn.execute(
+            office_closures.insert().values(
+                office_code=office_code, start_date=start, end_date=end, reason=reason.strip()
+            )
+        )
+        await record(
+            conn, office_code=office_code, actor=actor, action="calendar.closure",
+            subject=start.isoformat(), detail={"end": end.isoformat(), "reason": reason}, now=now,
+        )
+
+
+async def remove_closure(db: Database, office_code: str, start: date, *, actor: str, now: datetime) -> None:
+    """Withdraw a declared closure by its first day."""
+    async with db.write() as conn:
+        result = await conn.execute(
+            delete(office_closures).where(
+                office_closures.c.office_code == office_code, office_closures.c.start_date == start
+            )
+        )
+        if result.rowcount == 0:
+            raise NotFound("closure_not_found", "No closure starts on %(day)s", field="start", day=start.isoformat())
+        await record(conn, office_code=office_code, actor=actor, action="calendar.closure_removed",
+                     subject=start.isoformat(), now=now)
+
+
+async def declare_extra_day(
+    db: Database, office_code: str, day: date, reason: str, *, actor: str, now: datetime
+) -> None:
+    """Declare an extra service day (a Saturday session, an overtime day, a mall session)."""
+    if not reason.strip():
+        raise invalid("reason", "reason_missing", "Give a reason for the extra service day")
+    async with db.write() as conn:
+        await offices_repo.load_office(conn, office_code)
+        exists = (
+            await conn.execute(
+                select(extra_service_days.c.day).where(
+                    extra_service_days.c.office_code == office_code, extra_service_days.c.day == day
+                )
+            )
+        ).first()
+        if exists:
+            raise Conflict("extra_day_exists", "%(day)s is already an extra service day", field="day",
+                           day=day.isoformat())
+        await conn.execute(
+            extra_service_days.insert().values(office_code=office_code, day=day, reason=reason.strip())
+        )
+        await record(conn, office_code=office_code, actor=actor, action="calendar.extra_day",
+                     subject=day.isoformat(), detail={"reason": reason}, now=now)
+
+
+async def calendar_days(
+    db: Database, office_code: str, first: date, last: date, country: str = "ID"
+) -> tuple[Office, list[DayInfo]]:
+    """Each day from `first` to `last` with its service status and why."""
+    if last < first:
+        raise invalid("to", "range_order", "The end date lies before the start date")
+    if (last - first).days >= MAX_CALENDAR_SPAN_DAYS:
+        raise invalid("to", "range_too_long", "Ask for at most %(max)d days", max=MAX_CALENDAR_SPAN_DAYS)
+    async with db.read() as conn:
+        office = await offices_repo.load_office(conn, office_code)
+        calendar = await offices_repo.load_calendar(conn, office_code, first, last, country)
+    return office, [calendar.info(day) for day in iter_days(first, last)]
+
+
+async def due_date(db: Database, office_code: str, start: date, working_days: int, country: str = "ID") -> date:
+    """The SLA due date: the `working_days`-th service day after `start`."""
+    if not 0 <= working_days <= 60:
+        raise invalid("working_days", "working_days_range", "Working days must be between 0 and 60")
+    async with db.read() as conn:
+        await offices_repo.load_office(conn, office_code)
+        calendar = await offices_repo.load_calendar(conn, office_code, country=country)
+    return calendar.due_date(start, working_days)

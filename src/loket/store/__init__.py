@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy Core tables, the database handle, migrations and repositories."""

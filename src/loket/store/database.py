@@ -1,0 +1,120 @@
+"""The database handle: one async engine per process, SQLite (embedded) or PostgreSQL.
+
+SQLite runs in WAL mode with synchronous=FULL so a committed write survives a crash; write
+transactions start with BEGIN IMMEDIATE so two writers queue on the lock instead of failing
+half-way with SQLITE_BUSY. PostgreSQL runs at READ COMMITTED; the lock policy (docs/locking.md)
+says which rows each write locks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def dialect_of(url: str) -> str:
+    """`sqlite` or `postgresql`; anything else is refused."""
+    name = make_url(url).get_backend_name()
+    if name not in ("sqlite", "postgresql"):
+        raise ValueError(f"unsupported database {name!r}: use sqlite or postgresql")
+    return name
+
+
+def sync_url(url: str) -> str:
+    """The URL for synchronous tools (Alembic): SQLite's stdlib driver, psycopg for PostgreSQL."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.set(drivername="sqlite").render_as_string(hide_password=False)
+    return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+
+
+def async_url(url: str) -> str:
+    """The URL for the async engine: aiosqlite or async psycopg."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
+    return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Take over transaction control from the driver so BEGIN is ours (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # Writers take the write lock up front; readers use a deferred BEGIN and read a WAL snapshot.
+    if conn.get_execution_options().get("sqlite_write", True):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
+
+
+class Database:
+    """An async engine and the two kinds of transaction the services use."""
+
+    def __init__(self, url: str, *, pool_size: int = 20, echo: bool = False) -> None:
+        self.url = url
+        self.dialect = dialect_of(url)
+        if self.dialect == "sqlite":
+            # aiosqlite runs each connection in its own thread; a small pool keeps that bounded.
+            self.engine: AsyncEngine = create_async_engine(
+                async_url(url), echo=echo, pool_size=min(pool_size, 8), max_overflow=0
+            )
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
+        else:
+            self.engine = create_async_engine(
+                async_url(url),
+                echo=echo,
+                pool_size=pool_size,
+                max_overflow=0,
+                pool_pre_ping=False,
+            )
+
+    @classmethod
+    def unpooled(cls, url: str) -> Database:
+        """A handle that opens a connection per use (short CLI commands, forked workers)."""
+        db = cls.__new__(cls)
+        db.url = url
+        db.dialect = dialect_of(url)
+        db.engine = create_async_engine(async_url(url), poolclass=NullPool)
+        if db.dialect == "sqlite":
+            event.listen(db.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(db.engine.sync_engine, "begin", _sqlite_begin)
+        return db
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        """One write transaction: committed when the block ends, rolled back on any error."""
+        async with self.engine.begin() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A read-only transaction (no write lock on SQLite)."""
+        async with self.engine.connect() as conn:
+            conn = await conn.execution_options(sqlite_write=False)
+            async with conn.begin():
+                yield conn
+
+    async def ping(self) -> bool:
+        """True when the database answers a trivial query."""
+        async with self.read() as conn:
+            return (await conn.execute(text("SELECT 1"))).scalar_one() == 1
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
