@@ -17,8 +17,8 @@ SUPPORTED_LOCALES = ("id", "en")
 
 def rupiah(amount: int, locale: str = DEFAULT_LOCALE) -> str:
     """Whole rupiah with dots for thousands whatever the language: `Rp 355.000`."""
-    if isinstance(amount, float):
-        raise TypeError("money is whole rupiah, never a float")
+    if isinstance(amount, float | bool) or amount != int(amount):
+        raise TypeError("money is whole rupiah, never a float or a fraction")
     # Rupiah amounts are written the Indonesian way in both languages, as on the bank slip.
     return "Rp " + format_decimal(amount, locale="id")
 

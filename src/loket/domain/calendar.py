@@ -72,6 +72,15 @@ class HolidayTable(Mapping[date, str]):
     def get(self, day: date, default: str | None = None) -> str | None:  # type: ignore[override]
         return national_holidays(day.year, self.country).get(day, default)
 
+    # Mapping's own __eq__ walks every key, which this table cannot do: compare by country.
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, HolidayTable):
+            return self.country == other.country
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((HolidayTable, self.country))
+
 
 @dataclass(frozen=True)
 class WorkingCalendar:
@@ -122,7 +131,9 @@ class WorkingCalendar:
             if self.is_service_day(day):
                 yield day
 
-    def next_service_days(self, start: date, count: int, *, include_start: bool = True) -> list[date]:
+    def next_service_days(
+        self, start: date, count: int, *, include_start: bool = True
+    ) -> list[date]:
         """The next `count` service days from `start` (itself included when it is one)."""
         if count < 0:
             raise ValueError("count must not be negative")
@@ -149,7 +160,8 @@ class WorkingCalendar:
         """Service days in (start, end]: how many working days `end` lies after `start`."""
         if end <= start:
             return 0
-        return sum(1 for day in iter_days(start + timedelta(days=1), end) if self.is_service_day(day))
+        days = iter_days(start + timedelta(days=1), end)
+        return sum(1 for day in days if self.is_service_day(day))
 
     def month(self, year: int, month: int) -> list[DayInfo]:
         """Every day of one month with its status."""

@@ -14,6 +14,7 @@ class DomainError(Exception):
         self,
         code: str,
         message: str,
+        /,
         field: str | None = None,
         extra: dict[str, Any] | None = None,
         **params: Any,
@@ -61,6 +62,6 @@ class Forbidden(DomainError):
     status = 403
 
 
-def invalid(field_name: str, code: str, message: str, **params: Any) -> InvalidInput:
+def invalid(field_name: str, code: str, message: str, /, **params: Any) -> InvalidInput:
     """Build a 422 error for one field."""
     return InvalidInput(code, message, field=field_name, **params)

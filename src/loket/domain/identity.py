@@ -52,10 +52,12 @@ class NikInfo:
         return found
 
     def likely_birth_date(self, today: date) -> date:
-        """The reading that makes the holder at most 100 and not yet unborn (used without a stated date)."""
+        """The latest reading that is not in the future (used when no birth date is stated)."""
         candidates = [d for d in self.possible_birth_dates() if d <= today]
         if not candidates:
-            raise invalid("nik", "nik_birth_date_future", "The birth date in the NIK lies in the future")
+            raise invalid(
+                "nik", "nik_birth_date_future", "The birth date in the NIK lies in the future"
+            )
         return max(candidates)
 
 
@@ -85,6 +87,9 @@ def parse_nik(raw: str, field: str = "nik") -> NikInfo:
     except ValidationError as exc:
         raise invalid(field, "nik_invalid", "This is not a valid NIK") from exc
     day_code = int(number[6:8])
+    if not (1 <= day_code <= 31 or 41 <= day_code <= 71):
+        # stdnum takes the day modulo 40, so it lets 81-99 through as the 1st-19th.
+        raise invalid(field, "nik_birth_date", "The birth date in the NIK is not a real date")
     province, regency = _place(number)
     return NikInfo(
         nik=number,
@@ -175,7 +180,35 @@ def normalize_name(raw: str, field: str = "full_name") -> str:
     if not name:
         raise invalid(field, "name_missing", "A name is required")
     if len(name) > MAX_NAME_LENGTH:
-        raise invalid(field, "name_too_long", "The name is longer than %(max)d characters", max=MAX_NAME_LENGTH)
-    if not _NAME_ALLOWED.match(name):
-        raise invalid(field, "name_characters", "The name may contain letters, spaces, apostrophes, dots and hyphens only")
+        raise invalid(
+            field,
+            "name_too_long",
+            "The name is longer than %(max)d characters",
+            max=MAX_NAME_LENGTH,
+        )
+    skeleton = _without_marks(name)
+    if skeleton is None or not _NAME_ALLOWED.match(skeleton):
+        raise invalid(
+            field,
+            "name_characters",
+            "The name may contain letters, spaces, apostrophes, dots and hyphens only",
+        )
     return name
+
+
+def _without_marks(name: str) -> str | None:
+    """The name without the combining marks on its letters (Arabic harakat, Indic vowel signs).
+
+    `re` has no class for marks, and NFC cannot fold them all into letters; a mark that
+    follows no letter gives None.
+    """
+    kept: list[str] = []
+    after_letter = False
+    for char in name:
+        if unicodedata.category(char).startswith("M"):
+            if not after_letter:
+                return None
+            continue
+        kept.append(char)
+        after_letter = char.isalpha()
+    return "".join(kept)

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from loket.domain.errors import invalid
 
 # Indonesian time zones are named by their abbreviation in everyday use.
-INDONESIAN_ZONES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+INDONESIAN_ZONES = {
+    "Asia/Jakarta": "WIB",
+    "Asia/Pontianak": "WIB",
+    "Asia/Makassar": "WITA",
+    "Asia/Jayapura": "WIT",
+}
 STATION_KINDS = ("intake", "biometrics", "approval", "printing", "collection")
 
 
@@ -71,7 +77,9 @@ def check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise invalid("timezone", "timezone_unknown", "Unknown time zone %(zone)s", zone=name) from exc
+        raise invalid(
+            "timezone", "timezone_unknown", "Unknown time zone %(zone)s", zone=name
+        ) from exc
     return name
 
 
@@ -81,7 +89,7 @@ def check_sessions(sessions: list[Session]) -> list[Session]:
     for session in ordered:
         if session.ends <= session.starts:
             raise invalid("sessions", "session_order", "A session must end after it starts")
-    for before, after in zip(ordered, ordered[1:], strict=False):
+    for before, after in pairwise(ordered):
         if after.starts < before.ends:
             raise invalid(
                 "sessions",

@@ -13,7 +13,9 @@ from loket.services.offices import OfficeSpec, create_office
 from loket.store.database import Database
 from loket.store.tables import fee_tariffs, offices
 
-WEEKDAY_HOURS = {wd: (time(8, 0), time(16, 0)) for wd in range(1, 5)} | {5: (time(8, 0), time(16, 30))}
+WEEKDAY_HOURS = {wd: (time(8, 0), time(16, 0)) for wd in range(1, 5)} | {
+    5: (time(8, 0), time(16, 30))
+}
 SESSIONS = [
     Session(time(8, 0), time(9, 0)),
     Session(time(9, 0), time(10, 0)),
@@ -74,13 +76,24 @@ async def load_fee_tariffs(db: Database, *, actor: str, now: datetime) -> int:
             await conn.execute(
                 fee_tariffs.insert(),
                 [
-                    {"product": t.product.value, "effective_from": t.effective_from,
-                     "amount": t.amount, "regulation": t.regulation, "active": True}
+                    {
+                        "product": t.product.value,
+                        "effective_from": t.effective_from,
+                        "amount": t.amount,
+                        "regulation": t.regulation,
+                        "active": True,
+                    }
                     for t in missing
                 ],
             )
-            await record(conn, office_code=NATIONAL, actor=actor, action="fees.load",
-                         detail={"added": len(missing)}, now=now)
+            await record(
+                conn,
+                office_code=NATIONAL,
+                actor=actor,
+                action="fees.load",
+                detail={"added": len(missing)},
+                now=now,
+            )
         return len(missing)
 
 

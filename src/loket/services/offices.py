@@ -50,10 +50,16 @@ async def create_office(db: Database, spec: OfficeSpec, *, actor: str, now: date
     async with db.write() as conn:
         exists = (await conn.execute(select(offices.c.code).where(offices.c.code == code))).first()
         if exists:
-            raise Conflict("office_exists", "Office %(code)s already exists", field="code", code=code)
+            raise Conflict(
+                "office_exists", "Office %(code)s already exists", field="code", code=code
+            )
         await conn.execute(
             offices.insert().values(
-                code=code, name=spec.name, timezone=spec.timezone, address=spec.address, created_at=now
+                code=code,
+                name=spec.name,
+                timezone=spec.timezone,
+                address=spec.address,
+                created_at=now,
             )
         )
         if spec.hours:
@@ -69,19 +75,37 @@ async def create_office(db: Database, spec: OfficeSpec, *, actor: str, now: date
             await conn.execute(
                 stations.insert(),
                 [
-                    {"office_code": code, "code": s.code, "kind": s.kind, "name": s.name, "number": s.number}
+                    {
+                        "office_code": code,
+                        "code": s.code,
+                        "kind": s.kind,
+                        "name": s.name,
+                        "number": s.number,
+                    }
                     for s in spec.stations
                 ],
             )
         await record(
-            conn, office_code=code, actor=actor, action="office.create", subject=code,
-            detail={"name": spec.name, "timezone": spec.timezone}, now=now,
+            conn,
+            office_code=code,
+            actor=actor,
+            action="office.create",
+            subject=code,
+            detail={"name": spec.name, "timezone": spec.timezone},
+            now=now,
         )
         return await offices_repo.load_office(conn, code)
 
 
 async def declare_closure(
-    db: Database, office_code: str, start: date, end: date, reason: str, *, actor: str, now: datetime
+    db: Database,
+    office_code: str,
+    start: date,
+    end: date,
+    reason: str,
+    *,
+    actor: str,
+    now: datetime,
 ) -> None:
     """Close the office from `start` to `end` inclusive; closures may not overlap."""
     if end < start:
@@ -107,12 +131,19 @@ async def declare_closure(
             )
         )
         await record(
-            conn, office_code=office_code, actor=actor, action="calendar.closure",
-            subject=start.isoformat(), detail={"end": end.isoformat(), "reason": reason}, now=now,
+            conn,
+            office_code=office_code,
+            actor=actor,
+            action="calendar.closure",
+            subject=start.isoformat(),
+            detail={"end": end.isoformat(), "reason": reason},
+            now=now,
         )
 
 
-async def remove_closure(db: Database, office_code: str, start: date, *, actor: str, now: datetime) -> None:
+async def remove_closure(
+    db: Database, office_code: str, start: date, *, actor: str, now: datetime
+) -> None:
     """Withdraw a declared closure by its first day."""
     async with db.write() as conn:
         result = await conn.execute(
@@ -121,9 +152,20 @@ async def remove_closure(db: Database, office_code: str, start: date, *, actor: 
             )
         )
         if result.rowcount == 0:
-            raise NotFound("closure_not_found", "No closure starts on %(day)s", field="start", day=start.isoformat())
-        await record(conn, office_code=office_code, actor=actor, action="calendar.closure_removed",
-                     subject=start.isoformat(), now=now)
+            raise NotFound(
+                "closure_not_found",
+                "No closure starts on %(day)s",
+                field="start",
+                day=start.isoformat(),
+            )
+        await record(
+            conn,
+            office_code=office_code,
+            actor=actor,
+            action="calendar.closure_removed",
+            subject=start.isoformat(),
+            now=now,
+        )
 
 
 async def declare_extra_day(
@@ -142,13 +184,26 @@ async def declare_extra_day(
             )
         ).first()
         if exists:
-            raise Conflict("extra_day_exists", "%(day)s is already an extra service day", field="day",
-                           day=day.isoformat())
+            raise Conflict(
+                "extra_day_exists",
+                "%(day)s is already an extra service day",
+                field="day",
+                day=day.isoformat(),
+            )
         await conn.execute(
-            extra_service_days.insert().values(office_code=office_code, day=day, reason=reason.strip())
+            extra_service_days.insert().values(
+                office_code=office_code, day=day, reason=reason.strip()
+            )
         )
-        await record(conn, office_code=office_code, actor=actor, action="calendar.extra_day",
-                     subject=day.isoformat(), detail={"reason": reason}, now=now)
+        await record(
+            conn,
+            office_code=office_code,
+            actor=actor,
+            action="calendar.extra_day",
+            subject=day.isoformat(),
+            detail={"reason": reason},
+            now=now,
+        )
 
 
 async def calendar_days(
@@ -158,14 +213,18 @@ async def calendar_days(
     if last < first:
         raise invalid("to", "range_order", "The end date lies before the start date")
     if (last - first).days >= MAX_CALENDAR_SPAN_DAYS:
-        raise invalid("to", "range_too_long", "Ask for at most %(max)d days", max=MAX_CALENDAR_SPAN_DAYS)
+        raise invalid(
+            "to", "range_too_long", "Ask for at most %(max)d days", max=MAX_CALENDAR_SPAN_DAYS
+        )
     async with db.read() as conn:
         office = await offices_repo.load_office(conn, office_code)
         calendar = await offices_repo.load_calendar(conn, office_code, first, last, country)
     return office, [calendar.info(day) for day in iter_days(first, last)]
 
 
-async def due_date(db: Database, office_code: str, start: date, working_days: int, country: str = "ID") -> date:
+async def due_date(
+    db: Database, office_code: str, start: date, working_days: int, country: str = "ID"
+) -> date:
     """The SLA due date: the `working_days`-th service day after `start`."""
     if not 0 <= working_days <= 60:
         raise invalid("working_days", "working_days_range", "Working days must be between 0 and 60")

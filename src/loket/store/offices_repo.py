@@ -94,7 +94,9 @@ async def load_fee_schedule(conn: AsyncConnection) -> FeeSchedule:
     )
 
 
-async def replace_sessions(conn: AsyncConnection, office_code: str, sessions: list[Session]) -> None:
+async def replace_sessions(
+    conn: AsyncConnection, office_code: str, sessions: list[Session]
+) -> None:
     await conn.execute(delete(office_sessions).where(office_sessions.c.office_code == office_code))
     if sessions:
         await conn.execute(

@@ -1,0 +1,51 @@
+"""The application factory: `create_app(settings)` builds everything; nothing happens at import."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from loket import __version__
+from loket.clock import Clock, utcnow
+from loket.settings import Settings
+from loket.store.database import Database
+from loket.web.api import health, offices
+from loket.web.errors import install_error_handlers
+from loket.web.pages import home
+from loket.web.templating import STATIC_DIR, make_templates
+
+
+def create_app(settings: Settings, *, db: Database | None = None, clock: Clock = utcnow) -> FastAPI:
+    """Build the web app. Pass `db` to share a database handle (tests); otherwise one is opened."""
+    owns_db = db is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if owns_db:
+            app.state.db = Database(settings.database_url, pool_size=settings.database_pool_size)
+        try:
+            yield
+        finally:
+            if owns_db:
+                await app.state.db.dispose()
+
+    app = FastAPI(
+        title="Loket",
+        version=__version__,
+        description="Passport service of Indonesian immigration offices: booking, floor, planning.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock
+    app.state.templates = make_templates()
+    if db is not None:
+        app.state.db = db
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(offices.router)
+    app.include_router(home.router)
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    return app

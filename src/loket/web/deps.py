@@ -1,0 +1,49 @@
+"""Request-scoped dependencies: the database, the clock, the language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from loket.i18n import pick_locale
+from loket.settings import Settings
+from loket.store.database import Database
+
+
+def get_db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_now(request: Request) -> datetime:
+    now: datetime = request.app.state.clock()
+    return now
+
+
+def request_locale(request: Request) -> str:
+    """The language of this request (query, cookie, Accept-Language, default)."""
+    cached = getattr(request.state, "locale", None)
+    if cached:
+        return str(cached)
+    settings: Settings = request.app.state.settings
+    locale = pick_locale(
+        request.query_params.get("lang"),
+        request.cookies.get("lang"),
+        request.headers.get("accept-language"),
+        settings.default_locale,
+    )
+    request.state.locale = locale
+    return locale
+
+
+DbDep = Annotated[Database, Depends(get_db)]
+NowDep = Annotated[datetime, Depends(get_now)]
+LocaleDep = Annotated[str, Depends(request_locale)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -1,0 +1,120 @@
+"""One place maps errors to HTTP answers: a machine-readable `error`, the `field`, a translated
+`message`. Nothing else reaches the user; in particular no stack trace."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from loket.domain.errors import DomainError
+from loket.i18n import N_, translate
+from loket.web.deps import request_locale
+
+log = logging.getLogger("loket.web")
+
+# Pydantic error types, as people would say them. The msgids are translated by gettext.
+VALIDATION_MESSAGES = {
+    "missing": N_("This field is required"),
+    "json_invalid": N_("The request body is not valid JSON"),
+    "date_from_datetime_parsing": N_("Give a date as YYYY-MM-DD"),
+    "date_parsing": N_("Give a date as YYYY-MM-DD"),
+    "date_from_datetime_inexact": N_("Give a date as YYYY-MM-DD"),
+    "int_parsing": N_("Give a whole number"),
+    "int_type": N_("Give a whole number"),
+    "string_type": N_("Give text"),
+    "string_too_long": N_("The text is too long"),
+    "string_too_short": N_("The text is too short"),
+    "literal_error": N_("This value is not one of the allowed choices"),
+    "enum": N_("This value is not one of the allowed choices"),
+    "greater_than_equal": N_("The number is too small"),
+    "less_than_equal": N_("The number is too large"),
+    "model_attributes_type": N_("The request body must be a JSON object"),
+    "dict_type": N_("The request body must be a JSON object"),
+    "extra_forbidden": N_("This field is not expected"),
+    "value_error": N_("This value is not valid"),
+    "email": N_("This is not a valid e-mail address"),
+}
+
+
+def _field_of(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
+    return ".".join(parts) or "body"
+
+
+def domain_error_body(exc: DomainError, locale: str) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "error": exc.code,
+        "field": exc.field,
+        "message": translate(locale, exc.message, **exc.params),
+    }
+    body.update(exc.extra)
+    return body
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers that turn errors into clear 4xx answers (and a bare 500 on bugs)."""
+
+    @app.exception_handler(DomainError)
+    async def on_domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse(domain_error_body(exc, request_locale(request)), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        locale = request_locale(request)
+        errors = []
+        for err in exc.errors():
+            kind = str(err.get("type", "value_error"))
+            ctx = err.get("ctx") or {}
+            if kind == "value_error" and isinstance(ctx.get("error"), DomainError):
+                domain = ctx["error"]
+                errors.append(
+                    {
+                        "field": domain.field or _field_of(tuple(err.get("loc", ()))),
+                        "reason": domain.code,
+                        "message": translate(locale, domain.message, **domain.params),
+                    }
+                )
+                continue
+            msgid = VALIDATION_MESSAGES.get(kind)
+            message = translate(locale, msgid) if msgid else str(err.get("msg", kind))
+            errors.append(
+                {"field": _field_of(tuple(err.get("loc", ()))), "reason": kind, "message": message}
+            )
+        first = errors[0] if errors else {"field": "body", "reason": "invalid", "message": ""}
+        code = "malformed_json" if first["reason"] == "json_invalid" else "validation_error"
+        return JSONResponse(
+            {"error": code, "field": first["field"], "message": first["message"], "errors": errors},
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        locale = request_locale(request)
+        names = {
+            404: ("not_found", N_("Not found")),
+            405: ("method_not_allowed", N_("Method not allowed")),
+        }
+        code, msgid = names.get(exc.status_code, ("http_error", str(exc.detail)))
+        return JSONResponse(
+            {"error": code, "field": None, "message": translate(locale, msgid)},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def on_bug(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        locale = request_locale(request)
+        return JSONResponse(
+            {
+                "error": "internal_error",
+                "field": None,
+                "message": translate(locale, "Something went wrong on our side; please try again"),
+            },
+            status_code=500,
+        )

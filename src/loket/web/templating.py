@@ -1,0 +1,33 @@
+"""Jinja2 set-up: templates see `_()` in the request's language and the formatting filters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
+
+from loket.formatting import long_date, rupiah, short_date
+from loket.i18n import translate
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+@pass_context
+def _gettext(context: Context, message: str, **params: Any) -> str:
+    return translate(str(context.get("locale", "id")), message, **params)
+
+
+def make_templates() -> Jinja2Templates:
+    """Templates with gettext and the rupiah/date filters installed."""
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    env = templates.env
+    env.globals["_"] = _gettext
+    env.globals["gettext"] = _gettext
+    env.filters["rupiah"] = rupiah
+    env.filters["long_date"] = long_date
+    env.filters["short_date"] = short_date
+    return templates

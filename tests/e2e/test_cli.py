@@ -1,0 +1,85 @@
+"""The `loket` command as a newcomer uses it, against real databases."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def loket(args: list[str], db_url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LOKET_DATABASE_URL": db_url, "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "loket", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def fresh(db_url: str, tmp_path: Path) -> tuple[str, Path]:
+    assert loket(["db", "upgrade"], db_url, tmp_path).returncode == 0
+    loaded = loket(["demo", "load"], db_url, tmp_path)
+    assert loaded.returncode == 0, loaded.stderr
+    assert "PLG" in loaded.stdout
+    return db_url, tmp_path
+
+
+def test_help_explains_every_command(tmp_path: Path) -> None:
+    out = loket(["--help"], "sqlite:///x.db", tmp_path)
+    assert out.returncode == 0
+    for command in ("serve", "db", "demo", "calendar"):
+        assert command in out.stdout
+
+
+def test_calendar_due_prints_an_iso_date(fresh: tuple[str, Path]) -> None:
+    out = loket(
+        ["calendar", "due", "--office", "PLG", "--start", "2017-12-21", "--days", "4"], *fresh
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "2017-12-29"
+
+
+def test_calendar_show_names_holidays(fresh: tuple[str, Path]) -> None:
+    out = loket(["calendar", "show", "--office", "PLG", "--month", "2017-12"], *fresh)
+    assert out.returncode == 0, out.stderr
+    assert "Hari Raya Natal" in out.stdout and "Cuti Bersama Hari Raya Natal" in out.stdout
+    assert "Senin, 25 Desember 2017" in out.stdout
+
+
+def test_closure_then_due_date(fresh: tuple[str, Path]) -> None:
+    closed = loket(
+        [
+            "calendar",
+            "close",
+            "--office",
+            "PLG",
+            "--from",
+            "2017-12-27",
+            "--to",
+            "2017-12-29",
+            "--reason",
+            "Tutup akhir tahun",
+        ],
+        *fresh,
+    )
+    assert closed.returncode == 0, closed.stderr
+    out = loket(
+        ["calendar", "due", "--office", "PLG", "--start", "2017-12-21", "--days", "4"], *fresh
+    )
+    assert out.stdout.strip() == "2018-01-04"
+
+
+def test_demo_load_is_idempotent_and_unknown_office_fails_cleanly(fresh: tuple[str, Path]) -> None:
+    again = loket(["demo", "load"], *fresh)
+    assert again.returncode == 0 and "nothing new" in again.stdout
+    unknown = loket(["calendar", "due", "--office", "XYZ", "--start", "2017-12-21"], *fresh)
+    assert unknown.returncode == 2
+    assert "office_not_found" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
