@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from loket import cli_planning
 from loket.clock import utcnow
 from loket.domain.errors import DomainError
 from loket.formatting import long_date
@@ -34,6 +35,14 @@ calendar_app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(calendar_app, name="calendar")
+quota_app = typer.Typer(help="Daily quotas: the weekly template and single-day overrides.", no_args_is_help=True)
+payments_app = typer.Typer(help="Bank payments: callbacks and demos.", no_args_is_help=True)
+app.add_typer(quota_app, name="quota")
+app.add_typer(payments_app, name="payments")
+app.add_typer(cli_planning.forecast_app, name="forecast")
+app.add_typer(cli_planning.staffing_app, name="staffing")
+app.command("simulate")(cli_planning.simulate)
+app.command("plan")(cli_planning.plan)
 
 console = Console()
 err_console = Console(stderr=True)
@@ -198,6 +207,90 @@ def calendar_extra_day(
         lambda db: declare_extra_day(db, office.upper(), when, reason, actor="cli", now=utcnow()),
     )
     console.print(f"{office.upper()} serves on {when}: {reason}")
+
+
+@quota_app.command("set")
+def quota_set(
+    office: Annotated[str, typer.Option(help="Office code")],
+    day: Annotated[str, typer.Option("--date", help="The day YYYY-MM-DD")],
+    category: Annotated[str, typer.Option(help="regular, priority or express")],
+    capacity: Annotated[int, typer.Option(help="Places that day, spread over the sessions")],
+) -> None:
+    """Override one day's capacity for a category (never below the places already booked)."""
+    from loket.services.catalog import Catalog
+    from loket.services.quotas import set_day_capacity
+
+    settings = get_settings()
+    when = _parse_date(day, "date")
+    alloc = run_with_db(settings, lambda db: set_day_capacity(
+        db, Catalog(ttl=0, country=settings.holiday_country), office.upper(), when, category, capacity,
+        actor="cli", now=utcnow()))
+    console.print(f"{office.upper()} {when} {category}: {capacity} places, per session {alloc}")
+
+
+@quota_app.command("template")
+def quota_template(
+    office: Annotated[str, typer.Option(help="Office code")],
+    weekday: Annotated[int, typer.Option(help="ISO weekday: 1 = Monday ... 7 = Sunday")],
+    category: Annotated[str, typer.Option(help="regular, priority or express")],
+    capacity: Annotated[int, typer.Option(help="Daily places on that weekday")],
+) -> None:
+    """Set a weekday's daily capacity in the weekly template (days not yet opened)."""
+    from loket.services.quotas import set_template
+
+    settings = get_settings()
+    run_with_db(settings, lambda db: set_template(db, office.upper(), weekday, category, capacity,
+                                                  actor="cli", now=utcnow()))
+    console.print(f"{office.upper()} weekday {weekday} {category}: {capacity} a day")
+
+
+@payments_app.command("simulate")
+def payments_simulate(
+    billing_code: Annotated[str, typer.Option(help="The 15-digit billing code to pay")],
+    amount: Annotated[int | None, typer.Option(help="Rupiah paid (default: the billed amount)")] = None,
+    bank: Annotated[str, typer.Option(help="Bank code")] = "BNI",
+    ntpn: Annotated[str | None, typer.Option(help="Receipt number (default: random)")] = None,
+    url: Annotated[str | None, typer.Option(help="Server base URL (default: http://HOST:PORT)")] = None,
+) -> None:
+    """Send a correctly signed bank callback for a billing code, as the bank would."""
+    import secrets as secrets_module
+
+    import httpx
+
+    from loket.services.payments import bank_secret, billed_amount
+    from loket.domain.payment import SIGNATURE_HEADER, sign
+
+    settings = get_settings()
+
+    async def work(db: Database) -> tuple[str, int]:
+        return await bank_secret(db, bank), await billed_amount(db, billing_code)
+
+    secret, billed = run_with_db(settings, work)
+    body = {
+        "billing_code": billing_code, "amount": billed if amount is None else amount,
+        "paid_at": utcnow().isoformat(), "ntpn": ntpn or secrets_module.token_hex(8).upper(), "bank": bank.upper(),
+    }
+    import json
+
+    raw = json.dumps(body).encode()
+    base = url or f"http://{settings.host}:{settings.port}"
+    response = httpx.post(f"{base}/api/v1/payments/bank-callback", content=raw,
+                          headers={"Content-Type": "application/json", SIGNATURE_HEADER: sign(secret, raw)}, timeout=30)
+    console.print(f"{response.status_code} {response.text}")
+    if response.status_code >= 400:
+        raise typer.Exit(1)
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="Run one round and exit")] = False,
+) -> None:
+    """Background work: lapse unpaid holds (places return to the pool) and open days for booking."""
+    from loket.services.worker import run_worker
+
+    settings = get_settings()
+    rounds = run_with_db(settings, lambda db: run_worker(db, settings, once=once, log=console.print))
+    console.print(f"worker stopped after {rounds} round(s)")
 
 
 def _parse_date(raw: str, name: str) -> date:

@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from loket.domain.booking import BookingPolicy
+
 
 class Settings(BaseSettings):
     """Every knob of a deployment. Office data (quotas, holidays, fees) lives in the database."""
@@ -36,8 +38,36 @@ class Settings(BaseSettings):
     holiday_country: str = Field(
         "ID", description="Country whose national holidays and cuti bersama the calendar uses."
     )
+    hold_minutes: int = Field(
+        120, ge=1, le=24 * 60,
+        description="Minutes an unpaid booking holds its place (never past the end of the day before).",
+    )
+    booking_window_days: int = Field(30, ge=1, le=366, description="How many days ahead applicants may book.")
+    max_people_per_contact: int = Field(
+        5, ge=1, le=50, description="People one phone number or e-mail address may hold bookings for."
+    )
+    admin_token: str = Field(
+        "",
+        description="Bearer token for supervisor API calls (quota changes) until staff accounts exist; "
+        "empty disables those calls.",
+    )
+    worker_interval_s: float = Field(
+        15.0, gt=0, le=3600, description="Seconds between `loket worker` rounds (expiry sweep, opening days)."
+    )
+    catalog_ttl_s: float = Field(
+        2.0, ge=0, le=300, description="Seconds a server process caches office data (sessions, calendar, fees)."
+    )
     load_demo_on_empty: bool = Field(
         True, description="`make run`: load the demo offices when the database has no office."
+    )
+
+
+def booking_policy(settings: Settings) -> BookingPolicy:
+    """The booking rules these settings set."""
+    return BookingPolicy(
+        hold_minutes=settings.hold_minutes,
+        window_days=settings.booking_window_days,
+        max_people_per_contact=settings.max_people_per_contact,
     )
 
 

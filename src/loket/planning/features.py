@@ -43,7 +43,10 @@ class CalendarSpec:
     country: str = "ID"
     hijri: bool | None = None
     closures: tuple[Closure, ...] = ()
-    fourier_order: int = 4
+    fourier_order: int = 10
+    # Holidays with an effect of their own (found in the training data by the forecaster);
+    # any other holiday shares the one `holiday` column.
+    holiday_names: tuple[str, ...] = ()
 
     @property
     def uses_hijri(self) -> bool:
@@ -126,6 +129,7 @@ def feature_names(spec: CalendarSpec) -> list[str]:
     for k in range(1, spec.fourier_order + 1):
         names += [f"sin{k}", f"cos{k}"]
     names += ["holiday", "pre_holiday", "post_holiday", "pre_break", "year_end"]
+    names += [f"h:{name}" for name in spec.holiday_names]
     if spec.school_windows:
         names.append("school_break")
     if spec.uses_hijri:
@@ -152,13 +156,15 @@ def design(days: Sequence[date], spec: CalendarSpec, origin: date) -> npt.NDArra
         ahead = _days_to_next(day, off_sorted)
         behind = _days_since_last(day, off_sorted)
         to_break = _days_to_next(day, breaks)
+        name = holiday_name(day, spec) if day in off else None
         row += [
-            1.0 if day in off else 0.0,
+            1.0 if day in off and name not in spec.holiday_names else 0.0,
             1.0 if 1 <= ahead <= 3 else 0.0,
             1.0 if 1 <= behind <= 3 else 0.0,
             1.0 if 1 <= to_break <= 7 else 0.0,
             1.0 if (day.month == 12 and day.day >= 20) or (day.month == 1 and day.day <= 3) else 0.0,
         ]
+        row += [1.0 if name == known else 0.0 for known in spec.holiday_names]
         if windows:
             row.append(1.0 if _in_windows(day, windows) else 0.0)
         if spec.uses_hijri:

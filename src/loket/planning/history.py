@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +38,7 @@ class History:
     def __len__(self) -> int:
         return len(self.days)
 
-    @property
+    @cached_property
     def weekdays_only(self) -> bool:
         """True when no Saturday or Sunday appears: an office series without weekend rows."""
         return all(day.weekday() < 5 for day in self.days)

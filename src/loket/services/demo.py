@@ -10,8 +10,10 @@ from loket.domain.fees import OFFICIAL_TARIFFS
 from loket.domain.office import Session, Station
 from loket.services.audit import NATIONAL, record
 from loket.services.offices import OfficeSpec, create_office
+from loket.services.payments import DEMO_BANKS, add_bank
+from loket.services.quotas import set_template
 from loket.store.database import Database
-from loket.store.tables import fee_tariffs, offices
+from loket.store.tables import banks, fee_tariffs, offices
 
 WEEKDAY_HOURS = {wd: (time(8, 0), time(16, 0)) for wd in range(1, 5)} | {
     5: (time(8, 0), time(16, 30))
@@ -97,15 +99,39 @@ async def load_fee_tariffs(db: Database, *, actor: str, now: datetime) -> int:
         return len(missing)
 
 
+# Daily quotas per category on weekdays. Palembang's usual 150 a day is the story's; Denpasar
+# follows the split one office publishes (285 = 200 regular + 50 priority + 35 express).
+DEMO_QUOTAS = {
+    "PLG": {"regular": 150, "priority": 30, "express": 20},
+    "DPS": {"regular": 200, "priority": 50, "express": 35},
+}
+
+
+async def load_banks(db: Database, *, actor: str, now: datetime) -> int:
+    """Register the demo banks with fresh random callback secrets (`loket payments simulate` signs with them)."""
+    async with db.read() as conn:
+        have = {r.code for r in await conn.execute(select(banks.c.code))}
+    added = 0
+    for code, name in DEMO_BANKS:
+        if code not in have:
+            await add_bank(db, code, name, actor=actor, now=now)
+            added += 1
+    return added
+
+
 async def load_demo(db: Database, *, now: datetime, actor: str = "demo") -> list[str]:
-    """Load the demo offices and the fee schedule; safe to run again (adds only what is missing)."""
+    """Load the demo offices, quotas, banks and the fee schedule; safe to run again (adds only what is missing)."""
     await load_fee_tariffs(db, actor=actor, now=now)
+    await load_banks(db, actor=actor, now=now)
     async with db.read() as conn:
         have = {r.code for r in await conn.execute(select(offices.c.code))}
     added = []
     for spec in DEMO_OFFICES:
         if spec.code not in have:
             await create_office(db, spec, actor=actor, now=now)
+            for category, capacity in DEMO_QUOTAS[spec.code].items():
+                for weekday in range(1, 6):
+                    await set_template(db, spec.code, weekday, category, capacity, actor=actor, now=now)
             added.append(spec.code)
     return added
 

@@ -11,7 +11,7 @@ from loket.domain.calendar import DayInfo, iter_days
 from loket.domain.errors import Conflict, NotFound, invalid
 from loket.domain.office import Office, Session, Station, check_sessions, check_timezone
 from loket.services.audit import record
-from loket.store import offices_repo
+from loket.store import offices_repo, quota_repo
 from loket.store.database import Database
 from loket.store.tables import (
     extra_service_days,
@@ -130,6 +130,8 @@ async def declare_closure(
                 office_code=office_code, start_date=start, end_date=end, reason=reason.strip()
             )
         )
+        # No new bookings on closed days; places already booked stay until the office moves them.
+        await quota_repo.remove_free_places(conn, office_code, start, end)
         await record(
             conn,
             office_code=office_code,

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKeyConstraint,
+    Index,
     Integer,
     MetaData,
     String,
@@ -125,3 +126,137 @@ audit_log = Table(
     Column("subject", String(100), nullable=False, server_default=""),
     Column("detail", JSON, nullable=False),
 )
+
+
+# --- Quotas and places -------------------------------------------------------------------------
+
+# The weekly template: a category's daily capacity on a weekday, spread over the sessions.
+quota_templates = Table(
+    "quota_templates",
+    metadata,
+    Column("office_code", String(8), primary_key=True),
+    Column("weekday", Integer, primary_key=True),  # ISO weekday, 1 = Monday
+    Column("category", String(16), primary_key=True),
+    Column("capacity", Integer, nullable=False),
+    CheckConstraint("capacity >= 0", name="capacity"),
+    _office_fk("quota_templates"),
+)
+
+# A day's capacity per category once the day is opened for booking (from the template or set).
+day_quotas = Table(
+    "day_quotas",
+    metadata,
+    Column("office_code", String(8), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("category", String(16), primary_key=True),
+    Column("capacity", Integer, nullable=False),
+    Column("overridden", Boolean, nullable=False),
+    CheckConstraint("capacity >= 0", name="capacity"),
+    _office_fk("day_quotas"),
+)
+
+# One row per place: taking a place is claiming a free row (lock policy in docs/locking.md).
+places = Table(
+    "places",
+    metadata,
+    Column("office_code", String(8), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("starts", Time, primary_key=True),
+    Column("category", String(16), primary_key=True),
+    Column("seat", Integer, primary_key=True),
+    Column("booking_code", String(24), nullable=True),
+    _office_fk("places"),
+)
+
+bookings = Table(
+    "bookings",
+    metadata,
+    Column("office_code", String(8), primary_key=True),
+    Column("booking_code", String(24), primary_key=True),
+    Column("nik", String(16), nullable=False),
+    Column("full_name", String(120), nullable=False),
+    Column("birth_date", Date, nullable=False),
+    Column("sex", String(8), nullable=False),
+    Column("phone", String(20), nullable=False),
+    Column("email", String(254), nullable=True),
+    Column("day", Date, nullable=False),
+    Column("starts", Time, nullable=False),
+    Column("category", String(16), nullable=False),
+    Column("seat", Integer, nullable=True),
+    Column("product", String(32), nullable=False),
+    Column("validity_years", Integer, nullable=False),
+    Column("service", String(24), nullable=False),
+    Column("priority_reason", String(16), nullable=True),
+    Column("amount", BigInteger, nullable=False),
+    Column("billing_code", String(15), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("pay_before", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("paid_at", UTCDateTime, nullable=True),
+    Column("reschedules", Integer, nullable=False, server_default="0"),
+    Column("refund_due", BigInteger, nullable=False, server_default="0"),
+    CheckConstraint("amount >= 0", name="amount"),
+    _office_fk("bookings"),
+)
+Index("ix_bookings_unpaid", bookings.c.office_code, bookings.c.status, bookings.c.pay_before)
+Index("ix_bookings_nik", bookings.c.office_code, bookings.c.nik)
+Index("ix_bookings_day", bookings.c.office_code, bookings.c.day, bookings.c.starts)
+
+# National tables keyed by a person or a code, not an office (distributed by their own key):
+# they enforce rules that span offices, e.g. one active booking per NIK anywhere in the country.
+nik_holds = Table(
+    "nik_holds",
+    metadata,
+    Column("nik", String(16), primary_key=True),
+    Column("office_code", String(8), nullable=False),
+    Column("booking_code", String(24), nullable=False),
+)
+
+contact_usage = Table(
+    "contact_usage",
+    metadata,
+    Column("contact", String(270), primary_key=True),  # tel:+62... or mailto:...
+    Column("active", Integer, nullable=False),
+    CheckConstraint("active >= 0", name="active"),
+)
+
+# The state-revenue billing codes; the bank's callback names only the code.
+billings = Table(
+    "billings",
+    metadata,
+    Column("billing_code", String(15), primary_key=True),
+    Column("office_code", String(8), nullable=False),
+    Column("booking_code", String(24), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+banks = Table(
+    "banks",
+    metadata,
+    Column("code", String(16), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("secret", String(128), nullable=False),
+    # The previous secret stays valid during a rotation, until it is cleared.
+    Column("previous_secret", String(128), nullable=True),
+    Column("active", Boolean, nullable=False, server_default="1"),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("office_code", String(8), primary_key=True),
+    Column("ntpn", String(32), primary_key=True),
+    Column("billing_code", String(15), nullable=False),
+    Column("booking_code", String(24), nullable=False),
+    Column("bank", String(16), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("paid_at", UTCDateTime, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    # accepted, reinstated, amount_mismatch, paid_after_expiry, duplicate
+    Column("outcome", String(24), nullable=False),
+    Column("refund_due", BigInteger, nullable=False, server_default="0"),
+    _office_fk("payments"),
+)
+Index("ix_payments_billing", payments.c.office_code, payments.c.billing_code)

@@ -12,7 +12,8 @@ from loket import __version__
 from loket.clock import Clock, utcnow
 from loket.settings import Settings
 from loket.store.database import Database
-from loket.web.api import health, offices
+from loket.services.catalog import Catalog
+from loket.web.api import bookings, health, offices
 from loket.web.errors import install_error_handlers
 from loket.web.pages import home
 from loket.web.templating import STATIC_DIR, make_templates
@@ -41,11 +42,13 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     app.state.settings = settings
     app.state.clock = clock
     app.state.templates = make_templates()
+    app.state.catalog = Catalog(ttl=settings.catalog_ttl_s, country=settings.holiday_country)
     if db is not None:
         app.state.db = db
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(offices.router)
+    app.include_router(bookings.router)
     app.include_router(home.router)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     return app

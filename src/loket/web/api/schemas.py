@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class SessionPublic(BaseModel):
@@ -64,3 +64,124 @@ class DueDatePublic(BaseModel):
     working_days: int
     due_date: date
     label: str
+
+
+# --- Booking -----------------------------------------------------------------------------------
+
+class StrictBody(BaseModel):
+    """Request bodies refuse unknown fields: a typo gets a clear 422, not silence."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class BookingCreate(StrictBody):
+    nik: str = Field(description="16-digit NIK of the applicant", examples=["1671014508900001"])
+    full_name: str = Field(max_length=200, examples=["Siti Nur'aini"])
+    birth_date: date
+    sex: str = Field(description="male or female", examples=["female"])
+    phone: str = Field(max_length=40, examples=["0812-3456-7890"])
+    email: str | None = Field(default=None, max_length=254)
+    date: date
+    session: str = Field(description="Session start in the office's local time", examples=["08:00"])
+    category: str = Field(description="regular, priority or express", examples=["regular"])
+    product: str = Field(description="regular or electronic", examples=["regular"])
+    service: str = Field(description="new, renewal, replacement_lost or replacement_damaged", examples=["new"])
+    validity_years: int | None = Field(default=None, description="5 or 10 where the tariff in force offers both")
+    priority_reason: str | None = Field(
+        default=None, description="For the priority category: elderly, child_under_5, disabled or pregnant"
+    )
+
+
+class BookingPublic(BaseModel):
+    booking_code: str
+    billing_code: str
+    amount: int
+    amount_label: str
+    pay_before: datetime
+    pay_before_local: str
+    status: str
+    date: date
+    session: str
+    category: str
+    office: str
+
+
+class SessionLeft(BaseModel):
+    session: str
+    category: str
+    capacity: int
+    left: int
+
+
+class DayAvailability(BaseModel):
+    date: date
+    sessions: list[SessionLeft]
+
+
+class AvailabilityPublic(BaseModel):
+    office: str
+    days: list[DayAvailability]
+
+
+class BookingLookup(StrictBody):
+    booking_code: str = Field(max_length=40)
+    nik: str = Field(max_length=40)
+
+
+class BookingCancel(StrictBody):
+    nik: str = Field(max_length=40)
+
+
+class BookingReschedule(StrictBody):
+    nik: str = Field(max_length=40)
+    date: date
+    session: str = Field(max_length=8)
+
+
+class BookingDetailPublic(BaseModel):
+    booking_code: str
+    office: str
+    status: str
+    date: date
+    date_label: str
+    session: str
+    category: str
+    product: str
+    validity_years: int
+    service: str
+    amount: int
+    amount_label: str
+    billing_code: str
+    pay_before: datetime
+    paid_at: datetime | None
+    full_name: str
+    nik: str = Field(description="Masked: region and serial only")
+    reschedules_left: int
+    refund_due: int
+
+
+class PaymentResultPublic(BaseModel):
+    outcome: str
+    booking_code: str
+    booking_status: str
+    refund_due: int
+    replayed: bool
+
+
+class QuotaDayUpdate(StrictBody):
+    category: str
+    capacity: int = Field(ge=0, le=5000)
+
+
+class QuotaDayPublic(BaseModel):
+    office: str
+    date: date
+    category: str
+    capacity: int
+    sessions: list[SessionLeft]
+
+
+class QuotaTemplateUpdate(StrictBody):
+    weekday: int = Field(ge=1, le=7, description="ISO weekday: 1 = Monday ... 7 = Sunday")
+    category: str
+    capacity: int = Field(ge=0, le=5000)

@@ -1,0 +1,312 @@
+"""Booking use cases: take a place, look it up, cancel it, move it once.
+
+Each is one transaction (lock policy in store/booking_repo.py and docs/locking.md). On
+PostgreSQL taking a place is a single prepared statement on the raw psycopg connection: it is
+the hot path of a quota release, when thousands of applicants press the button at once.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import time as monotonic_time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import psycopg.errors
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from loket.domain.booking import (
+    ACTIVE_STATUSES,
+    BookingPlan,
+    BookingPolicy,
+    BookingRequest,
+    Status,
+    check_bookable_day,
+    check_reschedulable,
+    check_session,
+    new_billing_code,
+    new_booking_code,
+    office_of_booking_code,
+    pay_deadline,
+    plan_booking,
+)
+from loket.domain.errors import Conflict, NotFound
+from loket.domain.identity import mask_nik
+from loket.services.audit import record
+from loket.services.catalog import Catalog
+from loket.services.expiry import expire_lapsed
+from loket.services.quotas import availability, open_days
+from loket.store import booking_repo
+from loket.store.booking_repo import TakeResult
+from loket.store.database import Database
+
+log = logging.getLogger("loket.booking")
+ATTEMPTS = 3
+ALTERNATIVES = 5
+ALTERNATIVES_TTL_S = 1.0
+RETRYABLE = (psycopg.errors.UniqueViolation, psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
+
+
+@dataclass(frozen=True)
+class BookingConfirmation:
+    booking_code: str
+    billing_code: str
+    amount: int
+    pay_before: datetime
+    status: str
+    day: date
+    session: str
+    category: str
+    office_code: str
+
+
+@dataclass(frozen=True)
+class BookingView:
+    """What the applicant (proving the NIK) may see of a booking."""
+
+    booking_code: str
+    office_code: str
+    status: str
+    day: date
+    session: str
+    category: str
+    product: str
+    validity_years: int
+    service: str
+    amount: int
+    billing_code: str
+    pay_before: datetime
+    paid_at: datetime | None
+    full_name: str
+    nik_masked: str
+    reschedules_left: int
+    refund_due: int
+
+
+class _Rollback(Exception):
+    def __init__(self, result: TakeResult) -> None:
+        self.result = result
+
+
+def _view(row: Any) -> BookingView:
+    return BookingView(
+        booking_code=row.booking_code, office_code=row.office_code, status=row.status, day=row.day,
+        session=row.starts.strftime("%H:%M"), category=row.category, product=row.product,
+        validity_years=row.validity_years, service=row.service, amount=int(row.amount),
+        billing_code=row.billing_code, pay_before=row.pay_before, paid_at=row.paid_at, full_name=row.full_name,
+        nik_masked=mask_nik(row.nik), reschedules_left=max(0, 1 - row.reschedules), refund_due=int(row.refund_due),
+    )
+
+
+async def _attempt(db: Database, plan: BookingPlan, code: str, billing: str, now: datetime, limit: int) -> TakeResult:
+    if db.dialect == "postgresql":
+        async with db.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            driver = raw.driver_connection
+            try:
+                result = await booking_repo.pg_take_place(driver, plan, code, billing, now, limit, wait=False)
+                if result.seat is None:
+                    # Nothing free that is not locked: wait for places in flight (they may roll back).
+                    await driver.rollback()
+                    result = await booking_repo.pg_take_place(driver, plan, code, billing, now, limit, wait=True)
+                if result.booked:
+                    await driver.commit()
+                else:
+                    await driver.rollback()
+            except BaseException:
+                await driver.rollback()
+                raise
+            return result
+    try:
+        async with db.write() as conn:
+            result = await booking_repo.take_place(conn, plan, code, billing, now, limit)
+            if not result.booked:
+                raise _Rollback(result)
+            return result
+    except _Rollback as rollback:
+        return rollback.result
+
+
+async def book_slot(
+    db: Database, catalog: Catalog, office_code: str, request: BookingRequest, *, policy: BookingPolicy,
+    now: datetime,
+) -> BookingConfirmation:
+    """Take a place in the office's quota and issue a billing code; the place is held until `pay_before`."""
+    ctx = await catalog.get(db, office_code)
+    plan = plan_booking(request, ctx.office, ctx.calendar, ctx.fees, policy, now)
+    await open_days(db, ctx, plan.day, plan.day)
+    stale_checked = swept = False
+    for attempt in range(ATTEMPTS):
+        code, billing = new_booking_code(ctx.office.code), new_billing_code()
+        try:
+            result = await _attempt(db, plan, code, billing, now, policy.max_people_per_contact)
+        except (IntegrityError, DBAPIError, *RETRYABLE) as exc:
+            if attempt + 1 < ATTEMPTS and _retryable(exc):
+                log.info("retrying booking after %s", type(exc).__name__)
+                continue
+            raise
+        if result.booked:
+            return BookingConfirmation(
+                booking_code=code, billing_code=billing, amount=plan.amount, pay_before=plan.pay_before,
+                status=Status.AWAITING_PAYMENT.value, day=plan.day, session=plan.session.name,
+                category=plan.category.value, office_code=plan.office_code,
+            )
+        if result.seat is None:
+            # Full, or full of lapsed holds the worker has not swept yet: sweep once and retry.
+            if not swept:
+                swept = True
+                if await expire_lapsed(db, now, plan.office_code):
+                    continue
+            raise Conflict(
+                "quota_full", "No places left in this session", field="session",
+                extra={"alternatives": await nearest_alternatives(db, catalog, plan, now)},
+            )
+        if not result.hold_ok:
+            if not stale_checked:
+                stale_checked = True
+                if await release_stale_hold(db, catalog, plan.nik, now):
+                    continue
+            raise Conflict("active_booking_exists", "This NIK already has an active booking", field="nik")
+        field = "email" if (result.failed_contact or "").startswith("mailto:") else "phone"
+        raise Conflict(
+            "contact_limit", "This contact has already booked for %(max)d people", field=field,
+            max=policy.max_people_per_contact,
+        )
+    raise Conflict("busy", "Too many people are booking at this moment; please try again", field=None)
+
+
+def _retryable(exc: BaseException) -> bool:
+    original = getattr(exc, "orig", exc)
+    return isinstance(original, RETRYABLE) or "UNIQUE constraint failed" in str(original)
+
+
+async def nearest_alternatives(db: Database, catalog: Catalog, plan: BookingPlan, now: datetime) -> list[dict[str, Any]]:
+    """The nearest sessions (same category) that still have places, nearest day first."""
+    ctx = await catalog.get(db, plan.office_code)
+    key = (plan.day, plan.category.value)
+    cached = ctx.alternatives.get(key)
+    if cached is not None and monotonic_time.monotonic() - cached[0] < ALTERNATIVES_TTL_S:
+        return cached[1]
+    first = plan.day - timedelta(days=14)
+    last = plan.day + timedelta(days=14)
+    window_end = ctx.office.local_today(now) + timedelta(days=31)
+    _ctx, found = await availability(db, catalog, plan.office_code, first, min(last, window_end),
+                                     plan.category.value, now)
+    open_sessions = [a for a in found if a.left > 0]
+    open_sessions.sort(key=lambda a: (abs((a.day - plan.day).days), a.day, a.session))
+    answer = [
+        {"date": a.day.isoformat(), "session": a.session, "category": a.category, "left": a.left}
+        for a in open_sessions[:ALTERNATIVES]
+    ]
+    ctx.alternatives[key] = (monotonic_time.monotonic(), answer)
+    return answer
+
+
+async def release_stale_hold(db: Database, catalog: Catalog, nik: str, now: datetime) -> bool:
+    """Free the NIK's hold when its booking is no longer active (lapsed, or its day has passed)."""
+    async with db.read() as conn:
+        hold = await booking_repo.hold_of(conn, nik)
+    if hold is None:
+        return True
+    other = await catalog.get(db, hold.office_code)
+    today = other.office.local_today(now)
+    async with db.write() as conn:
+        row = await booking_repo.booking_by_code(conn, hold.office_code, hold.booking_code, lock=True)
+        if row is None or row.status not in ACTIVE_STATUSES:
+            await booking_repo.drop_hold(conn, nik, hold.booking_code)
+            return True
+        if row.status == Status.AWAITING_PAYMENT.value and row.pay_before <= now:
+            await booking_repo.release(conn, row, Status.EXPIRED, now, only_if_status=(row.status,))
+            await record(conn, office_code=row.office_code, actor="system", action="booking.expire",
+                         subject=row.booking_code, now=now)
+            return True
+        if row.day < today:
+            await booking_repo.release(conn, row, Status.NO_SHOW, now, only_if_status=(row.status,))
+            await record(conn, office_code=row.office_code, actor="system", action="booking.no_show",
+                         subject=row.booking_code, now=now)
+            return True
+    return False
+
+
+def _office_of(code: str) -> str:
+    office = office_of_booking_code(code.strip().upper()) if isinstance(code, str) else None
+    if office is None:
+        raise _not_found()
+    return office
+
+
+def _not_found() -> NotFound:
+    # One answer for an unknown code and a wrong NIK: no way to probe which codes exist.
+    return NotFound("booking_not_found", "No booking matches this code and NIK", field="booking_code")
+
+
+def _nik_matches(row: Any, nik: str) -> bool:
+    return hmac.compare_digest(str(row.nik).encode(), "".join(str(nik).split()).encode())
+
+
+async def find_booking(db: Database, code: str, nik: str, now: datetime) -> BookingView:
+    """The booking with this code, when the NIK is its holder's; one 404 for every mismatch."""
+    office = _office_of(code)
+    await expire_lapsed(db, now, office)
+    async with db.read() as conn:
+        row = await booking_repo.booking_by_code(conn, office, code.strip().upper())
+    if row is None or not _nik_matches(row, nik):
+        raise _not_found()
+    return _view(row)
+
+
+async def cancel_booking(db: Database, catalog: Catalog, code: str, nik: str, now: datetime) -> BookingView:
+    """Cancel an active booking: the place returns to the pool at once; a paid fee becomes refundable."""
+    office = _office_of(code)
+    await expire_lapsed(db, now, office)
+    async with db.write() as conn:
+        row = await booking_repo.booking_by_code(conn, office, code.strip().upper(), lock=True)
+        if row is None or not _nik_matches(row, nik):
+            raise _not_found()
+        if row.status not in ACTIVE_STATUSES:
+            raise Conflict("booking_not_active", "This booking is no longer active", field="booking_code")
+        refund = int(row.amount) if row.status == Status.PAID.value else 0
+        await booking_repo.release(conn, row, Status.CANCELLED, now, refund_due=refund)
+        await record(conn, office_code=office, actor="applicant", action="booking.cancel",
+                     subject=row.booking_code, detail={"refund_due": refund}, now=now)
+        updated = await booking_repo.booking_by_code(conn, office, row.booking_code)
+    catalog.forget_alternatives(office)
+    assert updated is not None
+    return _view(updated)
+
+
+async def reschedule_booking(
+    db: Database, catalog: Catalog, code: str, nik: str, new_day: date, new_session: str, *,
+    policy: BookingPolicy, now: datetime,
+) -> BookingView:
+    """Move a booking once, until H-1: the new place is taken and the old freed, or nothing changes."""
+    office_code = _office_of(code)
+    ctx = await catalog.get(db, office_code)
+    day = check_bookable_day(ctx.office, ctx.calendar, new_day, now, policy.window_days)
+    session = check_session(ctx.office, new_session)
+    await expire_lapsed(db, now, office_code)
+    await open_days(db, ctx, day, day)
+    async with db.write() as conn:
+        row = await booking_repo.booking_by_code(conn, office_code, code.strip().upper(), lock=True)
+        if row is None or not _nik_matches(row, nik):
+            raise _not_found()
+        check_reschedulable(row.status, row.reschedules, row.day, ctx.office, now)
+        if (row.day, row.starts) == (day, session.starts):
+            raise Conflict("same_session", "The booking is already for this session", field="session")
+        seat = await booking_repo.claim_seat(conn, office_code, day, session.starts, row.category, row.booking_code)
+        if seat is None:
+            raise Conflict("quota_full", "No places left in this session", field="session")
+        await booking_repo.move(conn, row, day, session.starts, seat, now)
+        if row.status == Status.AWAITING_PAYMENT.value:
+            deadline = min(row.pay_before, pay_deadline(ctx.office, day, now, policy.hold_minutes))
+            await booking_repo.set_pay_before(conn, row, deadline)
+        await record(conn, office_code=office_code, actor="applicant", action="booking.reschedule",
+                     subject=row.booking_code,
+                     detail={"from": [row.day.isoformat(), row.starts.strftime("%H:%M")],
+                             "to": [day.isoformat(), session.name]}, now=now)
+        updated = await booking_repo.booking_by_code(conn, office_code, row.booking_code)
+    catalog.forget_alternatives(office_code)
+    assert updated is not None
+    return _view(updated)

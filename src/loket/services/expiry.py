@@ -1,0 +1,35 @@
+"""Unpaid holds lapse at `pay_before`: the place returns to the pool. Run by `loket worker` and
+on every availability read and booking conflict, so nobody sees a stale 'full'."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from loket.domain.booking import Status
+from loket.services.audit import record
+from loket.store import booking_repo
+from loket.store.database import Database
+
+
+async def expire_lapsed(db: Database, now: datetime, office_code: str | None = None, batch: int = 500) -> int:
+    """Expire every unpaid booking whose hold has lapsed; returns how many were expired."""
+    expired = 0
+    while True:
+        async with db.read() as conn:
+            due = await booking_repo.lapsed_codes(conn, now, office_code, limit=batch)
+        if not due:
+            return expired
+        async with db.write() as conn:
+            for row in due:
+                # Re-checked under the row's lock: a payment may have landed since the read.
+                fresh = await booking_repo.booking_by_code(conn, row.office_code, row.booking_code, lock=True)
+                if fresh is None or fresh.status != Status.AWAITING_PAYMENT.value or fresh.pay_before > now:
+                    continue
+                if await booking_repo.release(conn, fresh, Status.EXPIRED, now,
+                                              only_if_status=(Status.AWAITING_PAYMENT.value,)):
+                    expired += 1
+                    await record(conn, office_code=fresh.office_code, actor="system", action="booking.expire",
+                                 subject=fresh.booking_code, detail={"pay_before": fresh.pay_before.isoformat()},
+                                 now=now)
+        if len(due) < batch:
+            return expired

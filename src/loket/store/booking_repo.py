@@ -1,0 +1,305 @@
+"""Bookings in the database: taking and releasing places, holds per NIK and per contact.
+
+Lock policy (docs/locking.md), in the order locks are taken:
+1. a free `places` row of the session (SELECT ... FOR UPDATE SKIP LOCKED, then a blocking
+   retry when the skip found nothing, so a place in flight that is rolled back is not missed);
+2. the `nik_holds` row of the NIK (primary key: one active booking per NIK, country-wide);
+3. the `contact_usage` rows of the phone and e-mail, in sorted order (conditional increment);
+4. the new `bookings`, `billings` and `audit_log` rows.
+Releasing a booking locks its `bookings` row first (conditional UPDATE on its status), then
+frees its place, drops the NIK hold and decrements the contact counters in the same order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from loket.domain.booking import ACTIVE_STATUSES, BookingPlan, Status
+from loket.store.ids import new_id
+from loket.store.tables import (
+    audit_log,
+    billings,
+    bookings,
+    contact_usage,
+    nik_holds,
+    places,
+)
+
+
+@dataclass(frozen=True)
+class TakeResult:
+    """How an attempt to take a place ended; `booked` only when every step succeeded."""
+
+    seat: int | None
+    hold_ok: bool
+    contacts_ok: int
+    booked: bool
+    failed_contact: str | None = None
+
+
+def contacts_of(phone: str, email: str | None) -> list[str]:
+    """The contact keys a booking counts against, sorted (the lock order)."""
+    return sorted([f"tel:{phone}"] + ([f"mailto:{email}"] if email else []))
+
+
+def _insert(conn: AsyncConnection, table):  # type: ignore[no-untyped-def]
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def booking_row(plan: BookingPlan, code: str, billing_code: str, seat: int | None, now: datetime) -> dict[str, Any]:
+    return {
+        "office_code": plan.office_code, "booking_code": code, "nik": plan.nik, "full_name": plan.full_name,
+        "birth_date": plan.birth_date, "sex": plan.sex.value, "phone": plan.phone, "email": plan.email,
+        "day": plan.day, "starts": plan.session.starts, "category": plan.category.value, "seat": seat,
+        "product": plan.product.value, "validity_years": plan.validity_years, "service": plan.service.value,
+        "priority_reason": plan.priority_reason.value if plan.priority_reason else None,
+        "amount": plan.amount, "billing_code": billing_code, "status": Status.AWAITING_PAYMENT.value,
+        "pay_before": plan.pay_before, "created_at": now, "updated_at": now, "paid_at": None,
+        "reschedules": 0, "refund_due": 0,
+    }
+
+
+async def claim_seat(
+    conn: AsyncConnection, office_code: str, day: date, starts: Any, category: str, code: str
+) -> int | None:
+    """Claim a free place of the session for `code`; None when the session is full."""
+    scope = and_(
+        places.c.office_code == office_code, places.c.day == day, places.c.starts == starts,
+        places.c.category == category,
+    )
+    for skip_locked in (True, False):
+        query = select(places.c.seat).where(scope, places.c.booking_code.is_(None)).order_by(places.c.seat).limit(1)
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=skip_locked)
+        seat = (await conn.execute(query)).scalar()
+        if seat is not None:
+            await conn.execute(update(places).where(scope, places.c.seat == seat).values(booking_code=code))
+            return int(seat)
+        if conn.dialect.name != "postgresql":
+            break  # SQLite holds the database write lock: nothing is in flight elsewhere
+    return None
+
+
+async def take_contacts(conn: AsyncConnection, contacts: list[str], limit: int) -> str | None:
+    """Count one more person against each contact; the first contact over `limit`, or None."""
+    for contact in sorted(contacts):
+        stmt = _insert(conn, contact_usage).values(contact=contact, active=1)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["contact"],
+            set_={"active": contact_usage.c.active + 1},
+            where=contact_usage.c.active < limit,
+        ).returning(contact_usage.c.active)
+        if (await conn.execute(stmt)).first() is None:
+            return contact
+    return None
+
+
+async def take_hold(conn: AsyncConnection, nik: str, office_code: str, code: str) -> bool:
+    stmt = (
+        _insert(conn, nik_holds)
+        .values(nik=nik, office_code=office_code, booking_code=code)
+        .on_conflict_do_nothing(index_elements=["nik"])
+        .returning(nik_holds.c.nik)
+    )
+    return (await conn.execute(stmt)).first() is not None
+
+
+async def take_place(
+    conn: AsyncConnection, plan: BookingPlan, code: str, billing_code: str, now: datetime, max_per_contact: int
+) -> TakeResult:
+    """Take a place with portable statements (SQLite; PostgreSQL outside the hot path)."""
+    seat = await claim_seat(conn, plan.office_code, plan.day, plan.session.starts, plan.category.value, code)
+    if seat is None:
+        return TakeResult(None, False, 0, False)
+    if not await take_hold(conn, plan.nik, plan.office_code, code):
+        return TakeResult(seat, False, 0, False)
+    failed = await take_contacts(conn, list(plan.contacts), max_per_contact)
+    if failed is not None:
+        return TakeResult(seat, True, 0, False, failed_contact=failed)
+    await conn.execute(bookings.insert().values(booking_row(plan, code, billing_code, seat, now)))
+    await conn.execute(
+        billings.insert().values(
+            billing_code=billing_code, office_code=plan.office_code, booking_code=code, amount=plan.amount,
+            created_at=now,
+        )
+    )
+    await conn.execute(audit_log.insert().values(**audit_values(plan, code, billing_code, now)))
+    return TakeResult(seat, True, len(plan.contacts), True)
+
+
+def audit_values(plan: BookingPlan, code: str, billing_code: str, now: datetime) -> dict[str, Any]:
+    return {
+        "office_code": plan.office_code, "id": new_id(), "at": now, "actor": "applicant",
+        "action": "booking.create", "subject": code,
+        "detail": {"day": plan.day.isoformat(), "session": plan.session.name, "category": plan.category.value,
+                   "billing_code": billing_code, "amount": plan.amount},
+    }
+
+
+# One statement on PostgreSQL: each step feeds the next, so a failed step inserts nothing after it,
+# and the caller rolls back when `booked` is 0. See the lock policy above.
+PG_TAKE_PLACE = """
+WITH seat AS (
+    SELECT seat FROM places
+    WHERE office_code = %(office)s AND day = %(day)s AND starts = %(starts)s AND category = %(category)s
+      AND booking_code IS NULL
+    ORDER BY seat LIMIT 1
+    FOR UPDATE {skip}
+), taken AS (
+    UPDATE places p SET booking_code = %(code)s FROM seat
+    WHERE p.office_code = %(office)s AND p.day = %(day)s AND p.starts = %(starts)s
+      AND p.category = %(category)s AND p.seat = seat.seat
+    RETURNING p.seat
+), hold AS (
+    INSERT INTO nik_holds (nik, office_code, booking_code)
+    SELECT %(nik)s, %(office)s, %(code)s FROM taken
+    ON CONFLICT (nik) DO NOTHING
+    RETURNING 1
+), contact AS (
+    INSERT INTO contact_usage AS cu (contact, active)
+    SELECT c, 1 FROM hold, unnest(%(contacts)s::text[]) AS c ORDER BY c
+    ON CONFLICT (contact) DO UPDATE SET active = cu.active + 1 WHERE cu.active < %(max_people)s
+    RETURNING contact
+), booking AS (
+    INSERT INTO bookings (office_code, booking_code, nik, full_name, birth_date, sex, phone, email, day, starts,
+        category, seat, product, validity_years, service, priority_reason, amount, billing_code, status,
+        pay_before, created_at, updated_at, paid_at, reschedules, refund_due)
+    SELECT %(office)s, %(code)s, %(nik)s, %(full_name)s, %(birth_date)s, %(sex)s, %(phone)s, %(email)s,
+        %(day)s, %(starts)s, %(category)s, (SELECT seat FROM taken), %(product)s, %(validity_years)s,
+        %(service)s, %(priority_reason)s, %(amount)s, %(billing_code)s, 'awaiting_payment', %(pay_before)s,
+        %(now)s, %(now)s, NULL, 0, 0
+    FROM hold
+    WHERE (SELECT count(*) FROM contact) = %(n_contacts)s
+    RETURNING 1
+), billing AS (  -- data-modifying CTEs run whether or not the final SELECT reads them
+    INSERT INTO billings (billing_code, office_code, booking_code, amount, created_at)
+    SELECT %(billing_code)s, %(office)s, %(code)s, %(amount)s, %(now)s FROM booking
+    RETURNING 1
+), audit AS (
+    INSERT INTO audit_log (office_code, id, at, actor, action, subject, detail)
+    SELECT %(office)s, %(audit_id)s, %(now)s, 'applicant', 'booking.create', %(code)s, %(audit_detail)s::json
+    FROM booking
+    RETURNING 1
+)
+SELECT (SELECT seat FROM taken) AS seat,
+       (SELECT count(*) FROM hold) AS hold,
+       (SELECT array_agg(contact) FROM contact) AS contacts,
+       (SELECT count(*) FROM booking) AS booked
+"""
+PG_TAKE_PLACE_SKIP = PG_TAKE_PLACE.format(skip="SKIP LOCKED")
+PG_TAKE_PLACE_WAIT = PG_TAKE_PLACE.format(skip="")
+
+
+def pg_params(plan: BookingPlan, code: str, billing_code: str, now: datetime, max_per_contact: int) -> dict[str, Any]:
+    import json
+
+    audit = audit_values(plan, code, billing_code, now)
+    return {
+        "office": plan.office_code, "day": plan.day, "starts": plan.session.starts,
+        "category": plan.category.value, "code": code, "nik": plan.nik,
+        "contacts": sorted(plan.contacts), "max_people": max_per_contact, "n_contacts": len(plan.contacts),
+        "full_name": plan.full_name, "birth_date": plan.birth_date, "sex": plan.sex.value, "phone": plan.phone,
+        "email": plan.email, "product": plan.product.value, "validity_years": plan.validity_years,
+        "service": plan.service.value,
+        "priority_reason": plan.priority_reason.value if plan.priority_reason else None,
+        "amount": plan.amount, "billing_code": billing_code, "pay_before": plan.pay_before, "now": now,
+        "audit_id": audit["id"], "audit_detail": json.dumps(audit["detail"]),
+    }
+
+
+async def pg_take_place(
+    driver_conn: Any, plan: BookingPlan, code: str, billing_code: str, now: datetime, max_per_contact: int,
+    *, wait: bool
+) -> TakeResult:
+    """The PostgreSQL hot path: one prepared statement on the raw psycopg connection."""
+    params = pg_params(plan, code, billing_code, now, max_per_contact)
+    cursor = await driver_conn.execute(PG_TAKE_PLACE_WAIT if wait else PG_TAKE_PLACE_SKIP, params)
+    seat, hold, contacts, booked = await cursor.fetchone()
+    taken = set(contacts or [])
+    failed = next((c for c in sorted(plan.contacts) if c not in taken), None) if hold else None
+    return TakeResult(seat, bool(hold), len(taken), bool(booked), failed_contact=failed)
+
+
+async def booking_by_code(conn: AsyncConnection, office_code: str, code: str, *, lock: bool = False) -> Row[Any] | None:
+    query = select(bookings).where(bookings.c.office_code == office_code, bookings.c.booking_code == code)
+    if lock and conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return (await conn.execute(query)).first()
+
+
+async def release(conn: AsyncConnection, booking: Row[Any], new_status: Status, now: datetime,
+                  *, only_if_status: tuple[str, ...] = tuple(ACTIVE_STATUSES), refund_due: int = 0) -> bool:
+    """Move an active booking to `new_status` and give back its place, NIK hold and contact counts."""
+    result = await conn.execute(
+        update(bookings)
+        .where(bookings.c.office_code == booking.office_code, bookings.c.booking_code == booking.booking_code,
+               bookings.c.status.in_(only_if_status))
+        .values(status=new_status.value, updated_at=now, seat=None, refund_due=bookings.c.refund_due + refund_due)
+    )
+    if not result.rowcount:
+        return False  # someone else released it first
+    await conn.execute(
+        update(places)
+        .where(places.c.office_code == booking.office_code, places.c.day == booking.day,
+               places.c.starts == booking.starts, places.c.category == booking.category,
+               places.c.booking_code == booking.booking_code)
+        .values(booking_code=None)
+    )
+    await drop_hold(conn, booking.nik, booking.booking_code)
+    for contact in contacts_of(booking.phone, booking.email):
+        await conn.execute(
+            update(contact_usage)
+            .where(contact_usage.c.contact == contact, contact_usage.c.active > 0)
+            .values(active=contact_usage.c.active - 1)
+        )
+    return True
+
+
+async def lapsed_codes(conn: AsyncConnection, now: datetime, office_code: str | None = None, limit: int = 500) -> list[Row[Any]]:
+    """Unpaid bookings whose hold has lapsed."""
+    query = select(bookings).where(
+        bookings.c.status == Status.AWAITING_PAYMENT.value, bookings.c.pay_before <= now
+    )
+    if office_code is not None:
+        query = query.where(bookings.c.office_code == office_code)
+    return list((await conn.execute(query.order_by(bookings.c.pay_before).limit(limit))).all())
+
+
+async def drop_hold(conn: AsyncConnection, nik: str, code: str) -> None:
+    await conn.execute(delete(nik_holds).where(nik_holds.c.nik == nik, nik_holds.c.booking_code == code))
+
+
+async def hold_of(conn: AsyncConnection, nik: str) -> Row[Any] | None:
+    return (await conn.execute(select(nik_holds).where(nik_holds.c.nik == nik))).first()
+
+
+async def move(conn: AsyncConnection, booking: Row[Any], day: date, starts: Any, seat: int, now: datetime) -> None:
+    """Free the booking's old place (its new one is already claimed) and point it at the new one."""
+    await conn.execute(
+        update(places)
+        .where(places.c.office_code == booking.office_code, places.c.day == booking.day,
+               places.c.starts == booking.starts, places.c.category == booking.category,
+               places.c.booking_code == booking.booking_code,
+               ~and_(places.c.day == day, places.c.starts == starts, places.c.seat == seat))
+        .values(booking_code=None)
+    )
+    await conn.execute(
+        update(bookings)
+        .where(bookings.c.office_code == booking.office_code, bookings.c.booking_code == booking.booking_code)
+        .values(day=day, starts=starts, seat=seat, reschedules=bookings.c.reschedules + 1, updated_at=now)
+    )
+
+
+async def set_pay_before(conn: AsyncConnection, booking: Row[Any], deadline: datetime) -> None:
+    await conn.execute(
+        update(bookings)
+        .where(bookings.c.office_code == booking.office_code, bookings.c.booking_code == booking.booking_code)
+        .values(pay_before=deadline)
+    )

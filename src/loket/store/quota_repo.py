@@ -1,0 +1,146 @@
+"""Quotas in the database: the weekly template, opened days and their places (seats).
+
+Lock policy (docs/locking.md): opening a day inserts its `day_quotas` rows with ON CONFLICT DO
+NOTHING, and only the transaction whose insert won creates the places; changing a day's capacity
+locks its `day_quotas` row, then the day's places of that category, before adding or removing
+free places.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, time
+
+from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from loket.domain.booking import Category
+from loket.domain.office import Office
+from loket.domain.quota import allocate, spread
+from loket.store.tables import day_quotas, places, quota_templates
+
+
+def _insert(conn: AsyncConnection, table):  # type: ignore[no-untyped-def]
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+async def template_for(conn: AsyncConnection, office_code: str) -> dict[tuple[int, str], int]:
+    """{(iso weekday, category): daily capacity}."""
+    rows = await conn.execute(select(quota_templates).where(quota_templates.c.office_code == office_code))
+    return {(r.weekday, r.category): r.capacity for r in rows}
+
+
+async def set_template_row(conn: AsyncConnection, office_code: str, weekday: int, category: str, capacity: int) -> None:
+    stmt = _insert(conn, quota_templates).values(
+        office_code=office_code, weekday=weekday, category=category, capacity=capacity
+    )
+    await conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["office_code", "weekday", "category"], set_={"capacity": capacity}
+        )
+    )
+
+
+async def opened_days(conn: AsyncConnection, office_code: str, first: date, last: date) -> set[date]:
+    rows = await conn.execute(
+        select(day_quotas.c.day)
+        .where(day_quotas.c.office_code == office_code, day_quotas.c.day.between(first, last))
+        .distinct()
+    )
+    return {r.day for r in rows}
+
+
+async def open_day(
+    conn: AsyncConnection, office: Office, day: date, template: dict[tuple[int, str], int]
+) -> bool:
+    """Create the day's quotas and places from the template; False when it was already open."""
+    created = False
+    for category in Category:
+        capacity = template.get((day.isoweekday(), category.value), 0)
+        stmt = (
+            _insert(conn, day_quotas)
+            .values(office_code=office.code, day=day, category=category.value, capacity=capacity, overridden=False)
+            .on_conflict_do_nothing(index_elements=["office_code", "day", "category"])
+            .returning(day_quotas.c.day)
+        )
+        if (await conn.execute(stmt)).first() is None:
+            continue
+        created = True
+        rows = []
+        for session, size in zip(office.sessions, spread(capacity, len(office.sessions)), strict=True):
+            rows += [
+                {"office_code": office.code, "day": day, "starts": session.starts,
+                 "category": category.value, "seat": seat, "booking_code": None}
+                for seat in range(1, size + 1)
+            ]
+        if rows:
+            await conn.execute(places.insert(), rows)
+    return created
+
+
+async def session_counts(
+    conn: AsyncConnection, office_code: str, first: date, last: date, category: str | None = None
+) -> dict[tuple[date, time, str], tuple[int, int]]:
+    """{(day, session start, category): (capacity, places left)} for opened days."""
+    query = (
+        select(
+            places.c.day,
+            places.c.starts,
+            places.c.category,
+            func.count().label("capacity"),
+            func.count().filter(places.c.booking_code.is_(None)).label("left"),
+        )
+        .where(places.c.office_code == office_code, places.c.day.between(first, last))
+        .group_by(places.c.day, places.c.starts, places.c.category)
+    )
+    if category is not None:
+        query = query.where(places.c.category == category)
+    return {(r.day, r.starts, r.category): (r.capacity, r.left) for r in await conn.execute(query)}
+
+
+async def set_day_capacity(
+    conn: AsyncConnection, office: Office, day: date, category: str, capacity: int
+) -> list[int]:
+    """Set a day's capacity for one category, spread over the sessions; returns per-session sizes."""
+    await conn.execute(
+        select(day_quotas.c.capacity)
+        .where(day_quotas.c.office_code == office.code, day_quotas.c.day == day, day_quotas.c.category == category)
+        .with_for_update()
+    )
+    scope = and_(places.c.office_code == office.code, places.c.day == day, places.c.category == category)
+    # Lock the day's places of this category: a booking in flight finishes first, later ones wait.
+    rows = (await conn.execute(select(places).where(scope).with_for_update())).all()
+    seats: dict[time, list[tuple[int, str | None]]] = defaultdict(list)
+    for r in rows:
+        seats[r.starts].append((r.seat, r.booking_code))
+    booked = [sum(1 for _, code in seats[s.starts] if code is not None) for s in office.sessions]
+    alloc = allocate(capacity, booked)
+    for session, size in zip(office.sessions, alloc, strict=True):
+        current = sorted(seats[session.starts])
+        if size > len(current):
+            top = max((seat for seat, _ in current), default=0)
+            await conn.execute(
+                places.insert(),
+                [{"office_code": office.code, "day": day, "starts": session.starts, "category": category,
+                  "seat": top + i, "booking_code": None} for i in range(1, size - len(current) + 1)],
+            )
+        elif size < len(current):
+            free = [seat for seat, code in reversed(current) if code is None][: len(current) - size]
+            await conn.execute(delete(places).where(scope, places.c.starts == session.starts, places.c.seat.in_(free)))
+    await conn.execute(
+        update(day_quotas)
+        .where(day_quotas.c.office_code == office.code, day_quotas.c.day == day, day_quotas.c.category == category)
+        .values(capacity=capacity, overridden=True)
+    )
+    return alloc
+
+
+async def remove_free_places(conn: AsyncConnection, office_code: str, first: date, last: date) -> int:
+    """Withdraw the free places of closed days (booked ones stay, to be moved by the office)."""
+    result = await conn.execute(
+        delete(places).where(
+            places.c.office_code == office_code, places.c.day.between(first, last), places.c.booking_code.is_(None)
+        )
+    )
+    return int(result.rowcount or 0)

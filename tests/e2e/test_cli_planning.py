@@ -1,0 +1,121 @@
+"""The planning sub-apps end to end through Typer (no database needed)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import typer
+from typer.testing import CliRunner
+
+from loket.cli_planning import forecast_app, plan, simulate, staffing_app
+from loket.planning.history import history_to_csv
+from loket.planning.synthetic import synthetic_history
+
+runner = CliRunner()
+
+
+def _csv(tmp_path: Path) -> Path:
+    path = tmp_path / "plg.csv"
+    history = synthetic_history(date(2015, 1, 1), date(2017, 11, 30))
+    path.write_text(history_to_csv(history), encoding="utf-8")
+    return path
+
+
+def test_forecast_predict_json_and_plot(tmp_path: Path) -> None:
+    chart = tmp_path / "f.png"
+    result = runner.invoke(
+        forecast_app,
+        ["predict", "--history", str(_csv(tmp_path)), "--horizon", "20", "--json", "--plot", str(chart)],
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert len(rows) == 20
+    assert set(rows[0]) == {"date", "mean", "lo80", "hi80"}
+    assert rows[0]["date"] == "2017-12-01"
+    assert chart.read_bytes().startswith(b"\x89PNG")
+
+
+def test_forecast_backtest_json(tmp_path: Path) -> None:
+    result = runner.invoke(
+        forecast_app,
+        ["backtest", "--history", str(_csv(tmp_path)), "--horizon", "28", "--folds", "3", "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["folds"] == 3 and data["season"] == 5
+    for name in ("model", "seasonal_naive"):
+        assert set(data[name]) >= {"mase", "mape", "coverage"}
+    assert data["model"]["mase"] < data["seasonal_naive"]["mase"]
+
+
+def test_forecast_without_history_says_synthetic() -> None:
+    result = runner.invoke(forecast_app, ["backtest", "--horizon", "28", "--folds", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    assert "synthetic" in json.loads(result.stdout)["source"]
+
+
+def test_bad_history_is_a_clean_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("day,n\n1,2\n", encoding="utf-8")
+    result = runner.invoke(forecast_app, ["predict", "--history", str(bad), "--json"])
+    assert result.exit_code == 2
+
+
+def test_staffing_commands() -> None:
+    result = runner.invoke(
+        staffing_app,
+        ["erlang", "--arrivals", "100", "--period-min", "30", "--aht-s", "180", "--agents", "14",
+         "--target-s", "20", "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["traffic_erlangs"] == 10.0
+    assert abs(data["service_level"] - 0.88835) < 1e-4
+    result = runner.invoke(
+        staffing_app,
+        ["required", "--arrivals", "100", "--period-min", "30", "--aht-s", "180", "--target-sl", "0.8",
+         "--target-s", "20", "--max-occupancy", "0.85", "--shrinkage", "0.3", "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["agents"], data["positions"]) == (14, 20)
+    assert set(data) == {"agents", "positions", "service_level", "p_wait", "asa_s", "occupancy"}
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    app.command("simulate")(simulate)
+    app.command("plan")(plan)
+    return app
+
+
+def test_simulate_story_day() -> None:
+    result = runner.invoke(
+        _app(),
+        ["simulate", "--office", "PLG", "--date", "2017-12-28", "--arrivals", "200",
+         "--fault", "biometrics:10:00-13:00", "--replications", "20", "--seed", "1", "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["faults"] == ["biometrics:10:00-13:00"]
+    assert 2.5 < data["overtime_hours"] < 5.5
+    assert data["queue"][0]["time"] == "08:00"
+    bad = runner.invoke(
+        _app(), ["simulate", "--date", "2017-12-28", "--arrivals", "5", "--fault", "photo:10:00-11:00"]
+    )
+    assert bad.exit_code == 2
+
+
+def test_plan_december_2017() -> None:
+    args = ["plan", "--office", "PLG", "--from", "2017-12-01", "--to", "2017-12-29", "--json"]
+    result = runner.invoke(_app(), args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert "synthetic" in data["source"]
+    assert data["deadlines"] == ["2017-12-22", "2017-12-29"]
+    assert data["overtime_hours"] > 0
+    last = data["days"][-1]
+    assert last["date"] == "2017-12-29" and last["backlog_after"] == 0
+    assert set(last["quota"]) == {"regular", "express", "priority"}
