@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, text
 from loket.clock import FrozenClock
 from loket.store.database import Database
 from loket.store.migrate import upgrade
-from loket.store.tables import metadata
+from loket.store.schema import metadata
 
 PG_ADMIN_URL = os.environ.get("LOKET_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from loket import cli_planning
+from loket import cli_floor, cli_planning
 from loket.clock import utcnow
 from loket.domain.errors import DomainError
 from loket.formatting import long_date
@@ -39,6 +39,7 @@ quota_app = typer.Typer(help="Daily quotas: the weekly template and single-day o
 payments_app = typer.Typer(help="Bank payments: callbacks and demos.", no_args_is_help=True)
 app.add_typer(quota_app, name="quota")
 app.add_typer(payments_app, name="payments")
+app.add_typer(cli_floor.staff_app, name="staff")
 app.add_typer(cli_planning.forecast_app, name="forecast")
 app.add_typer(cli_planning.staffing_app, name="staffing")
 app.command("simulate")(cli_planning.simulate)

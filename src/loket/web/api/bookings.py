@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import ORJSONResponse
 
 from loket.domain.booking import BookingRequest
 from loket.domain.errors import Forbidden, Unauthorized
@@ -36,6 +35,7 @@ from loket.web.api.schemas import (
     SessionLeft,
 )
 from loket.web.deps import DbDep, LocaleDep, NowDep, SettingsDep
+from loket.web.responses import JSONBytes
 
 router = APIRouter(prefix="/api/v1", tags=["booking"])
 ERRORS = {404: {"description": "Not found"}, 409: {"description": "Conflict"}, 422: {"description": "Bad input"}}
@@ -70,7 +70,7 @@ async def get_availability(
 async def create_booking(
     code: str, body: BookingCreate, request: Request, db: DbDep, now: NowDep, locale: LocaleDep,
     settings: SettingsDep,
-) -> ORJSONResponse:
+) -> JSONBytes:
     booking = await booking_service.book_slot(
         db, catalog_of(request), code.upper(),
         BookingRequest(
@@ -82,7 +82,7 @@ async def create_booking(
     )
     ctx = await catalog_of(request).get(db, booking.office_code)
     # Built by hand: this is the hot path of a quota release (no response-model round trip).
-    return ORJSONResponse(
+    return JSONBytes(
         {
             "booking_code": booking.booking_code, "billing_code": booking.billing_code, "amount": booking.amount,
             "amount_label": rupiah(booking.amount), "pay_before": booking.pay_before.isoformat(),
@@ -139,7 +139,7 @@ async def reschedule_booking(
 async def bank_callback(
     request: Request, db: DbDep, now: NowDep,
     signature: Annotated[str | None, Header(alias=SIGNATURE_HEADER)] = None,
-) -> ORJSONResponse:
+) -> JSONBytes:
     result = await payment_service.receive_bank_callback(db, await request.body(), signature, now=now)
     booking_code = result.booking_code
     catalog_of(request).forget_alternatives(booking_code.split("-", 1)[0])
@@ -147,9 +147,9 @@ async def bank_callback(
             "refund_due": result.refund_due, "replayed": result.replayed}
     if result.outcome == "amount_mismatch":
         # Recorded (the money is owed back) but refused.
-        return ORJSONResponse({"error": "amount_mismatch", "field": "amount",
+        return JSONBytes({"error": "amount_mismatch", "field": "amount",
                                "message": "The amount does not match the billing", **body}, status_code=409)
-    return ORJSONResponse(body, status_code=200)
+    return JSONBytes(body, status_code=200)
 
 
 def require_supervisor(settings_token: str, authorization: str | None) -> None:

@@ -1,0 +1,9 @@
+"""The whole schema: every table module, imported so that `metadata` knows all tables
+(Alembic, tests). Each capability keeps its tables in its own module."""
+
+from __future__ import annotations
+
+from loket.store import tables, tables_applicant, tables_floor  # noqa: F401  (registers the tables)
+from loket.store.tables import metadata
+
+__all__ = ["metadata"]
