@@ -14,7 +14,20 @@ from typing import Any
 from loket.domain.identity import Sex, make_nik
 
 REGIONS = ("167101", "167102", "167103", "517101", "317101", "327301")
-GIVEN = ("Siti", "Ahmad", "Dewi", "Budi", "Nur'aini", "Rizky", "Putu", "Made", "Agus", "Sri", "Wayan", "Intan")
+GIVEN = (
+    "Siti",
+    "Ahmad",
+    "Dewi",
+    "Budi",
+    "Nur'aini",
+    "Rizky",
+    "Putu",
+    "Made",
+    "Agus",
+    "Sri",
+    "Wayan",
+    "Intan",
+)
 FAMILY = ("Lestari", "Saputra", "Wijaya", "Hidayat", "Pratama", "Kusuma", "Nugroho", "Siregar", "Harahap")
 
 
@@ -27,11 +40,15 @@ class Applicant:
     phone: str
     email: str | None
 
-    def booking_body(self, day: date, session: str = "08:00", category: str = "regular", **extra: Any) -> dict[str, Any]:
+    def booking_body(
+        self, day: date, session: str = "08:00", category: str = "regular", **extra: Any
+    ) -> dict[str, Any]:
         """The JSON body of POST /api/v1/offices/{code}/bookings for this applicant."""
         body = asdict(self)
         body["birth_date"] = self.birth_date.isoformat()
-        body.update(date=day.isoformat(), session=session, category=category, product="regular", service="new")
+        body.update(
+            date=day.isoformat(), session=session, category=category, product="regular", service="new"
+        )
         body.update(extra)
         return body
 
@@ -49,7 +66,9 @@ def applicant(index: int, *, seed: int = 0, born: date | None = None, sex: str |
     return Applicant(nik, name, birth, chosen_sex, phone, f"pemohon{seed}.{index}@example.id")
 
 
-def family(size: int, *, seed: int = 0, phone: str = "+6281299990000", email: str | None = None) -> list[Applicant]:
+def family(
+    size: int, *, seed: int = 0, phone: str = "+6281299990000", email: str | None = None
+) -> list[Applicant]:
     """`size` people sharing one phone (and e-mail): a family booking together."""
     members = []
     for i in range(size):

@@ -35,7 +35,9 @@ calendar_app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(calendar_app, name="calendar")
-quota_app = typer.Typer(help="Daily quotas: the weekly template and single-day overrides.", no_args_is_help=True)
+quota_app = typer.Typer(
+    help="Daily quotas: the weekly template and single-day overrides.", no_args_is_help=True
+)
 payments_app = typer.Typer(help="Bank payments: callbacks and demos.", no_args_is_help=True)
 app.add_typer(quota_app, name="quota")
 app.add_typer(payments_app, name="payments")
@@ -185,9 +187,7 @@ def calendar_close(
     first, last = _parse_date(from_, "from"), _parse_date(to, "to")
     run_with_db(
         settings,
-        lambda db: declare_closure(
-            db, office.upper(), first, last, reason, actor="cli", now=utcnow()
-        ),
+        lambda db: declare_closure(db, office.upper(), first, last, reason, actor="cli", now=utcnow()),
     )
     console.print(f"{office.upper()} closed {first} .. {last}: {reason}")
 
@@ -223,9 +223,19 @@ def quota_set(
 
     settings = get_settings()
     when = _parse_date(day, "date")
-    alloc = run_with_db(settings, lambda db: set_day_capacity(
-        db, Catalog(ttl=0, country=settings.holiday_country), office.upper(), when, category, capacity,
-        actor="cli", now=utcnow()))
+    alloc = run_with_db(
+        settings,
+        lambda db: set_day_capacity(
+            db,
+            Catalog(ttl=0, country=settings.holiday_country),
+            office.upper(),
+            when,
+            category,
+            capacity,
+            actor="cli",
+            now=utcnow(),
+        ),
+    )
     console.print(f"{office.upper()} {when} {category}: {capacity} places, per session {alloc}")
 
 
@@ -240,8 +250,10 @@ def quota_template(
     from loket.services.quotas import set_template
 
     settings = get_settings()
-    run_with_db(settings, lambda db: set_template(db, office.upper(), weekday, category, capacity,
-                                                  actor="cli", now=utcnow()))
+    run_with_db(
+        settings,
+        lambda db: set_template(db, office.upper(), weekday, category, capacity, actor="cli", now=utcnow()),
+    )
     console.print(f"{office.upper()} weekday {weekday} {category}: {capacity} a day")
 
 
@@ -258,8 +270,8 @@ def payments_simulate(
 
     import httpx
 
-    from loket.services.payments import bank_secret, billed_amount
     from loket.domain.payment import SIGNATURE_HEADER, sign
+    from loket.services.payments import bank_secret, billed_amount
 
     settings = get_settings()
 
@@ -268,15 +280,22 @@ def payments_simulate(
 
     secret, billed = run_with_db(settings, work)
     body = {
-        "billing_code": billing_code, "amount": billed if amount is None else amount,
-        "paid_at": utcnow().isoformat(), "ntpn": ntpn or secrets_module.token_hex(8).upper(), "bank": bank.upper(),
+        "billing_code": billing_code,
+        "amount": billed if amount is None else amount,
+        "paid_at": utcnow().isoformat(),
+        "ntpn": ntpn or secrets_module.token_hex(8).upper(),
+        "bank": bank.upper(),
     }
     import json
 
     raw = json.dumps(body).encode()
     base = url or f"http://{settings.host}:{settings.port}"
-    response = httpx.post(f"{base}/api/v1/payments/bank-callback", content=raw,
-                          headers={"Content-Type": "application/json", SIGNATURE_HEADER: sign(secret, raw)}, timeout=30)
+    response = httpx.post(
+        f"{base}/api/v1/payments/bank-callback",
+        content=raw,
+        headers={"Content-Type": "application/json", SIGNATURE_HEADER: sign(secret, raw)},
+        timeout=30,
+    )
     console.print(f"{response.status_code} {response.text}")
     if response.status_code >= 400:
         raise typer.Exit(1)
@@ -298,9 +317,7 @@ def _parse_date(raw: str, name: str) -> date:
     try:
         return date.fromisoformat(raw)
     except ValueError as exc:
-        raise typer.BadParameter(
-            f"{raw!r} is not a date YYYY-MM-DD", param_hint=f"--{name}"
-        ) from exc
+        raise typer.BadParameter(f"{raw!r} is not a date YYYY-MM-DD", param_hint=f"--{name}") from exc
 
 
 def main() -> None:

@@ -28,9 +28,7 @@ class Settings(BaseSettings):
     default_locale: Literal["id", "en"] = Field(
         "id", description="Language used when the request does not ask for one."
     )
-    log_level: Literal["debug", "info", "warning", "error"] = Field(
-        "info", description="Server log level."
-    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Server log level.")
     secret_key: str = Field(
         "dev-insecure-change-me",
         description="Secret for signing cookies and tokens; set a long random value in production.",
@@ -39,7 +37,9 @@ class Settings(BaseSettings):
         "ID", description="Country whose national holidays and cuti bersama the calendar uses."
     )
     hold_minutes: int = Field(
-        120, ge=1, le=24 * 60,
+        120,
+        ge=1,
+        le=24 * 60,
         description="Minutes an unpaid booking holds its place (never past the end of the day before).",
     )
     booking_window_days: int = Field(30, ge=1, le=366, description="How many days ahead applicants may book.")
@@ -55,7 +55,10 @@ class Settings(BaseSettings):
         15.0, gt=0, le=3600, description="Seconds between `loket worker` rounds (expiry sweep, opening days)."
     )
     catalog_ttl_s: float = Field(
-        2.0, ge=0, le=300, description="Seconds a server process caches office data (sessions, calendar, fees)."
+        2.0,
+        ge=0,
+        le=300,
+        description="Seconds a server process caches office data (sessions, calendar, fees).",
     )
     load_demo_on_empty: bool = Field(
         True, description="`make run`: load the demo offices when the database has no office."

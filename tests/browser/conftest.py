@@ -4,7 +4,6 @@ against a real `loket serve` process on a free loopback port. Never downloads a 
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -18,8 +17,14 @@ import pytest
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
 ]
 
 
@@ -50,19 +55,33 @@ class LiveServer:
 
     def loket(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
         """Run a `loket` command against the server's database."""
-        return subprocess.run([sys.executable, "-m", "loket", *args], env=self.env, cwd=self.workdir,
-                              capture_output=True, text=True, timeout=120, input=input)
+        return subprocess.run(
+            [sys.executable, "-m", "loket", *args],
+            env=self.env,
+            cwd=self.workdir,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            input=input,
+        )
 
 
-def start_server(workdir: Path, database_url: str, extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], LiveServer]:
+def start_server(
+    workdir: Path, database_url: str, extra_env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], LiveServer]:
     port = free_port()
     env = {**os.environ, "LOKET_DATABASE_URL": database_url, "LOKET_PORT": str(port), **(extra_env or {})}
     server = LiveServer(f"http://127.0.0.1:{port}", database_url, env, workdir)
     for step in (["db", "upgrade"], ["demo", "load"]):
         done = server.loket(*step)
         assert done.returncode == 0, done.stderr
-    process = subprocess.Popen([sys.executable, "-m", "loket", "serve", "--port", str(port)], env=env, cwd=workdir,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "loket", "serve", "--port", str(port)],
+        env=env,
+        cwd=workdir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 30
     while True:
         try:

@@ -28,8 +28,16 @@ def policy() -> BookingPolicy:
     return BookingPolicy(hold_minutes=120, window_days=30, max_people_per_contact=5)
 
 
-async def pay(db: Database, billing_code: str, amount: int, now, *, ntpn: str | None = None, bank: str = "BNI",  # type: ignore[no-untyped-def]
-              paid_at=None):
+async def pay(
+    db: Database,
+    billing_code: str,
+    amount: int,
+    now,
+    *,
+    ntpn: str | None = None,
+    bank: str = "BNI",  # type: ignore[no-untyped-def]
+    paid_at=None,
+):
     """Pay a billing code the way the bank does: a signed callback through the real service."""
     import json
     import secrets
@@ -37,8 +45,13 @@ async def pay(db: Database, billing_code: str, amount: int, now, *, ntpn: str | 
     from loket.domain.payment import sign
     from loket.services.payments import bank_secret, receive_bank_callback
 
-    body = json.dumps({
-        "billing_code": billing_code, "amount": amount, "paid_at": (paid_at or now).isoformat(),
-        "ntpn": ntpn or secrets.token_hex(8).upper(), "bank": bank,
-    }).encode()
+    body = json.dumps(
+        {
+            "billing_code": billing_code,
+            "amount": amount,
+            "paid_at": (paid_at or now).isoformat(),
+            "ntpn": ntpn or secrets.token_hex(8).upper(),
+            "bank": bank,
+        }
+    ).encode()
     return await receive_bank_callback(db, body, sign(await bank_secret(db, bank), body), now=now)

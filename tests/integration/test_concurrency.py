@@ -7,7 +7,6 @@ import asyncio
 import multiprocessing
 from datetime import date
 
-import pytest
 from sqlalchemy import func, select
 
 from loket.applicants import applicant, family
@@ -44,21 +43,34 @@ async def test_race_for_the_last_places(demo: Database, clock: FrozenClock, poli
     assert len(wins) == 10
     assert codes == ["quota_full"] * 30
     async with demo.read() as conn:
-        in_session = (await conn.execute(select(func.count()).select_from(bookings).where(
-            bookings.c.day == DAY, bookings.c.status == "awaiting_payment"))).scalar_one()
-        free = (await conn.execute(select(func.count()).select_from(places).where(
-            places.c.day == DAY, places.c.category == "regular", places.c.booking_code.is_(None)))).scalar_one()
+        in_session = (
+            await conn.execute(
+                select(func.count())
+                .select_from(bookings)
+                .where(bookings.c.day == DAY, bookings.c.status == "awaiting_payment")
+            )
+        ).scalar_one()
+        free = (
+            await conn.execute(
+                select(func.count())
+                .select_from(places)
+                .where(places.c.day == DAY, places.c.category == "regular", places.c.booking_code.is_(None))
+            )
+        ).scalar_one()
     assert in_session == 10 and free == 50
     await invariants(demo)
 
 
-async def test_race_of_one_nik_for_many_sessions(demo: Database, clock: FrozenClock, policy: BookingPolicy) -> None:
+async def test_race_of_one_nik_for_many_sessions(
+    demo: Database, clock: FrozenClock, policy: BookingPolicy
+) -> None:
     catalog = Catalog(ttl=60)
     person = applicant(100)
     sessions = ["08:00", "09:00", "10:00", "11:00", "13:00", "14:00"]
     wins, codes = await race(
-        booking_service.book_slot(demo, catalog, "PLG", request_for(person, session=sessions[i % 6]),
-                                  policy=policy, now=clock())
+        booking_service.book_slot(
+            demo, catalog, "PLG", request_for(person, session=sessions[i % 6]), policy=policy, now=clock()
+        )
         for i in range(12)
     )
     assert len(wins) == 1
@@ -66,8 +78,9 @@ async def test_race_of_one_nik_for_many_sessions(demo: Database, clock: FrozenCl
     await invariants(demo)
 
 
-async def test_race_of_a_family_against_the_contact_limit(demo: Database, clock: FrozenClock,
-                                                          policy: BookingPolicy) -> None:
+async def test_race_of_a_family_against_the_contact_limit(
+    demo: Database, clock: FrozenClock, policy: BookingPolicy
+) -> None:
     catalog = Catalog(ttl=60)
     wins, codes = await race(
         booking_service.book_slot(demo, catalog, "PLG", request_for(person), policy=policy, now=clock())
@@ -77,20 +90,23 @@ async def test_race_of_a_family_against_the_contact_limit(demo: Database, clock:
     await invariants(demo)
 
 
-async def test_race_of_reschedules_into_a_small_session(demo: Database, clock: FrozenClock,
-                                                        policy: BookingPolicy) -> None:
+async def test_race_of_reschedules_into_a_small_session(
+    demo: Database, clock: FrozenClock, policy: BookingPolicy
+) -> None:
     catalog = Catalog(ttl=60)
     target = date(2018, 1, 2)
     # 18 a day over six sessions: three places at 08:00.
     await quota_service.set_day_capacity(demo, catalog, "PLG", target, "regular", 18, actor="t", now=clock())
     made = [
-        await booking_service.book_slot(demo, catalog, "PLG", request_for(applicant(200 + i)), policy=policy,
-                                        now=clock())
+        await booking_service.book_slot(
+            demo, catalog, "PLG", request_for(applicant(200 + i)), policy=policy, now=clock()
+        )
         for i in range(8)
     ]
     wins, codes = await race(
-        booking_service.reschedule_booking(demo, catalog, b.booking_code, applicant(200 + i).nik, target, "08:00",
-                                           policy=policy, now=clock())
+        booking_service.reschedule_booking(
+            demo, catalog, b.booking_code, applicant(200 + i).nik, target, "08:00", policy=policy, now=clock()
+        )
         for i, b in enumerate(made)
     )
     assert len(wins) == 3 and codes == ["quota_full"] * 5
@@ -100,13 +116,16 @@ async def test_race_of_reschedules_into_a_small_session(demo: Database, clock: F
     await invariants(demo)
 
 
-async def test_duplicate_callbacks_at_once_make_one_payment(demo: Database, clock: FrozenClock,
-                                                            policy: BookingPolicy) -> None:
+async def test_duplicate_callbacks_at_once_make_one_payment(
+    demo: Database, clock: FrozenClock, policy: BookingPolicy
+) -> None:
     catalog = Catalog(ttl=60)
-    done = await booking_service.book_slot(demo, catalog, "PLG", request_for(applicant(300)), policy=policy,
-                                           now=clock())
-    results = await asyncio.gather(*(pay(demo, done.billing_code, 355_000, clock(), ntpn="NTPNRACE0001")
-                                     for _ in range(8)))
+    done = await booking_service.book_slot(
+        demo, catalog, "PLG", request_for(applicant(300)), policy=policy, now=clock()
+    )
+    results = await asyncio.gather(
+        *(pay(demo, done.billing_code, 355_000, clock(), ntpn="NTPNRACE0001") for _ in range(8))
+    )
     assert sorted(r.replayed for r in results) == [False] + [True] * 7
     assert {r.outcome for r in results} == {"accepted"}
     async with demo.read() as conn:
@@ -124,9 +143,15 @@ def _book_in_process(url: str, indices: list[int], barrier, now_iso: str, out) -
         now = datetime.fromisoformat(now_iso)
         await catalog.get(db, "PLG")
         barrier.wait()
-        results = await asyncio.gather(*(
-            booking_service.book_slot(db, catalog, "PLG", request_for(applicant(i)), policy=policy, now=now)
-            for i in indices), return_exceptions=True)
+        results = await asyncio.gather(
+            *(
+                booking_service.book_slot(
+                    db, catalog, "PLG", request_for(applicant(i)), policy=policy, now=now
+                )
+                for i in indices
+            ),
+            return_exceptions=True,
+        )
         await db.dispose()
         return ["ok" if not isinstance(r, BaseException) else getattr(r, "code", repr(r)) for r in results]
 
@@ -140,16 +165,22 @@ def test_processes_race_on_postgresql(pg_only_url: str, clock: FrozenClock) -> N
     async def setup() -> None:
         db = Database(pg_only_url)
         await load_demo(db, now=clock())
-        await quota_service.set_day_capacity(db, Catalog(ttl=0), "PLG", DAY, "regular", 90, actor="t", now=clock())
+        await quota_service.set_day_capacity(
+            db, Catalog(ttl=0), "PLG", DAY, "regular", 90, actor="t", now=clock()
+        )
         await db.dispose()
 
     asyncio.run(setup())
     # fork: the children inherit this module (a sync test, so no event loop is running here).
     ctx = multiprocessing.get_context("fork")
     barrier, out = ctx.Barrier(4), ctx.Queue()
-    workers = [ctx.Process(target=_book_in_process,
-                           args=(pg_only_url, list(range(p * 15, p * 15 + 15)), barrier, clock().isoformat(), out))
-               for p in range(4)]
+    workers = [
+        ctx.Process(
+            target=_book_in_process,
+            args=(pg_only_url, list(range(p * 15, p * 15 + 15)), barrier, clock().isoformat(), out),
+        )
+        for p in range(4)
+    ]
     for w in workers:
         w.start()
     outcomes = [code for _ in workers for code in out.get(timeout=120)]

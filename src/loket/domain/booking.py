@@ -18,7 +18,6 @@ from loket.domain.fees import FeeSchedule, Product, product_code
 from loket.domain.identity import Sex, check_nik_matches, normalize_name, normalize_phone, parse_nik
 from loket.domain.office import Office, Session
 
-
 E = TypeVar("E", bound=StrEnum)
 
 
@@ -118,7 +117,7 @@ def age_on(birth_date: date, day: date) -> int:
 
 def _choice(kind: type[E], raw: str | None, field: str) -> E:
     try:
-        return kind(raw)
+        return kind(raw or "")
     except ValueError as exc:
         raise invalid(
             field,
@@ -159,8 +158,12 @@ def check_bookable_day(
     if not calendar.is_service_day(day):
         info = calendar.info(day)
         why = info.closure or info.holiday or ""
-        raise invalid(field, "not_a_service_day", "The office does not serve on this day %(why)s",
-                      why=f"({why})" if why else "")
+        raise invalid(
+            field,
+            "not_a_service_day",
+            "The office does not serve on this day %(why)s",
+            why=f"({why})" if why else "",
+        )
     return day
 
 
@@ -168,8 +171,11 @@ def check_session(office: Office, name: str, field: str = "session") -> Session:
     session = office.session_named(name)
     if session is None:
         raise invalid(
-            field, "session_unknown", "No session starts at %(session)s; sessions: %(sessions)s",
-            session=name, sessions=", ".join(s.name for s in office.sessions),
+            field,
+            "session_unknown",
+            "No session starts at %(session)s; sessions: %(sessions)s",
+            session=name,
+            sessions=", ".join(s.name for s in office.sessions),
         )
     return session
 
@@ -193,7 +199,9 @@ def plan_booking(
     category = _choice(Category, request.category, "category")
     service = _choice(Service, request.service, "service")
     if request.product not in ("regular", "electronic"):
-        raise invalid("product", "product_invalid", "Choose one of: %(choices)s", choices="regular, electronic")
+        raise invalid(
+            "product", "product_invalid", "Choose one of: %(choices)s", choices="regular, electronic"
+        )
     if request.validity_years not in (None, 5, 10):
         raise invalid("validity_years", "validity_invalid", "Validity is 5 or 10 years")
     day = check_bookable_day(office, calendar, request.day, now, policy.window_days)
@@ -202,41 +210,66 @@ def plan_booking(
     offered = fees.offered(today)
     if product not in offered:
         raise invalid(
-            "validity_years", "validity_not_offered",
-            "A %(years)d-year passport is not offered under the tariff in force", years=request.validity_years or 5,
+            "validity_years",
+            "validity_not_offered",
+            "A %(years)d-year passport is not offered under the tariff in force",
+            years=request.validity_years or 5,
         )
     amount = fees.fee_for(product, today)
     if category is Category.EXPRESS:
         if Product.EXPRESS_SURCHARGE not in offered:
-            raise invalid("category", "express_not_offered", "Express service is not offered under the tariff in force")
+            raise invalid(
+                "category", "express_not_offered", "Express service is not offered under the tariff in force"
+            )
         amount += fees.fee_for(Product.EXPRESS_SURCHARGE, today)
     reason = None
     if category is Category.PRIORITY:
         reason = _choice(PriorityReason, request.priority_reason, "priority_reason")
         age = age_on(request.birth_date, day)
         if reason is PriorityReason.ELDERLY and age < ELDERLY_AGE:
-            raise invalid("priority_reason", "not_elderly", "The elderly priority is from age %(age)d", age=ELDERLY_AGE)
+            raise invalid(
+                "priority_reason", "not_elderly", "The elderly priority is from age %(age)d", age=ELDERLY_AGE
+            )
         if reason is PriorityReason.CHILD_UNDER_5 and age >= 5:
             raise invalid("priority_reason", "not_under_5", "The child is 5 or older on the appointment day")
     contacts = (f"tel:{phone}",) + ((f"mailto:{email}",) if email else ())
     return BookingPlan(
-        office_code=office.code, nik=nik_info.nik, full_name=full_name, birth_date=request.birth_date,
-        sex=sex, phone=phone, email=email, day=day, session=session, category=category,
-        product=product, validity_years=request.validity_years or 5, service=service,
-        priority_reason=reason, amount=amount,
-        pay_before=pay_deadline(office, day, now, policy.hold_minutes), contacts=contacts,
+        office_code=office.code,
+        nik=nik_info.nik,
+        full_name=full_name,
+        birth_date=request.birth_date,
+        sex=sex,
+        phone=phone,
+        email=email,
+        day=day,
+        session=session,
+        category=category,
+        product=product,
+        validity_years=request.validity_years or 5,
+        service=service,
+        priority_reason=reason,
+        amount=amount,
+        pay_before=pay_deadline(office, day, now, policy.hold_minutes),
+        contacts=contacts,
     )
 
 
-def check_reschedulable(status: str, reschedules: int, current_day: date, office: Office, now: datetime) -> None:
+def check_reschedulable(
+    status: str, reschedules: int, current_day: date, office: Office, now: datetime
+) -> None:
     """One reschedule, of an active booking, until the day before the appointment (H-1)."""
     if status not in ACTIVE_STATUSES:
         raise Conflict("booking_not_active", "This booking is no longer active", field="booking_code")
     if reschedules >= 1:
-        raise Conflict("reschedule_used", "This booking has already been rescheduled once", field="booking_code")
+        raise Conflict(
+            "reschedule_used", "This booking has already been rescheduled once", field="booking_code"
+        )
     if office.local_today(now) >= current_day:
-        raise Conflict("reschedule_too_late", "Rescheduling is possible until the day before the appointment",
-                       field="date")
+        raise Conflict(
+            "reschedule_too_late",
+            "Rescheduling is possible until the day before the appointment",
+            field="date",
+        )
 
 
 # Crockford's base32 without I, L, O, U: easy to read aloud and to type on a phone.

@@ -25,8 +25,12 @@ class Outcome(StrEnum):
 
 
 # Outcomes where money reached the state but buys no place: the applicant is owed a refund.
-REFUND_OUTCOMES = (Outcome.PAID_AFTER_EXPIRY, Outcome.PAID_AFTER_CANCELLATION, Outcome.DUPLICATE_PAYMENT,
-                   Outcome.AMOUNT_MISMATCH)
+REFUND_OUTCOMES = (
+    Outcome.PAID_AFTER_EXPIRY,
+    Outcome.PAID_AFTER_CANCELLATION,
+    Outcome.DUPLICATE_PAYMENT,
+    Outcome.AMOUNT_MISMATCH,
+)
 
 
 @dataclass(frozen=True)

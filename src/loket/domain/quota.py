@@ -21,7 +21,9 @@ def check_capacity(capacity: int, field: str = "capacity") -> int:
     if isinstance(capacity, bool) or not isinstance(capacity, int):
         raise invalid(field, "capacity_invalid", "Capacity is a whole number")
     if not 0 <= capacity <= MAX_DAILY_CAPACITY:
-        raise invalid(field, "capacity_range", "Capacity must be between 0 and %(max)d", max=MAX_DAILY_CAPACITY)
+        raise invalid(
+            field, "capacity_range", "Capacity must be between 0 and %(max)d", max=MAX_DAILY_CAPACITY
+        )
     return capacity
 
 

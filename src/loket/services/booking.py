@@ -46,7 +46,11 @@ log = logging.getLogger("loket.booking")
 ATTEMPTS = 3
 ALTERNATIVES = 5
 ALTERNATIVES_TTL_S = 1.0
-RETRYABLE = (psycopg.errors.UniqueViolation, psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
+RETRYABLE = (
+    psycopg.errors.UniqueViolation,
+    psycopg.errors.DeadlockDetected,
+    psycopg.errors.SerializationFailure,
+)
 
 
 @dataclass(frozen=True)
@@ -92,25 +96,41 @@ class _Rollback(Exception):
 
 def _view(row: Any) -> BookingView:
     return BookingView(
-        booking_code=row.booking_code, office_code=row.office_code, status=row.status, day=row.day,
-        session=row.starts.strftime("%H:%M"), category=row.category, product=row.product,
-        validity_years=row.validity_years, service=row.service, amount=int(row.amount),
-        billing_code=row.billing_code, pay_before=row.pay_before, paid_at=row.paid_at, full_name=row.full_name,
-        nik_masked=mask_nik(row.nik), reschedules_left=max(0, 1 - row.reschedules), refund_due=int(row.refund_due),
+        booking_code=row.booking_code,
+        office_code=row.office_code,
+        status=row.status,
+        day=row.day,
+        session=row.starts.strftime("%H:%M"),
+        category=row.category,
+        product=row.product,
+        validity_years=row.validity_years,
+        service=row.service,
+        amount=int(row.amount),
+        billing_code=row.billing_code,
+        pay_before=row.pay_before,
+        paid_at=row.paid_at,
+        full_name=row.full_name,
+        nik_masked=mask_nik(row.nik),
+        reschedules_left=max(0, 1 - row.reschedules),
+        refund_due=int(row.refund_due),
     )
 
 
-async def _attempt(db: Database, plan: BookingPlan, code: str, billing: str, now: datetime, limit: int) -> TakeResult:
+async def _attempt(
+    db: Database, plan: BookingPlan, code: str, billing: str, now: datetime, limit: int
+) -> TakeResult:
     if db.dialect == "postgresql":
         async with db.engine.connect() as conn:
             raw = await conn.get_raw_connection()
-            driver = raw.driver_connection
+            driver: Any = raw.driver_connection
             try:
                 result = await booking_repo.pg_take_place(driver, plan, code, billing, now, limit, wait=False)
                 if result.seat is None:
                     # Nothing free that is not locked: wait for places in flight (they may roll back).
                     await driver.rollback()
-                    result = await booking_repo.pg_take_place(driver, plan, code, billing, now, limit, wait=True)
+                    result = await booking_repo.pg_take_place(
+                        driver, plan, code, billing, now, limit, wait=True
+                    )
                 if result.booked:
                     await driver.commit()
                 else:
@@ -130,7 +150,12 @@ async def _attempt(db: Database, plan: BookingPlan, code: str, billing: str, now
 
 
 async def book_slot(
-    db: Database, catalog: Catalog, office_code: str, request: BookingRequest, *, policy: BookingPolicy,
+    db: Database,
+    catalog: Catalog,
+    office_code: str,
+    request: BookingRequest,
+    *,
+    policy: BookingPolicy,
     now: datetime,
 ) -> BookingConfirmation:
     """Take a place in the office's quota and issue a billing code; the place is held until `pay_before`."""
@@ -149,9 +174,15 @@ async def book_slot(
             raise
         if result.booked:
             return BookingConfirmation(
-                booking_code=code, billing_code=billing, amount=plan.amount, pay_before=plan.pay_before,
-                status=Status.AWAITING_PAYMENT.value, day=plan.day, session=plan.session.name,
-                category=plan.category.value, office_code=plan.office_code,
+                booking_code=code,
+                billing_code=billing,
+                amount=plan.amount,
+                pay_before=plan.pay_before,
+                status=Status.AWAITING_PAYMENT.value,
+                day=plan.day,
+                session=plan.session.name,
+                category=plan.category.value,
+                office_code=plan.office_code,
             )
         if result.seat is None:
             # Full, or full of lapsed holds the worker has not swept yet: sweep once and retry.
@@ -160,7 +191,9 @@ async def book_slot(
                 if await expire_lapsed(db, now, plan.office_code):
                     continue
             raise Conflict(
-                "quota_full", "No places left in this session", field="session",
+                "quota_full",
+                "No places left in this session",
+                field="session",
                 extra={"alternatives": await nearest_alternatives(db, catalog, plan, now)},
             )
         if not result.hold_ok:
@@ -171,7 +204,9 @@ async def book_slot(
             raise Conflict("active_booking_exists", "This NIK already has an active booking", field="nik")
         field = "email" if (result.failed_contact or "").startswith("mailto:") else "phone"
         raise Conflict(
-            "contact_limit", "This contact has already booked for %(max)d people", field=field,
+            "contact_limit",
+            "This contact has already booked for %(max)d people",
+            field=field,
             max=policy.max_people_per_contact,
         )
     raise Conflict("busy", "Too many people are booking at this moment; please try again", field=None)
@@ -182,7 +217,9 @@ def _retryable(exc: BaseException) -> bool:
     return isinstance(original, RETRYABLE) or "UNIQUE constraint failed" in str(original)
 
 
-async def nearest_alternatives(db: Database, catalog: Catalog, plan: BookingPlan, now: datetime) -> list[dict[str, Any]]:
+async def nearest_alternatives(
+    db: Database, catalog: Catalog, plan: BookingPlan, now: datetime
+) -> list[dict[str, Any]]:
     """The nearest sessions (same category) that still have places, nearest day first."""
     ctx = await catalog.get(db, plan.office_code)
     key = (plan.day, plan.category.value)
@@ -192,8 +229,9 @@ async def nearest_alternatives(db: Database, catalog: Catalog, plan: BookingPlan
     first = plan.day - timedelta(days=14)
     last = plan.day + timedelta(days=14)
     window_end = ctx.office.local_today(now) + timedelta(days=31)
-    _ctx, found = await availability(db, catalog, plan.office_code, first, min(last, window_end),
-                                     plan.category.value, now)
+    _ctx, found = await availability(
+        db, catalog, plan.office_code, first, min(last, window_end), plan.category.value, now
+    )
     open_sessions = [a for a in found if a.left > 0]
     open_sessions.sort(key=lambda a: (abs((a.day - plan.day).days), a.day, a.session))
     answer = [
@@ -219,13 +257,25 @@ async def release_stale_hold(db: Database, catalog: Catalog, nik: str, now: date
             return True
         if row.status == Status.AWAITING_PAYMENT.value and row.pay_before <= now:
             await booking_repo.release(conn, row, Status.EXPIRED, now, only_if_status=(row.status,))
-            await record(conn, office_code=row.office_code, actor="system", action="booking.expire",
-                         subject=row.booking_code, now=now)
+            await record(
+                conn,
+                office_code=row.office_code,
+                actor="system",
+                action="booking.expire",
+                subject=row.booking_code,
+                now=now,
+            )
             return True
         if row.day < today:
             await booking_repo.release(conn, row, Status.NO_SHOW, now, only_if_status=(row.status,))
-            await record(conn, office_code=row.office_code, actor="system", action="booking.no_show",
-                         subject=row.booking_code, now=now)
+            await record(
+                conn,
+                office_code=row.office_code,
+                actor="system",
+                action="booking.no_show",
+                subject=row.booking_code,
+                now=now,
+            )
             return True
     return False
 
@@ -269,8 +319,15 @@ async def cancel_booking(db: Database, catalog: Catalog, code: str, nik: str, no
             raise Conflict("booking_not_active", "This booking is no longer active", field="booking_code")
         refund = int(row.amount) if row.status == Status.PAID.value else 0
         await booking_repo.release(conn, row, Status.CANCELLED, now, refund_due=refund)
-        await record(conn, office_code=office, actor="applicant", action="booking.cancel",
-                     subject=row.booking_code, detail={"refund_due": refund}, now=now)
+        await record(
+            conn,
+            office_code=office,
+            actor="applicant",
+            action="booking.cancel",
+            subject=row.booking_code,
+            detail={"refund_due": refund},
+            now=now,
+        )
         updated = await booking_repo.booking_by_code(conn, office, row.booking_code)
     catalog.forget_alternatives(office)
     assert updated is not None
@@ -278,8 +335,15 @@ async def cancel_booking(db: Database, catalog: Catalog, code: str, nik: str, no
 
 
 async def reschedule_booking(
-    db: Database, catalog: Catalog, code: str, nik: str, new_day: date, new_session: str, *,
-    policy: BookingPolicy, now: datetime,
+    db: Database,
+    catalog: Catalog,
+    code: str,
+    nik: str,
+    new_day: date,
+    new_session: str,
+    *,
+    policy: BookingPolicy,
+    now: datetime,
 ) -> BookingView:
     """Move a booking once, until H-1: the new place is taken and the old freed, or nothing changes."""
     office_code = _office_of(code)
@@ -295,17 +359,27 @@ async def reschedule_booking(
         check_reschedulable(row.status, row.reschedules, row.day, ctx.office, now)
         if (row.day, row.starts) == (day, session.starts):
             raise Conflict("same_session", "The booking is already for this session", field="session")
-        seat = await booking_repo.claim_seat(conn, office_code, day, session.starts, row.category, row.booking_code)
+        seat = await booking_repo.claim_seat(
+            conn, office_code, day, session.starts, row.category, row.booking_code
+        )
         if seat is None:
             raise Conflict("quota_full", "No places left in this session", field="session")
         await booking_repo.move(conn, row, day, session.starts, seat, now)
         if row.status == Status.AWAITING_PAYMENT.value:
             deadline = min(row.pay_before, pay_deadline(ctx.office, day, now, policy.hold_minutes))
             await booking_repo.set_pay_before(conn, row, deadline)
-        await record(conn, office_code=office_code, actor="applicant", action="booking.reschedule",
-                     subject=row.booking_code,
-                     detail={"from": [row.day.isoformat(), row.starts.strftime("%H:%M")],
-                             "to": [day.isoformat(), session.name]}, now=now)
+        await record(
+            conn,
+            office_code=office_code,
+            actor="applicant",
+            action="booking.reschedule",
+            subject=row.booking_code,
+            detail={
+                "from": [row.day.isoformat(), row.starts.strftime("%H:%M")],
+                "to": [day.isoformat(), session.name],
+            },
+            now=now,
+        )
         updated = await booking_repo.booking_by_code(conn, office_code, row.booking_code)
     catalog.forget_alternatives(office_code)
     assert updated is not None

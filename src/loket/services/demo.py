@@ -15,9 +15,7 @@ from loket.services.quotas import set_template
 from loket.store.database import Database
 from loket.store.tables import banks, fee_tariffs, offices
 
-WEEKDAY_HOURS = {wd: (time(8, 0), time(16, 0)) for wd in range(1, 5)} | {
-    5: (time(8, 0), time(16, 30))
-}
+WEEKDAY_HOURS = {wd: (time(8, 0), time(16, 0)) for wd in range(1, 5)} | {5: (time(8, 0), time(16, 30))}
 SESSIONS = [
     Session(time(8, 0), time(9, 0)),
     Session(time(9, 0), time(10, 0)),
@@ -108,7 +106,7 @@ DEMO_QUOTAS = {
 
 
 async def load_banks(db: Database, *, actor: str, now: datetime) -> int:
-    """Register the demo banks with fresh random callback secrets (`loket payments simulate` signs with them)."""
+    """Register the demo banks with fresh random callback secrets (read by `loket payments simulate`)."""
     async with db.read() as conn:
         have = {r.code for r in await conn.execute(select(banks.c.code))}
     added = 0
@@ -120,7 +118,7 @@ async def load_banks(db: Database, *, actor: str, now: datetime) -> int:
 
 
 async def load_demo(db: Database, *, now: datetime, actor: str = "demo") -> list[str]:
-    """Load the demo offices, quotas, banks and the fee schedule; safe to run again (adds only what is missing)."""
+    """Load the demo offices, quotas, banks and fee schedule; running it again adds only what is missing."""
     await load_fee_tariffs(db, actor=actor, now=now)
     await load_banks(db, actor=actor, now=now)
     async with db.read() as conn:

@@ -25,11 +25,18 @@ async def expire_lapsed(db: Database, now: datetime, office_code: str | None = N
                 fresh = await booking_repo.booking_by_code(conn, row.office_code, row.booking_code, lock=True)
                 if fresh is None or fresh.status != Status.AWAITING_PAYMENT.value or fresh.pay_before > now:
                     continue
-                if await booking_repo.release(conn, fresh, Status.EXPIRED, now,
-                                              only_if_status=(Status.AWAITING_PAYMENT.value,)):
+                if await booking_repo.release(
+                    conn, fresh, Status.EXPIRED, now, only_if_status=(Status.AWAITING_PAYMENT.value,)
+                ):
                     expired += 1
-                    await record(conn, office_code=fresh.office_code, actor="system", action="booking.expire",
-                                 subject=fresh.booking_code, detail={"pay_before": fresh.pay_before.isoformat()},
-                                 now=now)
+                    await record(
+                        conn,
+                        office_code=fresh.office_code,
+                        actor="system",
+                        action="booking.expire",
+                        subject=fresh.booking_code,
+                        detail={"pay_before": fresh.pay_before.isoformat()},
+                        now=now,
+                    )
         if len(due) < batch:
             return expired

@@ -50,9 +50,7 @@ async def create_office(db: Database, spec: OfficeSpec, *, actor: str, now: date
     async with db.write() as conn:
         exists = (await conn.execute(select(offices.c.code).where(offices.c.code == code))).first()
         if exists:
-            raise Conflict(
-                "office_exists", "Office %(code)s already exists", field="code", code=code
-            )
+            raise Conflict("office_exists", "Office %(code)s already exists", field="code", code=code)
         await conn.execute(
             offices.insert().values(
                 code=code,
@@ -143,9 +141,7 @@ async def declare_closure(
         )
 
 
-async def remove_closure(
-    db: Database, office_code: str, start: date, *, actor: str, now: datetime
-) -> None:
+async def remove_closure(db: Database, office_code: str, start: date, *, actor: str, now: datetime) -> None:
     """Withdraw a declared closure by its first day."""
     async with db.write() as conn:
         result = await conn.execute(
@@ -193,9 +189,7 @@ async def declare_extra_day(
                 day=day.isoformat(),
             )
         await conn.execute(
-            extra_service_days.insert().values(
-                office_code=office_code, day=day, reason=reason.strip()
-            )
+            extra_service_days.insert().values(office_code=office_code, day=day, reason=reason.strip())
         )
         await record(
             conn,
@@ -215,9 +209,7 @@ async def calendar_days(
     if last < first:
         raise invalid("to", "range_order", "The end date lies before the start date")
     if (last - first).days >= MAX_CALENDAR_SPAN_DAYS:
-        raise invalid(
-            "to", "range_too_long", "Ask for at most %(max)d days", max=MAX_CALENDAR_SPAN_DAYS
-        )
+        raise invalid("to", "range_too_long", "Ask for at most %(max)d days", max=MAX_CALENDAR_SPAN_DAYS)
     async with db.read() as conn:
         office = await offices_repo.load_office(conn, office_code)
         calendar = await offices_repo.load_calendar(conn, office_code, first, last, country)

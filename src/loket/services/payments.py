@@ -21,8 +21,13 @@ from loket.store import booking_repo
 from loket.store.database import Database
 from loket.store.tables import banks, billings, bookings, payments
 
-DEMO_BANKS = [("BNI", "Bank Negara Indonesia"), ("BRI", "Bank Rakyat Indonesia"),
-              ("MANDIRI", "Bank Mandiri"), ("BSI", "Bank Syariah Indonesia"), ("POS", "PT Pos Indonesia")]
+DEMO_BANKS = [
+    ("BNI", "Bank Negara Indonesia"),
+    ("BRI", "Bank Rakyat Indonesia"),
+    ("MANDIRI", "Bank Mandiri"),
+    ("BSI", "Bank Syariah Indonesia"),
+    ("POS", "PT Pos Indonesia"),
+]
 
 
 @dataclass(frozen=True)
@@ -34,12 +39,16 @@ class PaymentResult:
     replayed: bool
 
 
-async def add_bank(db: Database, code: str, name: str, *, actor: str, now: datetime, secret: str | None = None) -> str:
+async def add_bank(
+    db: Database, code: str, name: str, *, actor: str, now: datetime, secret: str | None = None
+) -> str:
     """Register a bank and its callback secret (returned once; store it at the bank's side)."""
     secret = secret or secrets.token_urlsafe(32)
     async with db.write() as conn:
         await conn.execute(banks.insert().values(code=code.upper(), name=name, secret=secret, active=True))
-        await record(conn, office_code=NATIONAL, actor=actor, action="bank.add", subject=code.upper(), now=now)
+        await record(
+            conn, office_code=NATIONAL, actor=actor, action="bank.add", subject=code.upper(), now=now
+        )
     return secret
 
 
@@ -55,78 +64,128 @@ async def _verify(db: Database, body: bytes, signature: str | None) -> dict[str,
     data = parse_body(body)
     code = bank_of(data)
     async with db.read() as conn:
-        row = (await conn.execute(select(banks).where(banks.c.code == code, banks.c.active.is_(True)))).first()
+        row = (
+            await conn.execute(select(banks).where(banks.c.code == code, banks.c.active.is_(True)))
+        ).first()
     secrets_ = [s for s in ((row.secret, row.previous_secret) if row else ()) if s]
     if not signature_ok(secrets_, body, signature):
         raise Unauthorized("bad_signature", "The callback is not signed by a known bank", field="signature")
     return data
 
 
-async def receive_bank_callback(db: Database, body: bytes, signature: str | None, *, now: datetime) -> PaymentResult:
+async def receive_bank_callback(
+    db: Database, body: bytes, signature: str | None, *, now: datetime
+) -> PaymentResult:
     """Apply a bank's payment confirmation exactly once per NTPN."""
     data = await _verify(db, body, signature)
     callback = parse_callback(data)
     async with db.read() as conn:
-        billing = (await conn.execute(select(billings).where(billings.c.billing_code == callback.billing_code))).first()
+        billing = (
+            await conn.execute(select(billings).where(billings.c.billing_code == callback.billing_code))
+        ).first()
     if billing is None:
         raise NotFound("unknown_billing_code", "Unknown billing code", field="billing_code")
     async with db.write() as conn:
-        booking = await booking_repo.booking_by_code(conn, billing.office_code, billing.booking_code, lock=True)
+        booking = await booking_repo.booking_by_code(
+            conn, billing.office_code, billing.booking_code, lock=True
+        )
         assert booking is not None, "a billing code always has its booking"
-        seen = (await conn.execute(
-            select(payments).where(payments.c.office_code == billing.office_code, payments.c.ntpn == callback.ntpn)
-        )).first()
+        seen = (
+            await conn.execute(
+                select(payments).where(
+                    payments.c.office_code == billing.office_code, payments.c.ntpn == callback.ntpn
+                )
+            )
+        ).first()
         if seen is not None:
-            return PaymentResult(seen.outcome, booking.booking_code, booking.status, int(seen.refund_due), True)
-        outcome, refund = await _apply(conn, booking, callback.amount, int(billing.amount), callback.paid_at, now)
-        await conn.execute(payments.insert().values(
-            office_code=billing.office_code, ntpn=callback.ntpn, billing_code=callback.billing_code,
-            booking_code=booking.booking_code, bank=callback.bank, amount=callback.amount,
-            paid_at=callback.paid_at, received_at=now, outcome=outcome.value, refund_due=refund,
-        ))
-        await record(conn, office_code=billing.office_code, actor=f"bank:{callback.bank}", action="payment.callback",
-                     subject=booking.booking_code,
-                     detail={"ntpn": callback.ntpn, "amount": callback.amount, "outcome": outcome.value}, now=now)
+            return PaymentResult(
+                seen.outcome, booking.booking_code, booking.status, int(seen.refund_due), True
+            )
+        outcome, refund = await _apply(
+            conn, booking, callback.amount, int(billing.amount), callback.paid_at, now
+        )
+        await conn.execute(
+            payments.insert().values(
+                office_code=billing.office_code,
+                ntpn=callback.ntpn,
+                billing_code=callback.billing_code,
+                booking_code=booking.booking_code,
+                bank=callback.bank,
+                amount=callback.amount,
+                paid_at=callback.paid_at,
+                received_at=now,
+                outcome=outcome.value,
+                refund_due=refund,
+            )
+        )
+        await record(
+            conn,
+            office_code=billing.office_code,
+            actor=f"bank:{callback.bank}",
+            action="payment.callback",
+            subject=booking.booking_code,
+            detail={"ntpn": callback.ntpn, "amount": callback.amount, "outcome": outcome.value},
+            now=now,
+        )
         status = (await booking_repo.booking_by_code(conn, billing.office_code, booking.booking_code)).status  # type: ignore[union-attr]
     return PaymentResult(outcome.value, booking.booking_code, status, refund, False)
 
 
-async def _apply(conn: Any, booking: Any, amount: int, expected: int, paid_at: datetime, now: datetime) -> tuple[Outcome, int]:
+async def _apply(
+    conn: Any, booking: Any, amount: int, expected: int, paid_at: datetime, now: datetime
+) -> tuple[Outcome, int]:
     """Decide what a payment means for the booking and update it; returns the outcome and refund due."""
     if amount != expected:
         return Outcome.AMOUNT_MISMATCH, amount
     where = (bookings.c.office_code == booking.office_code, bookings.c.booking_code == booking.booking_code)
     if booking.status == Status.AWAITING_PAYMENT.value:
         # Not yet swept: the place is still this booking's, even if the hold has just lapsed.
-        await conn.execute(update(bookings).where(*where).values(status=Status.PAID.value, paid_at=paid_at, updated_at=now))
+        await conn.execute(
+            update(bookings).where(*where).values(status=Status.PAID.value, paid_at=paid_at, updated_at=now)
+        )
         return Outcome.ACCEPTED, 0
     if booking.status == Status.EXPIRED.value:
         if await _reinstate(conn, booking):
-            await conn.execute(update(bookings).where(*where).values(status=Status.PAID.value, paid_at=paid_at, updated_at=now))
+            await conn.execute(
+                update(bookings)
+                .where(*where)
+                .values(status=Status.PAID.value, paid_at=paid_at, updated_at=now)
+            )
             return Outcome.REINSTATED, 0
-        await conn.execute(update(bookings).where(*where).values(refund_due=bookings.c.refund_due + amount, updated_at=now))
+        await conn.execute(
+            update(bookings).where(*where).values(refund_due=bookings.c.refund_due + amount, updated_at=now)
+        )
         return Outcome.PAID_AFTER_EXPIRY, amount
     if booking.status == Status.CANCELLED.value:
-        await conn.execute(update(bookings).where(*where).values(refund_due=bookings.c.refund_due + amount, updated_at=now))
+        await conn.execute(
+            update(bookings).where(*where).values(refund_due=bookings.c.refund_due + amount, updated_at=now)
+        )
         return Outcome.PAID_AFTER_CANCELLATION, amount
-    await conn.execute(update(bookings).where(*where).values(refund_due=bookings.c.refund_due + amount, updated_at=now))
+    await conn.execute(
+        update(bookings).where(*where).values(refund_due=bookings.c.refund_due + amount, updated_at=now)
+    )
     return Outcome.DUPLICATE_PAYMENT, amount
 
 
 async def _reinstate(conn: Any, booking: Any) -> bool:
     """Give a lapsed booking its session back if a place, its NIK and its contacts are still free."""
     savepoint = await conn.begin_nested()
-    seat = await booking_repo.claim_seat(conn, booking.office_code, booking.day, booking.starts, booking.category,
-                                         booking.booking_code)
-    if seat is None or not await booking_repo.take_hold(conn, booking.nik, booking.office_code, booking.booking_code):
+    seat = await booking_repo.claim_seat(
+        conn, booking.office_code, booking.day, booking.starts, booking.category, booking.booking_code
+    )
+    if seat is None or not await booking_repo.take_hold(
+        conn, booking.nik, booking.office_code, booking.booking_code
+    ):
         await savepoint.rollback()
         return False
     # The family limit is not applied again: these people had their place before it lapsed.
     for contact in booking_repo.contacts_of(booking.phone, booking.email):
         await booking_repo.take_contacts(conn, [contact], limit=1_000_000)
-    await conn.execute(update(bookings).where(
-        bookings.c.office_code == booking.office_code, bookings.c.booking_code == booking.booking_code
-    ).values(seat=seat))
+    await conn.execute(
+        update(bookings)
+        .where(bookings.c.office_code == booking.office_code, bookings.c.booking_code == booking.booking_code)
+        .values(seat=seat)
+    )
     await savepoint.commit()
     return True
 
@@ -134,7 +193,9 @@ async def _reinstate(conn: Any, booking: Any) -> bool:
 async def billed_amount(db: Database, billing_code: str) -> int:
     """The amount a billing code asks for."""
     async with db.read() as conn:
-        row = (await conn.execute(select(billings.c.amount).where(billings.c.billing_code == billing_code))).first()
+        row = (
+            await conn.execute(select(billings.c.amount).where(billings.c.billing_code == billing_code))
+        ).first()
     if row is None:
         raise NotFound("unknown_billing_code", "Unknown billing code", field="billing_code")
     return int(row.amount)

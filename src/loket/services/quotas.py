@@ -31,12 +31,23 @@ def _category(raw: str, field: str = "category") -> Category:
     try:
         return Category(raw)
     except ValueError as exc:
-        raise invalid(field, "category_invalid", "Choose one of: %(choices)s",
-                      choices=", ".join(c.value for c in Category)) from exc
+        raise invalid(
+            field,
+            "category_invalid",
+            "Choose one of: %(choices)s",
+            choices=", ".join(c.value for c in Category),
+        ) from exc
 
 
 async def set_template(
-    db: Database, office_code: str, weekday: int, category: str, capacity: int, *, actor: str, now: datetime,
+    db: Database,
+    office_code: str,
+    weekday: int,
+    category: str,
+    capacity: int,
+    *,
+    actor: str,
+    now: datetime,
     catalog: Catalog | None = None,
 ) -> None:
     """Set a weekday's daily capacity for a category in the weekly template (future days opened later)."""
@@ -47,8 +58,15 @@ async def set_template(
     async with db.write() as conn:
         await offices_repo.load_office(conn, office_code)
         await quota_repo.set_template_row(conn, office_code, weekday, cat.value, capacity)
-        await record(conn, office_code=office_code, actor=actor, action="quota.template",
-                     subject=f"{weekday}:{cat.value}", detail={"capacity": capacity}, now=now)
+        await record(
+            conn,
+            office_code=office_code,
+            actor=actor,
+            action="quota.template",
+            subject=f"{weekday}:{cat.value}",
+            detail={"capacity": capacity},
+            now=now,
+        )
     if catalog:
         catalog.forget(office_code)
 
@@ -72,8 +90,15 @@ async def open_days(db: Database, ctx: OfficeContext, first: date, last: date) -
 
 
 async def set_day_capacity(
-    db: Database, catalog: Catalog, office_code: str, day: date, category: str, capacity: int,
-    *, actor: str, now: datetime,
+    db: Database,
+    catalog: Catalog,
+    office_code: str,
+    day: date,
+    category: str,
+    capacity: int,
+    *,
+    actor: str,
+    now: datetime,
 ) -> list[int]:
     """Override one day's capacity for a category, spread over its sessions; never below what is booked."""
     cat = _category(category)
@@ -84,14 +109,26 @@ async def set_day_capacity(
     await open_days(db, ctx, day, day)
     async with db.write() as conn:
         alloc = await quota_repo.set_day_capacity(conn, ctx.office, day, cat.value, capacity)
-        await record(conn, office_code=office_code, actor=actor, action="quota.day",
-                     subject=f"{day.isoformat()}:{cat.value}",
-                     detail={"capacity": capacity, "sessions": alloc}, now=now)
+        await record(
+            conn,
+            office_code=office_code,
+            actor=actor,
+            action="quota.day",
+            subject=f"{day.isoformat()}:{cat.value}",
+            detail={"capacity": capacity, "sessions": alloc},
+            now=now,
+        )
     return alloc
 
 
 async def availability(
-    db: Database, catalog: Catalog, office_code: str, first: date, last: date, category: str | None, now: datetime,
+    db: Database,
+    catalog: Catalog,
+    office_code: str,
+    first: date,
+    last: date,
+    category: str | None,
+    now: datetime,
 ) -> tuple[OfficeContext, list[SessionAvailability]]:
     """Capacity and places left per service day and session (lapsed holds are returned first)."""
     if last < first:
@@ -113,7 +150,7 @@ async def availability(
         if not ctx.calendar.is_service_day(day):
             continue
         for session in ctx.office.sessions:
-            for c in ([cat] if cat else list(Category)):
+            for c in [cat] if cat else list(Category):
                 capacity, left = counts.get((day, session.starts, c.value), (0, 0))
                 found.append(SessionAvailability(day, session.name, c.value, capacity, left))
     return ctx, found

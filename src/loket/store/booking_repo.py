@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import Table, and_, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -49,20 +49,39 @@ def contacts_of(phone: str, email: str | None) -> list[str]:
     return sorted([f"tel:{phone}"] + ([f"mailto:{email}"] if email else []))
 
 
-def _insert(conn: AsyncConnection, table):  # type: ignore[no-untyped-def]
+def _insert(conn: AsyncConnection, table: Table) -> Any:
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
-def booking_row(plan: BookingPlan, code: str, billing_code: str, seat: int | None, now: datetime) -> dict[str, Any]:
+def booking_row(
+    plan: BookingPlan, code: str, billing_code: str, seat: int | None, now: datetime
+) -> dict[str, Any]:
     return {
-        "office_code": plan.office_code, "booking_code": code, "nik": plan.nik, "full_name": plan.full_name,
-        "birth_date": plan.birth_date, "sex": plan.sex.value, "phone": plan.phone, "email": plan.email,
-        "day": plan.day, "starts": plan.session.starts, "category": plan.category.value, "seat": seat,
-        "product": plan.product.value, "validity_years": plan.validity_years, "service": plan.service.value,
+        "office_code": plan.office_code,
+        "booking_code": code,
+        "nik": plan.nik,
+        "full_name": plan.full_name,
+        "birth_date": plan.birth_date,
+        "sex": plan.sex.value,
+        "phone": plan.phone,
+        "email": plan.email,
+        "day": plan.day,
+        "starts": plan.session.starts,
+        "category": plan.category.value,
+        "seat": seat,
+        "product": plan.product.value,
+        "validity_years": plan.validity_years,
+        "service": plan.service.value,
         "priority_reason": plan.priority_reason.value if plan.priority_reason else None,
-        "amount": plan.amount, "billing_code": billing_code, "status": Status.AWAITING_PAYMENT.value,
-        "pay_before": plan.pay_before, "created_at": now, "updated_at": now, "paid_at": None,
-        "reschedules": 0, "refund_due": 0,
+        "amount": plan.amount,
+        "billing_code": billing_code,
+        "status": Status.AWAITING_PAYMENT.value,
+        "pay_before": plan.pay_before,
+        "created_at": now,
+        "updated_at": now,
+        "paid_at": None,
+        "reschedules": 0,
+        "refund_due": 0,
     }
 
 
@@ -71,11 +90,18 @@ async def claim_seat(
 ) -> int | None:
     """Claim a free place of the session for `code`; None when the session is full."""
     scope = and_(
-        places.c.office_code == office_code, places.c.day == day, places.c.starts == starts,
+        places.c.office_code == office_code,
+        places.c.day == day,
+        places.c.starts == starts,
         places.c.category == category,
     )
     for skip_locked in (True, False):
-        query = select(places.c.seat).where(scope, places.c.booking_code.is_(None)).order_by(places.c.seat).limit(1)
+        query = (
+            select(places.c.seat)
+            .where(scope, places.c.booking_code.is_(None))
+            .order_by(places.c.seat)
+            .limit(1)
+        )
         if conn.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=skip_locked)
         seat = (await conn.execute(query)).scalar()
@@ -112,7 +138,12 @@ async def take_hold(conn: AsyncConnection, nik: str, office_code: str, code: str
 
 
 async def take_place(
-    conn: AsyncConnection, plan: BookingPlan, code: str, billing_code: str, now: datetime, max_per_contact: int
+    conn: AsyncConnection,
+    plan: BookingPlan,
+    code: str,
+    billing_code: str,
+    now: datetime,
+    max_per_contact: int,
 ) -> TakeResult:
     """Take a place with portable statements (SQLite; PostgreSQL outside the hot path)."""
     seat = await claim_seat(conn, plan.office_code, plan.day, plan.session.starts, plan.category.value, code)
@@ -126,7 +157,10 @@ async def take_place(
     await conn.execute(bookings.insert().values(booking_row(plan, code, billing_code, seat, now)))
     await conn.execute(
         billings.insert().values(
-            billing_code=billing_code, office_code=plan.office_code, booking_code=code, amount=plan.amount,
+            billing_code=billing_code,
+            office_code=plan.office_code,
+            booking_code=code,
+            amount=plan.amount,
             created_at=now,
         )
     )
@@ -136,10 +170,19 @@ async def take_place(
 
 def audit_values(plan: BookingPlan, code: str, billing_code: str, now: datetime) -> dict[str, Any]:
     return {
-        "office_code": plan.office_code, "id": new_id(), "at": now, "actor": "applicant",
-        "action": "booking.create", "subject": code,
-        "detail": {"day": plan.day.isoformat(), "session": plan.session.name, "category": plan.category.value,
-                   "billing_code": billing_code, "amount": plan.amount},
+        "office_code": plan.office_code,
+        "id": new_id(),
+        "at": now,
+        "actor": "applicant",
+        "action": "booking.create",
+        "subject": code,
+        "detail": {
+            "day": plan.day.isoformat(),
+            "session": plan.session.name,
+            "category": plan.category.value,
+            "billing_code": billing_code,
+            "amount": plan.amount,
+        },
     }
 
 
@@ -168,9 +211,9 @@ WITH seat AS (
     ON CONFLICT (contact) DO UPDATE SET active = cu.active + 1 WHERE cu.active < %(max_people)s
     RETURNING contact
 ), booking AS (
-    INSERT INTO bookings (office_code, booking_code, nik, full_name, birth_date, sex, phone, email, day, starts,
-        category, seat, product, validity_years, service, priority_reason, amount, billing_code, status,
-        pay_before, created_at, updated_at, paid_at, reschedules, refund_due)
+    INSERT INTO bookings (office_code, booking_code, nik, full_name, birth_date, sex, phone, email,
+        day, starts, category, seat, product, validity_years, service, priority_reason, amount, billing_code,
+        status, pay_before, created_at, updated_at, paid_at, reschedules, refund_due)
     SELECT %(office)s, %(code)s, %(nik)s, %(full_name)s, %(birth_date)s, %(sex)s, %(phone)s, %(email)s,
         %(day)s, %(starts)s, %(category)s, (SELECT seat FROM taken), %(product)s, %(validity_years)s,
         %(service)s, %(priority_reason)s, %(amount)s, %(billing_code)s, 'awaiting_payment', %(pay_before)s,
@@ -197,26 +240,49 @@ PG_TAKE_PLACE_SKIP = PG_TAKE_PLACE.format(skip="SKIP LOCKED")
 PG_TAKE_PLACE_WAIT = PG_TAKE_PLACE.format(skip="")
 
 
-def pg_params(plan: BookingPlan, code: str, billing_code: str, now: datetime, max_per_contact: int) -> dict[str, Any]:
+def pg_params(
+    plan: BookingPlan, code: str, billing_code: str, now: datetime, max_per_contact: int
+) -> dict[str, Any]:
     import json
 
     audit = audit_values(plan, code, billing_code, now)
     return {
-        "office": plan.office_code, "day": plan.day, "starts": plan.session.starts,
-        "category": plan.category.value, "code": code, "nik": plan.nik,
-        "contacts": sorted(plan.contacts), "max_people": max_per_contact, "n_contacts": len(plan.contacts),
-        "full_name": plan.full_name, "birth_date": plan.birth_date, "sex": plan.sex.value, "phone": plan.phone,
-        "email": plan.email, "product": plan.product.value, "validity_years": plan.validity_years,
+        "office": plan.office_code,
+        "day": plan.day,
+        "starts": plan.session.starts,
+        "category": plan.category.value,
+        "code": code,
+        "nik": plan.nik,
+        "contacts": sorted(plan.contacts),
+        "max_people": max_per_contact,
+        "n_contacts": len(plan.contacts),
+        "full_name": plan.full_name,
+        "birth_date": plan.birth_date,
+        "sex": plan.sex.value,
+        "phone": plan.phone,
+        "email": plan.email,
+        "product": plan.product.value,
+        "validity_years": plan.validity_years,
         "service": plan.service.value,
         "priority_reason": plan.priority_reason.value if plan.priority_reason else None,
-        "amount": plan.amount, "billing_code": billing_code, "pay_before": plan.pay_before, "now": now,
-        "audit_id": audit["id"], "audit_detail": json.dumps(audit["detail"]),
+        "amount": plan.amount,
+        "billing_code": billing_code,
+        "pay_before": plan.pay_before,
+        "now": now,
+        "audit_id": audit["id"],
+        "audit_detail": json.dumps(audit["detail"]),
     }
 
 
 async def pg_take_place(
-    driver_conn: Any, plan: BookingPlan, code: str, billing_code: str, now: datetime, max_per_contact: int,
-    *, wait: bool
+    driver_conn: Any,
+    plan: BookingPlan,
+    code: str,
+    billing_code: str,
+    now: datetime,
+    max_per_contact: int,
+    *,
+    wait: bool,
 ) -> TakeResult:
     """The PostgreSQL hot path: one prepared statement on the raw psycopg connection."""
     params = pg_params(plan, code, billing_code, now, max_per_contact)
@@ -227,29 +293,47 @@ async def pg_take_place(
     return TakeResult(seat, bool(hold), len(taken), bool(booked), failed_contact=failed)
 
 
-async def booking_by_code(conn: AsyncConnection, office_code: str, code: str, *, lock: bool = False) -> Row[Any] | None:
+async def booking_by_code(
+    conn: AsyncConnection, office_code: str, code: str, *, lock: bool = False
+) -> Row[Any] | None:
     query = select(bookings).where(bookings.c.office_code == office_code, bookings.c.booking_code == code)
     if lock and conn.dialect.name == "postgresql":
         query = query.with_for_update()
     return (await conn.execute(query)).first()
 
 
-async def release(conn: AsyncConnection, booking: Row[Any], new_status: Status, now: datetime,
-                  *, only_if_status: tuple[str, ...] = tuple(ACTIVE_STATUSES), refund_due: int = 0) -> bool:
+async def release(
+    conn: AsyncConnection,
+    booking: Row[Any],
+    new_status: Status,
+    now: datetime,
+    *,
+    only_if_status: tuple[str, ...] = tuple(ACTIVE_STATUSES),
+    refund_due: int = 0,
+) -> bool:
     """Move an active booking to `new_status` and give back its place, NIK hold and contact counts."""
     result = await conn.execute(
         update(bookings)
-        .where(bookings.c.office_code == booking.office_code, bookings.c.booking_code == booking.booking_code,
-               bookings.c.status.in_(only_if_status))
-        .values(status=new_status.value, updated_at=now, seat=None, refund_due=bookings.c.refund_due + refund_due)
+        .where(
+            bookings.c.office_code == booking.office_code,
+            bookings.c.booking_code == booking.booking_code,
+            bookings.c.status.in_(only_if_status),
+        )
+        .values(
+            status=new_status.value, updated_at=now, seat=None, refund_due=bookings.c.refund_due + refund_due
+        )
     )
     if not result.rowcount:
         return False  # someone else released it first
     await conn.execute(
         update(places)
-        .where(places.c.office_code == booking.office_code, places.c.day == booking.day,
-               places.c.starts == booking.starts, places.c.category == booking.category,
-               places.c.booking_code == booking.booking_code)
+        .where(
+            places.c.office_code == booking.office_code,
+            places.c.day == booking.day,
+            places.c.starts == booking.starts,
+            places.c.category == booking.category,
+            places.c.booking_code == booking.booking_code,
+        )
         .values(booking_code=None)
     )
     await drop_hold(conn, booking.nik, booking.booking_code)
@@ -262,7 +346,9 @@ async def release(conn: AsyncConnection, booking: Row[Any], new_status: Status, 
     return True
 
 
-async def lapsed_codes(conn: AsyncConnection, now: datetime, office_code: str | None = None, limit: int = 500) -> list[Row[Any]]:
+async def lapsed_codes(
+    conn: AsyncConnection, now: datetime, office_code: str | None = None, limit: int = 500
+) -> list[Row[Any]]:
     """Unpaid bookings whose hold has lapsed."""
     query = select(bookings).where(
         bookings.c.status == Status.AWAITING_PAYMENT.value, bookings.c.pay_before <= now
@@ -280,14 +366,20 @@ async def hold_of(conn: AsyncConnection, nik: str) -> Row[Any] | None:
     return (await conn.execute(select(nik_holds).where(nik_holds.c.nik == nik))).first()
 
 
-async def move(conn: AsyncConnection, booking: Row[Any], day: date, starts: Any, seat: int, now: datetime) -> None:
+async def move(
+    conn: AsyncConnection, booking: Row[Any], day: date, starts: Any, seat: int, now: datetime
+) -> None:
     """Free the booking's old place (its new one is already claimed) and point it at the new one."""
     await conn.execute(
         update(places)
-        .where(places.c.office_code == booking.office_code, places.c.day == booking.day,
-               places.c.starts == booking.starts, places.c.category == booking.category,
-               places.c.booking_code == booking.booking_code,
-               ~and_(places.c.day == day, places.c.starts == starts, places.c.seat == seat))
+        .where(
+            places.c.office_code == booking.office_code,
+            places.c.day == booking.day,
+            places.c.starts == booking.starts,
+            places.c.category == booking.category,
+            places.c.booking_code == booking.booking_code,
+            ~and_(places.c.day == day, places.c.starts == starts, places.c.seat == seat),
+        )
         .values(booking_code=None)
     )
     await conn.execute(

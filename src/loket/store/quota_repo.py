@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, time
+from typing import Any
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import Table, and_, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -21,7 +22,7 @@ from loket.domain.quota import allocate, spread
 from loket.store.tables import day_quotas, places, quota_templates
 
 
-def _insert(conn: AsyncConnection, table):  # type: ignore[no-untyped-def]
+def _insert(conn: AsyncConnection, table: Table) -> Any:
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
@@ -31,7 +32,9 @@ async def template_for(conn: AsyncConnection, office_code: str) -> dict[tuple[in
     return {(r.weekday, r.category): r.capacity for r in rows}
 
 
-async def set_template_row(conn: AsyncConnection, office_code: str, weekday: int, category: str, capacity: int) -> None:
+async def set_template_row(
+    conn: AsyncConnection, office_code: str, weekday: int, category: str, capacity: int
+) -> None:
     stmt = _insert(conn, quota_templates).values(
         office_code=office_code, weekday=weekday, category=category, capacity=capacity
     )
@@ -60,7 +63,9 @@ async def open_day(
         capacity = template.get((day.isoweekday(), category.value), 0)
         stmt = (
             _insert(conn, day_quotas)
-            .values(office_code=office.code, day=day, category=category.value, capacity=capacity, overridden=False)
+            .values(
+                office_code=office.code, day=day, category=category.value, capacity=capacity, overridden=False
+            )
             .on_conflict_do_nothing(index_elements=["office_code", "day", "category"])
             .returning(day_quotas.c.day)
         )
@@ -70,8 +75,14 @@ async def open_day(
         rows = []
         for session, size in zip(office.sessions, spread(capacity, len(office.sessions)), strict=True):
             rows += [
-                {"office_code": office.code, "day": day, "starts": session.starts,
-                 "category": category.value, "seat": seat, "booking_code": None}
+                {
+                    "office_code": office.code,
+                    "day": day,
+                    "starts": session.starts,
+                    "category": category.value,
+                    "seat": seat,
+                    "booking_code": None,
+                }
                 for seat in range(1, size + 1)
             ]
         if rows:
@@ -105,7 +116,11 @@ async def set_day_capacity(
     """Set a day's capacity for one category, spread over the sessions; returns per-session sizes."""
     await conn.execute(
         select(day_quotas.c.capacity)
-        .where(day_quotas.c.office_code == office.code, day_quotas.c.day == day, day_quotas.c.category == category)
+        .where(
+            day_quotas.c.office_code == office.code,
+            day_quotas.c.day == day,
+            day_quotas.c.category == category,
+        )
         .with_for_update()
     )
     scope = and_(places.c.office_code == office.code, places.c.day == day, places.c.category == category)
@@ -122,15 +137,30 @@ async def set_day_capacity(
             top = max((seat for seat, _ in current), default=0)
             await conn.execute(
                 places.insert(),
-                [{"office_code": office.code, "day": day, "starts": session.starts, "category": category,
-                  "seat": top + i, "booking_code": None} for i in range(1, size - len(current) + 1)],
+                [
+                    {
+                        "office_code": office.code,
+                        "day": day,
+                        "starts": session.starts,
+                        "category": category,
+                        "seat": top + i,
+                        "booking_code": None,
+                    }
+                    for i in range(1, size - len(current) + 1)
+                ],
             )
         elif size < len(current):
             free = [seat for seat, code in reversed(current) if code is None][: len(current) - size]
-            await conn.execute(delete(places).where(scope, places.c.starts == session.starts, places.c.seat.in_(free)))
+            await conn.execute(
+                delete(places).where(scope, places.c.starts == session.starts, places.c.seat.in_(free))
+            )
     await conn.execute(
         update(day_quotas)
-        .where(day_quotas.c.office_code == office.code, day_quotas.c.day == day, day_quotas.c.category == category)
+        .where(
+            day_quotas.c.office_code == office.code,
+            day_quotas.c.day == day,
+            day_quotas.c.category == category,
+        )
         .values(capacity=capacity, overridden=True)
     )
     return alloc
@@ -140,7 +170,9 @@ async def remove_free_places(conn: AsyncConnection, office_code: str, first: dat
     """Withdraw the free places of closed days (booked ones stay, to be moved by the office)."""
     result = await conn.execute(
         delete(places).where(
-            places.c.office_code == office_code, places.c.day.between(first, last), places.c.booking_code.is_(None)
+            places.c.office_code == office_code,
+            places.c.day.between(first, last),
+            places.c.booking_code.is_(None),
         )
     )
     return int(result.rowcount or 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 from collections import defaultdict
 from datetime import date, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 
@@ -38,7 +38,13 @@ from loket.web.deps import DbDep, LocaleDep, NowDep, SettingsDep
 from loket.web.responses import JSONBytes
 
 router = APIRouter(prefix="/api/v1", tags=["booking"])
-ERRORS = {404: {"description": "Not found"}, 409: {"description": "Conflict"}, 422: {"description": "Bad input"}}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Not found"},
+    409: {"description": "Conflict"},
+    422: {"description": "Bad input"},
+}
+SIGNED_ERRORS: dict[int | str, dict[str, Any]] = {401: {"description": "Bad signature"}, **ERRORS}
+AUTH_ERRORS: dict[int | str, dict[str, Any]] = {401: {"description": "Not signed in"}, **ERRORS}
 
 
 def catalog_of(request: Request) -> Catalog:
@@ -46,49 +52,89 @@ def catalog_of(request: Request) -> Catalog:
     return catalog
 
 
-@router.get("/offices/{code}/availability", response_model=AvailabilityPublic, responses=ERRORS,
-            summary="Capacity and places left per service day and session")
+@router.get(
+    "/offices/{code}/availability",
+    response_model=AvailabilityPublic,
+    responses=ERRORS,
+    summary="Capacity and places left per service day and session",
+)
 async def get_availability(
-    code: str, request: Request, db: DbDep, now: NowDep,
+    code: str,
+    request: Request,
+    db: DbDep,
+    now: NowDep,
     from_: Annotated[date | None, Query(alias="from", description="First day (YYYY-MM-DD)")] = None,
     to: Annotated[date | None, Query(description="Last day (YYYY-MM-DD)")] = None,
     category: Annotated[str | None, Query(description="regular, priority or express")] = None,
 ) -> AvailabilityPublic:
     first = from_ or now.date()
     last = to or first + timedelta(days=13)
-    ctx, found = await quota_service.availability(db, catalog_of(request), code.upper(), first, last, category, now)
+    ctx, found = await quota_service.availability(
+        db, catalog_of(request), code.upper(), first, last, category, now
+    )
     by_day: dict[date, list[SessionLeft]] = defaultdict(list)
     for a in found:
-        by_day[a.day].append(SessionLeft(session=a.session, category=a.category, capacity=a.capacity, left=a.left))
+        by_day[a.day].append(
+            SessionLeft(session=a.session, category=a.category, capacity=a.capacity, left=a.left)
+        )
     return AvailabilityPublic(
         office=ctx.office.code, days=[DayAvailability(date=d, sessions=s) for d, s in sorted(by_day.items())]
     )
 
 
-@router.post("/offices/{code}/bookings", status_code=201, response_model=BookingPublic, responses=ERRORS,
-             summary="Take a place and get a billing code; pay before `pay_before`")
+@router.post(
+    "/offices/{code}/bookings",
+    status_code=201,
+    response_model=BookingPublic,
+    responses=ERRORS,
+    summary="Take a place and get a billing code; pay before `pay_before`",
+)
 async def create_booking(
-    code: str, body: BookingCreate, request: Request, db: DbDep, now: NowDep, locale: LocaleDep,
+    code: str,
+    body: BookingCreate,
+    request: Request,
+    db: DbDep,
+    now: NowDep,
+    locale: LocaleDep,
     settings: SettingsDep,
 ) -> JSONBytes:
     booking = await booking_service.book_slot(
-        db, catalog_of(request), code.upper(),
+        db,
+        catalog_of(request),
+        code.upper(),
         BookingRequest(
-            nik=body.nik, full_name=body.full_name, birth_date=body.birth_date, sex=body.sex, phone=body.phone,
-            email=body.email, day=body.date, session=body.session, category=body.category, product=body.product,
-            service=body.service, validity_years=body.validity_years, priority_reason=body.priority_reason,
+            nik=body.nik,
+            full_name=body.full_name,
+            birth_date=body.birth_date,
+            sex=body.sex,
+            phone=body.phone,
+            email=body.email,
+            day=body.date,
+            session=body.session,
+            category=body.category,
+            product=body.product,
+            service=body.service,
+            validity_years=body.validity_years,
+            priority_reason=body.priority_reason,
         ),
-        policy=booking_policy(settings), now=now,
+        policy=booking_policy(settings),
+        now=now,
     )
     ctx = await catalog_of(request).get(db, booking.office_code)
     # Built by hand: this is the hot path of a quota release (no response-model round trip).
     return JSONBytes(
         {
-            "booking_code": booking.booking_code, "billing_code": booking.billing_code, "amount": booking.amount,
-            "amount_label": rupiah(booking.amount), "pay_before": booking.pay_before.isoformat(),
+            "booking_code": booking.booking_code,
+            "billing_code": booking.billing_code,
+            "amount": booking.amount,
+            "amount_label": rupiah(booking.amount),
+            "pay_before": booking.pay_before.isoformat(),
             "pay_before_local": local_datetime(booking.pay_before, ctx.office.timezone, locale),
-            "status": booking.status, "date": booking.day.isoformat(), "session": booking.session,
-            "category": booking.category, "office": booking.office_code,
+            "status": booking.status,
+            "date": booking.day.isoformat(),
+            "session": booking.session,
+            "category": booking.category,
+            "office": booking.office_code,
         },
         status_code=201,
     )
@@ -96,59 +142,119 @@ async def create_booking(
 
 def detail(view: BookingView, locale: str) -> BookingDetailPublic:
     return BookingDetailPublic(
-        booking_code=view.booking_code, office=view.office_code, status=view.status, date=view.day,
-        date_label=long_date(view.day, locale), session=view.session, category=view.category,
-        product=view.product, validity_years=view.validity_years, service=view.service, amount=view.amount,
-        amount_label=rupiah(view.amount), billing_code=view.billing_code, pay_before=view.pay_before,
-        paid_at=view.paid_at, full_name=view.full_name, nik=view.nik_masked,
-        reschedules_left=view.reschedules_left, refund_due=view.refund_due,
+        booking_code=view.booking_code,
+        office=view.office_code,
+        status=view.status,
+        date=view.day,
+        date_label=long_date(view.day, locale),
+        session=view.session,
+        category=view.category,
+        product=view.product,
+        validity_years=view.validity_years,
+        service=view.service,
+        amount=view.amount,
+        amount_label=rupiah(view.amount),
+        billing_code=view.billing_code,
+        pay_before=view.pay_before,
+        paid_at=view.paid_at,
+        full_name=view.full_name,
+        nik=view.nik_masked,
+        reschedules_left=view.reschedules_left,
+        refund_due=view.refund_due,
     )
 
 
-@router.post("/bookings/lookup", response_model=BookingDetailPublic, responses=ERRORS,
-             summary="A booking, by its code and the holder's NIK (the NIK stays out of URLs)")
-async def lookup_booking(body: BookingLookup, db: DbDep, now: NowDep, locale: LocaleDep) -> BookingDetailPublic:
+@router.post(
+    "/bookings/lookup",
+    response_model=BookingDetailPublic,
+    responses=ERRORS,
+    summary="A booking, by its code and the holder's NIK (the NIK stays out of URLs)",
+)
+async def lookup_booking(
+    body: BookingLookup, db: DbDep, now: NowDep, locale: LocaleDep
+) -> BookingDetailPublic:
     return detail(await booking_service.find_booking(db, body.booking_code, body.nik, now), locale)
 
 
-@router.post("/bookings/{booking_code}/cancel", response_model=BookingDetailPublic, responses=ERRORS,
-             summary="Cancel a booking; its place returns to the pool at once")
+@router.post(
+    "/bookings/{booking_code}/cancel",
+    response_model=BookingDetailPublic,
+    responses=ERRORS,
+    summary="Cancel a booking; its place returns to the pool at once",
+)
 async def cancel_booking(
-    booking_code: str, body: BookingCancel, request: Request, db: DbDep, now: NowDep, locale: LocaleDep,
+    booking_code: str,
+    body: BookingCancel,
+    request: Request,
+    db: DbDep,
+    now: NowDep,
+    locale: LocaleDep,
 ) -> BookingDetailPublic:
     view = await booking_service.cancel_booking(db, catalog_of(request), booking_code, body.nik, now)
     return detail(view, locale)
 
 
-@router.post("/bookings/{booking_code}/reschedule", response_model=BookingDetailPublic, responses=ERRORS,
-             summary="Move a booking to another date or session, once, until the day before")
+@router.post(
+    "/bookings/{booking_code}/reschedule",
+    response_model=BookingDetailPublic,
+    responses=ERRORS,
+    summary="Move a booking to another date or session, once, until the day before",
+)
 async def reschedule_booking(
-    booking_code: str, body: BookingReschedule, request: Request, db: DbDep, now: NowDep, locale: LocaleDep,
+    booking_code: str,
+    body: BookingReschedule,
+    request: Request,
+    db: DbDep,
+    now: NowDep,
+    locale: LocaleDep,
     settings: SettingsDep,
 ) -> BookingDetailPublic:
     view = await booking_service.reschedule_booking(
-        db, catalog_of(request), booking_code, body.nik, body.date, body.session,
-        policy=booking_policy(settings), now=now,
+        db,
+        catalog_of(request),
+        booking_code,
+        body.nik,
+        body.date,
+        body.session,
+        policy=booking_policy(settings),
+        now=now,
     )
     return detail(view, locale)
 
 
-@router.post("/payments/bank-callback", response_model=PaymentResultPublic,
-             responses={401: {"description": "Bad signature"}, **ERRORS},
-             summary="The bank confirms a payment (HMAC-SHA256 of the raw body in X-Loket-Signature)")
+@router.post(
+    "/payments/bank-callback",
+    response_model=PaymentResultPublic,
+    responses=SIGNED_ERRORS,
+    summary="The bank confirms a payment (HMAC-SHA256 of the raw body in X-Loket-Signature)",
+)
 async def bank_callback(
-    request: Request, db: DbDep, now: NowDep,
+    request: Request,
+    db: DbDep,
+    now: NowDep,
     signature: Annotated[str | None, Header(alias=SIGNATURE_HEADER)] = None,
 ) -> JSONBytes:
     result = await payment_service.receive_bank_callback(db, await request.body(), signature, now=now)
     booking_code = result.booking_code
     catalog_of(request).forget_alternatives(booking_code.split("-", 1)[0])
-    body = {"outcome": result.outcome, "booking_code": booking_code, "booking_status": result.booking_status,
-            "refund_due": result.refund_due, "replayed": result.replayed}
+    body = {
+        "outcome": result.outcome,
+        "booking_code": booking_code,
+        "booking_status": result.booking_status,
+        "refund_due": result.refund_due,
+        "replayed": result.replayed,
+    }
     if result.outcome == "amount_mismatch":
         # Recorded (the money is owed back) but refused.
-        return JSONBytes({"error": "amount_mismatch", "field": "amount",
-                               "message": "The amount does not match the billing", **body}, status_code=409)
+        return JSONBytes(
+            {
+                "error": "amount_mismatch",
+                "field": "amount",
+                "message": "The amount does not match the billing",
+                **body,
+            },
+            status_code=409,
+        )
     return JSONBytes(body, status_code=200)
 
 
@@ -161,32 +267,64 @@ def require_supervisor(settings_token: str, authorization: str | None) -> None:
         raise Unauthorized("unauthorized", "Sign in as a supervisor")
 
 
-@router.put("/offices/{code}/quotas/{day}", response_model=QuotaDayPublic,
-            responses={401: {"description": "Not signed in"}, **ERRORS},
-            summary="Supervisor: set one day's capacity for a category, spread over the sessions")
+@router.put(
+    "/offices/{code}/quotas/{day}",
+    response_model=QuotaDayPublic,
+    responses=AUTH_ERRORS,
+    summary="Supervisor: set one day's capacity for a category, spread over the sessions",
+)
 async def put_day_quota(
-    code: str, day: date, body: QuotaDayUpdate, request: Request, db: DbDep, now: NowDep, settings: SettingsDep,
+    code: str,
+    day: date,
+    body: QuotaDayUpdate,
+    request: Request,
+    db: DbDep,
+    now: NowDep,
+    settings: SettingsDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> QuotaDayPublic:
     require_supervisor(settings.admin_token, authorization)
     catalog = catalog_of(request)
-    alloc = await quota_service.set_day_capacity(db, catalog, code.upper(), day, body.category, body.capacity,
-                                                 actor="supervisor-api", now=now)
+    alloc = await quota_service.set_day_capacity(
+        db, catalog, code.upper(), day, body.category, body.capacity, actor="supervisor-api", now=now
+    )
     catalog.forget_alternatives(code.upper())
     ctx, found = await quota_service.availability(db, catalog, code.upper(), day, day, body.category, now)
     return QuotaDayPublic(
-        office=ctx.office.code, date=day, category=body.category, capacity=sum(alloc),
-        sessions=[SessionLeft(session=a.session, category=a.category, capacity=a.capacity, left=a.left) for a in found],
+        office=ctx.office.code,
+        date=day,
+        category=body.category,
+        capacity=sum(alloc),
+        sessions=[
+            SessionLeft(session=a.session, category=a.category, capacity=a.capacity, left=a.left)
+            for a in found
+        ],
     )
 
 
-@router.put("/offices/{code}/quota-template", status_code=204,
-            responses={401: {"description": "Not signed in"}, **ERRORS},
-            summary="Supervisor: set a weekday's daily capacity in the weekly template")
+@router.put(
+    "/offices/{code}/quota-template",
+    status_code=204,
+    responses=AUTH_ERRORS,
+    summary="Supervisor: set a weekday's daily capacity in the weekly template",
+)
 async def put_quota_template(
-    code: str, body: QuotaTemplateUpdate, request: Request, db: DbDep, now: NowDep, settings: SettingsDep,
+    code: str,
+    body: QuotaTemplateUpdate,
+    request: Request,
+    db: DbDep,
+    now: NowDep,
+    settings: SettingsDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> None:
     require_supervisor(settings.admin_token, authorization)
-    await quota_service.set_template(db, code.upper(), body.weekday, body.category, body.capacity,
-                                     actor="supervisor-api", now=now, catalog=catalog_of(request))
+    await quota_service.set_template(
+        db,
+        code.upper(),
+        body.weekday,
+        body.category,
+        body.capacity,
+        actor="supervisor-api",
+        now=now,
+        catalog=catalog_of(request),
+    )

@@ -68,6 +68,7 @@ class DueDatePublic(BaseModel):
 
 # --- Booking -----------------------------------------------------------------------------------
 
+
 class StrictBody(BaseModel):
     """Request bodies refuse unknown fields: a typo gets a clear 422, not silence."""
 
@@ -85,8 +86,12 @@ class BookingCreate(StrictBody):
     session: str = Field(description="Session start in the office's local time", examples=["08:00"])
     category: str = Field(description="regular, priority or express", examples=["regular"])
     product: str = Field(description="regular or electronic", examples=["regular"])
-    service: str = Field(description="new, renewal, replacement_lost or replacement_damaged", examples=["new"])
-    validity_years: int | None = Field(default=None, description="5 or 10 where the tariff in force offers both")
+    service: str = Field(
+        description="new, renewal, replacement_lost or replacement_damaged", examples=["new"]
+    )
+    validity_years: int | None = Field(
+        default=None, description="5 or 10 where the tariff in force offers both"
+    )
     priority_reason: str | None = Field(
         default=None, description="For the priority category: elderly, child_under_5, disabled or pregnant"
     )
