@@ -186,7 +186,7 @@ def test_processes_race_on_postgresql(pg_only_url: str, clock: FrozenClock) -> N
     outcomes = [code for _ in workers for code in out.get(timeout=120)]
     for w in workers:
         w.join(timeout=30)
-    assert outcomes.count("ok") == 15  # 90 a day over six sessions
+    assert outcomes.count("ok") == 15, outcomes  # 90 a day over six sessions
     assert outcomes.count("quota_full") == 45
 
     async def check() -> None:

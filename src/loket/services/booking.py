@@ -36,16 +36,17 @@ from loket.domain.errors import Conflict, NotFound
 from loket.domain.identity import mask_nik
 from loket.services.audit import record
 from loket.services.catalog import Catalog
-from loket.services.expiry import expire_lapsed
+from loket.services.expiry import expire_lapsed, hold_lapsed
 from loket.services.quotas import availability, open_days
-from loket.store import booking_repo
-from loket.store.booking_repo import TakeResult
+from loket.store import booking_repo, waitlist_repo
+from loket.store.booking_repo import Outcome, TakeResult
 from loket.store.database import Database
 
 log = logging.getLogger("loket.booking")
 ATTEMPTS = 3
 ALTERNATIVES = 5
 ALTERNATIVES_TTL_S = 1.0
+FULL_MEMORY_S = 0.5
 RETRYABLE = (
     psycopg.errors.UniqueViolation,
     psycopg.errors.DeadlockDetected,
@@ -117,31 +118,22 @@ def _view(row: Any) -> BookingView:
 
 
 async def _attempt(
-    db: Database, plan: BookingPlan, code: str, billing: str, now: datetime, limit: int
+    db: Database, plan: BookingPlan, code: str, billing: str, now: datetime, limit: int, locale: str = "id"
 ) -> TakeResult:
     if db.dialect == "postgresql":
-        async with db.engine.connect() as conn:
-            raw = await conn.get_raw_connection()
-            driver: Any = raw.driver_connection
-            try:
-                result = await booking_repo.pg_take_place(driver, plan, code, billing, now, limit, wait=False)
-                if result.seat is None:
-                    # Nothing free that is not locked: wait for places in flight (they may roll back).
-                    await driver.rollback()
-                    result = await booking_repo.pg_take_place(
-                        driver, plan, code, billing, now, limit, wait=True
-                    )
-                if result.booked:
-                    await driver.commit()
-                else:
-                    await driver.rollback()
-            except BaseException:
-                await driver.rollback()
-                raise
+        async with (await db.fast()).connection() as driver:
+            result = await booking_repo.pg_take_place(
+                driver, plan, code, billing, now, limit, wait=False, locale=locale
+            )
+            if result.outcome is Outcome.BUSY:
+                # Nothing free that is not locked: wait for places in flight (they may roll back).
+                result = await booking_repo.pg_take_place(
+                    driver, plan, code, billing, now, limit, wait=True, locale=locale
+                )
             return result
     try:
         async with db.write() as conn:
-            result = await booking_repo.take_place(conn, plan, code, billing, now, limit)
+            result = await booking_repo.take_place(conn, plan, code, billing, now, limit, locale)
             if not result.booked:
                 raise _Rollback(result)
             return result
@@ -157,16 +149,22 @@ async def book_slot(
     *,
     policy: BookingPolicy,
     now: datetime,
+    locale: str = "id",
 ) -> BookingConfirmation:
     """Take a place in the office's quota and issue a billing code; the place is held until `pay_before`."""
     ctx = await catalog.get(db, office_code)
     plan = plan_booking(request, ctx.office, ctx.calendar, ctx.fees, policy, now)
     await open_days(db, ctx, plan.day, plan.day)
     stale_checked = swept = False
+    session_key = (plan.day, plan.session.starts, plan.category.value)
+    if ctx.known_full(session_key):
+        # Sold out a moment ago in this process: answer without a query. A place freed elsewhere
+        # (cancellation, expiry) is bookable again within FULL_MEMORY_S.
+        raise _quota_full(await nearest_alternatives(db, catalog, plan, now))
     for attempt in range(ATTEMPTS):
         code, billing = new_booking_code(ctx.office.code), new_billing_code()
         try:
-            result = await _attempt(db, plan, code, billing, now, policy.max_people_per_contact)
+            result = await _attempt(db, plan, code, billing, now, policy.max_people_per_contact, locale)
         except (IntegrityError, DBAPIError, *RETRYABLE) as exc:
             if attempt + 1 < ATTEMPTS and _retryable(exc):
                 log.info("retrying booking after %s", type(exc).__name__)
@@ -184,19 +182,15 @@ async def book_slot(
                 category=plan.category.value,
                 office_code=plan.office_code,
             )
-        if result.seat is None:
+        if result.outcome is Outcome.FULL:
             # Full, or full of lapsed holds the worker has not swept yet: sweep once and retry.
             if not swept:
                 swept = True
-                if await expire_lapsed(db, now, plan.office_code):
+                if ctx.sweep_due() and await expire_lapsed(db, now, plan.office_code):
                     continue
-            raise Conflict(
-                "quota_full",
-                "No places left in this session",
-                field="session",
-                extra={"alternatives": await nearest_alternatives(db, catalog, plan, now)},
-            )
-        if not result.hold_ok:
+            ctx.mark_full(session_key, FULL_MEMORY_S)
+            raise _quota_full(await nearest_alternatives(db, catalog, plan, now))
+        if result.outcome is Outcome.NIK_HELD:
             if not stale_checked:
                 stale_checked = True
                 if await release_stale_hold(db, catalog, plan.nik, now):
@@ -212,6 +206,12 @@ async def book_slot(
     raise Conflict("busy", "Too many people are booking at this moment; please try again", field=None)
 
 
+def _quota_full(alternatives: list[dict[str, Any]]) -> Conflict:
+    return Conflict(
+        "quota_full", "No places left in this session", field="session", extra={"alternatives": alternatives}
+    )
+
+
 def _retryable(exc: BaseException) -> bool:
     original = getattr(exc, "orig", exc)
     return isinstance(original, RETRYABLE) or "UNIQUE constraint failed" in str(original)
@@ -223,23 +223,33 @@ async def nearest_alternatives(
     """The nearest sessions (same category) that still have places, nearest day first."""
     ctx = await catalog.get(db, plan.office_code)
     key = (plan.day, plan.category.value)
-    cached = ctx.alternatives.get(key)
-    if cached is not None and monotonic_time.monotonic() - cached[0] < ALTERNATIVES_TTL_S:
-        return cached[1]
-    first = plan.day - timedelta(days=14)
-    last = plan.day + timedelta(days=14)
-    window_end = ctx.office.local_today(now) + timedelta(days=31)
-    _ctx, found = await availability(
-        db, catalog, plan.office_code, first, min(last, window_end), plan.category.value, now
-    )
-    open_sessions = [a for a in found if a.left > 0]
-    open_sessions.sort(key=lambda a: (abs((a.day - plan.day).days), a.day, a.session))
-    answer = [
-        {"date": a.day.isoformat(), "session": a.session, "category": a.category, "left": a.left}
-        for a in open_sessions[:ALTERNATIVES]
-    ]
-    ctx.alternatives[key] = (monotonic_time.monotonic(), answer)
-    return answer
+
+    def cached() -> list[dict[str, Any]] | None:
+        hit = ctx.alternatives.get(key)
+        if hit is not None and monotonic_time.monotonic() - hit[0] < ALTERNATIVES_TTL_S:
+            return hit[1]
+        return None
+
+    if (hit := cached()) is not None:
+        return hit
+    # Single-flight: when a session sells out, every later applicant asks the same question.
+    async with ctx.lock(("alternatives", key)):
+        if (hit := cached()) is not None:
+            return hit
+        first = plan.day - timedelta(days=14)
+        last = plan.day + timedelta(days=14)
+        window_end = ctx.office.local_today(now) + timedelta(days=31)
+        _ctx, found = await availability(
+            db, catalog, plan.office_code, first, min(last, window_end), plan.category.value, now
+        )
+        open_sessions = [a for a in found if a.left > 0]
+        open_sessions.sort(key=lambda a: (abs((a.day - plan.day).days), a.day, a.session))
+        answer = [
+            {"date": a.day.isoformat(), "session": a.session, "category": a.category, "left": a.left}
+            for a in open_sessions[:ALTERNATIVES]
+        ]
+        ctx.alternatives[key] = (monotonic_time.monotonic(), answer)
+        return answer
 
 
 async def release_stale_hold(db: Database, catalog: Catalog, nik: str, now: datetime) -> bool:
@@ -257,6 +267,7 @@ async def release_stale_hold(db: Database, catalog: Catalog, nik: str, now: date
             return True
         if row.status == Status.AWAITING_PAYMENT.value and row.pay_before <= now:
             await booking_repo.release(conn, row, Status.EXPIRED, now, only_if_status=(row.status,))
+            await hold_lapsed(conn, row, now)  # waiting list and 'hold lapsed' message (issue 5)
             await record(
                 conn,
                 office_code=row.office_code,
@@ -319,6 +330,8 @@ async def cancel_booking(db: Database, catalog: Catalog, code: str, nik: str, no
             raise Conflict("booking_not_active", "This booking is no longer active", field="booking_code")
         refund = int(row.amount) if row.status == Status.PAID.value else 0
         await booking_repo.release(conn, row, Status.CANCELLED, now, refund_due=refund)
+        # The freed place goes to the waiting list first, in this transaction (docs/locking.md).
+        await waitlist_repo.place_freed(conn, office, row.day, row.starts, row.category, row.seat, now)
         await record(
             conn,
             office_code=office,
@@ -365,6 +378,7 @@ async def reschedule_booking(
         if seat is None:
             raise Conflict("quota_full", "No places left in this session", field="session")
         await booking_repo.move(conn, row, day, session.starts, seat, now)
+        await waitlist_repo.place_freed(conn, office_code, row.day, row.starts, row.category, row.seat, now)
         if row.status == Status.AWAITING_PAYMENT.value:
             deadline = min(row.pay_before, pay_deadline(ctx.office, day, now, policy.hold_minutes))
             await booking_repo.set_pay_before(conn, row, deadline)

@@ -1,10 +1,12 @@
 """A short-lived, per-process cache of what the hot paths read on every request: the office,
 its calendar, the fee schedule and which days are open. Places themselves are never cached:
 the database decides who gets one. A write in this process clears the office's entry; other
-processes see changes within `ttl` seconds."""
+processes see changes within `ttl` seconds. Loads are single-flight: when a release opens and
+a thousand requests arrive at once, one of them reads the office and the others wait for it."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,6 +28,33 @@ class OfficeContext:
     open_days: set[date] = field(default_factory=set)
     # (day, category) -> (monotonic time, nearest sessions with places): answers to 'full'
     alternatives: dict[tuple[date, str], tuple[float, list[dict[str, Any]]]] = field(default_factory=dict)
+    swept_at: float = 0.0
+    # (day, session start, category) -> monotonic time until which the session counts as full here
+    full_until: dict[tuple[date, Any, str], float] = field(default_factory=dict)
+    locks: dict[object, asyncio.Lock] = field(default_factory=dict)
+
+    def known_full(self, key: tuple[date, Any, str]) -> bool:
+        """True while a recent attempt found the session full (so a sold-out answer costs no query)."""
+        until = self.full_until.get(key)
+        return until is not None and time.monotonic() < until
+
+    def mark_full(self, key: tuple[date, Any, str], for_s: float = 0.5) -> None:
+        self.full_until[key] = time.monotonic() + for_s
+
+    def lock(self, key: object) -> asyncio.Lock:
+        """One lock per key, for single-flight computations on this office's data."""
+        found = self.locks.get(key)
+        if found is None:
+            found = self.locks[key] = asyncio.Lock()
+        return found
+
+    def sweep_due(self, every_s: float = 1.0) -> bool:
+        """True at most once a second: a full session sweeps lapsed holds before saying 'full'."""
+        now = time.monotonic()
+        if now - self.swept_at < every_s:
+            return False
+        self.swept_at = now
+        return True
 
 
 class Catalog:
@@ -35,24 +64,42 @@ class Catalog:
         self.ttl = ttl
         self.country = country
         self._entries: dict[str, OfficeContext] = {}
+        self._loading: dict[str, asyncio.Lock] = {}
 
-    async def get(self, db: Database, office_code: str) -> OfficeContext:
+    def _fresh(self, office_code: str) -> OfficeContext | None:
         entry = self._entries.get(office_code)
         if entry is not None and time.monotonic() - entry.loaded_at < self.ttl:
             return entry
-        async with db.read() as conn:
-            office = await offices_repo.load_office(conn, office_code)
-            calendar = await offices_repo.load_calendar(conn, office_code, country=self.country)
-            fees = await offices_repo.load_fee_schedule(conn)
-        entry = OfficeContext(office, calendar, fees, time.monotonic())
-        self._entries[office_code] = entry
-        return entry
+        return None
+
+    async def get(self, db: Database, office_code: str) -> OfficeContext:
+        """The office's cached context, loaded (once, however many ask at the same time) when stale."""
+        entry = self._fresh(office_code)
+        if entry is not None:
+            return entry
+        lock = self._loading.setdefault(office_code, asyncio.Lock())
+        async with lock:
+            entry = self._fresh(office_code)
+            if entry is not None:
+                return entry
+            async with db.read() as conn:
+                office = await offices_repo.load_office(conn, office_code)
+                calendar = await offices_repo.load_calendar(conn, office_code, country=self.country)
+                fees = await offices_repo.load_fee_schedule(conn)
+            previous = self._entries.get(office_code)
+            entry = OfficeContext(office, calendar, fees, time.monotonic())
+            if previous is not None:
+                # Opened days stay opened; the rest is per refresh.
+                entry.open_days = previous.open_days
+            self._entries[office_code] = entry
+            return entry
 
     def forget_alternatives(self, office_code: str) -> None:
         """A place came back (cancel, reschedule, expiry): 'full' answers must be recomputed."""
         entry = self._entries.get(office_code)
         if entry is not None:
             entry.alternatives.clear()
+            entry.full_until.clear()
 
     def forget(self, office_code: str | None = None) -> None:
         """Drop cached data after a write (all offices when no code is given)."""

@@ -5,7 +5,7 @@ Lock policy (docs/locking.md), in the order locks are taken:
    retry when the skip found nothing, so a place in flight that is rolled back is not missed);
 2. the `nik_holds` row of the NIK (primary key: one active booking per NIK, country-wide);
 3. the `contact_usage` rows of the phone and e-mail, in sorted order (conditional increment);
-4. the new `bookings`, `billings` and `audit_log` rows.
+4. the new `bookings`, `billings`, `audit_log` and `notify_outbox` rows.
 Releasing a booking locks its `bookings` row first (conditional UPDATE on its status), then
 frees its place, drops the NIK hold and decrements the contact counters in the same order.
 """
@@ -14,14 +14,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
+import psycopg.errors
 from sqlalchemy import Table, and_, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loket.domain.booking import ACTIVE_STATUSES, BookingPlan, Status
+from loket.notify.outbox import booking_made_rows
 from loket.store.ids import new_id
 from loket.store.tables import (
     audit_log,
@@ -31,17 +34,28 @@ from loket.store.tables import (
     nik_holds,
     places,
 )
+from loket.store.tables_applicant import notify_outbox
+
+
+class Outcome(StrEnum):
+    BOOKED = "booked"
+    FULL = "full"  # no free place in the session
+    BUSY = "busy"  # the free places are all locked by bookings in flight (PostgreSQL, SKIP LOCKED)
+    NIK_HELD = "nik_held"  # the NIK already holds an active booking
+    CONTACT_FULL = "contact_full"  # the phone or e-mail already books for the most people allowed
 
 
 @dataclass(frozen=True)
 class TakeResult:
-    """How an attempt to take a place ended; `booked` only when every step succeeded."""
+    """How an attempt to take a place ended; only BOOKED wrote anything."""
 
-    seat: int | None
-    hold_ok: bool
-    contacts_ok: int
-    booked: bool
+    outcome: Outcome
+    seat: int | None = None
     failed_contact: str | None = None
+
+    @property
+    def booked(self) -> bool:
+        return self.outcome is Outcome.BOOKED
 
 
 def contacts_of(phone: str, email: str | None) -> list[str]:
@@ -116,10 +130,10 @@ async def claim_seat(
 async def take_contacts(conn: AsyncConnection, contacts: list[str], limit: int) -> str | None:
     """Count one more person against each contact; the first contact over `limit`, or None."""
     for contact in sorted(contacts):
-        stmt = _insert(conn, contact_usage).values(contact=contact, active=1)
+        stmt = _insert(conn, contact_usage).values(contact=contact, active=1, max_active=limit)
         stmt = stmt.on_conflict_do_update(
             index_elements=["contact"],
-            set_={"active": contact_usage.c.active + 1},
+            set_={"active": contact_usage.c.active + 1, "max_active": limit},
             where=contact_usage.c.active < limit,
         ).returning(contact_usage.c.active)
         if (await conn.execute(stmt)).first() is None:
@@ -144,16 +158,17 @@ async def take_place(
     billing_code: str,
     now: datetime,
     max_per_contact: int,
+    locale: str = "id",
 ) -> TakeResult:
     """Take a place with portable statements (SQLite; PostgreSQL outside the hot path)."""
     seat = await claim_seat(conn, plan.office_code, plan.day, plan.session.starts, plan.category.value, code)
     if seat is None:
-        return TakeResult(None, False, 0, False)
+        return TakeResult(Outcome.FULL)
     if not await take_hold(conn, plan.nik, plan.office_code, code):
-        return TakeResult(seat, False, 0, False)
+        return TakeResult(Outcome.NIK_HELD, seat)
     failed = await take_contacts(conn, list(plan.contacts), max_per_contact)
     if failed is not None:
-        return TakeResult(seat, True, 0, False, failed_contact=failed)
+        return TakeResult(Outcome.CONTACT_FULL, seat, failed_contact=failed)
     await conn.execute(bookings.insert().values(booking_row(plan, code, billing_code, seat, now)))
     await conn.execute(
         billings.insert().values(
@@ -165,7 +180,9 @@ async def take_place(
         )
     )
     await conn.execute(audit_log.insert().values(**audit_values(plan, code, billing_code, now)))
-    return TakeResult(seat, True, len(plan.contacts), True)
+    # The 'booking made' messages go out in the booking's own transaction (the outbox).
+    await conn.execute(notify_outbox.insert(), booking_made_rows(plan, code, billing_code, now, locale))
+    return TakeResult(Outcome.BOOKED, seat)
 
 
 def audit_values(plan: BookingPlan, code: str, billing_code: str, now: datetime) -> dict[str, Any]:
@@ -186,8 +203,10 @@ def audit_values(plan: BookingPlan, code: str, billing_code: str, now: datetime)
     }
 
 
-# One statement on PostgreSQL: each step feeds the next, so a failed step inserts nothing after it,
-# and the caller rolls back when `booked` is 0. See the lock policy above.
+# One statement on PostgreSQL, run in autocommit mode: one round trip, one transaction. Each step
+# feeds the next, so with no free place nothing is written; a NIK that already holds a booking
+# (primary key of nik_holds) or a contact over its limit (CHECK active <= max_active) raises an
+# error that undoes the whole statement. See the lock policy above.
 PG_TAKE_PLACE = """
 WITH seat AS (
     SELECT seat FROM places
@@ -196,19 +215,19 @@ WITH seat AS (
     ORDER BY seat LIMIT 1
     FOR UPDATE {skip}
 ), taken AS (
-    UPDATE places p SET booking_code = %(code)s FROM seat
+    -- A scalar subquery, not a join: the whole primary key is then an index condition.
+    UPDATE places p SET booking_code = %(code)s
     WHERE p.office_code = %(office)s AND p.day = %(day)s AND p.starts = %(starts)s
-      AND p.category = %(category)s AND p.seat = seat.seat
+      AND p.category = %(category)s AND p.seat = (SELECT seat FROM seat)
     RETURNING p.seat
 ), hold AS (
     INSERT INTO nik_holds (nik, office_code, booking_code)
     SELECT %(nik)s, %(office)s, %(code)s FROM taken
-    ON CONFLICT (nik) DO NOTHING
     RETURNING 1
 ), contact AS (
-    INSERT INTO contact_usage AS cu (contact, active)
-    SELECT c, 1 FROM hold, unnest(%(contacts)s::text[]) AS c ORDER BY c
-    ON CONFLICT (contact) DO UPDATE SET active = cu.active + 1 WHERE cu.active < %(max_people)s
+    INSERT INTO contact_usage AS cu (contact, active, max_active)
+    SELECT c, 1, %(max_people)s FROM hold, unnest(%(contacts)s::text[]) AS c ORDER BY c
+    ON CONFLICT (contact) DO UPDATE SET active = cu.active + 1, max_active = %(max_people)s
     RETURNING contact
 ), booking AS (
     INSERT INTO bookings (office_code, booking_code, nik, full_name, birth_date, sex, phone, email,
@@ -219,7 +238,7 @@ WITH seat AS (
         %(service)s, %(priority_reason)s, %(amount)s, %(billing_code)s, 'awaiting_payment', %(pay_before)s,
         %(now)s, %(now)s, NULL, 0, 0
     FROM hold
-    WHERE (SELECT count(*) FROM contact) = %(n_contacts)s
+    WHERE (SELECT count(*) FROM contact) = %(n_contacts)s  -- always true; orders booking after contact
     RETURNING 1
 ), billing AS (  -- data-modifying CTEs run whether or not the final SELECT reads them
     INSERT INTO billings (billing_code, office_code, booking_code, amount, created_at)
@@ -230,22 +249,31 @@ WITH seat AS (
     SELECT %(office)s, %(audit_id)s, %(now)s, 'applicant', 'booking.create', %(code)s, %(audit_detail)s::json
     FROM booking
     RETURNING 1
+), outbox AS (  -- the 'booking made' messages, one row per channel (notify/outbox.py)
+    INSERT INTO notify_outbox (office_code, id, idempotency_key, event, subject, channel, recipient, locale,
+        params, status, attempts, next_attempt_at, created_at)
+    SELECT %(office)s, o.id, o.key, 'booking_made', %(code)s, o.channel, o.recipient, %(locale)s,
+        %(outbox_params)s::json, 'pending', 0, %(now)s, %(now)s
+    FROM booking, unnest(%(outbox_ids)s::text[], %(outbox_keys)s::text[], %(outbox_channels)s::text[],
+        %(outbox_recipients)s::text[]) AS o(id, key, channel, recipient)
+    RETURNING 1
 )
-SELECT (SELECT seat FROM taken) AS seat,
-       (SELECT count(*) FROM hold) AS hold,
-       (SELECT array_agg(contact) FROM contact) AS contacts,
-       (SELECT count(*) FROM booking) AS booked
+SELECT (SELECT seat FROM taken) AS seat, (SELECT count(*) FROM booking) AS booked,
+       -- Free in this statement's snapshot, though maybe locked: worth waiting for (see _attempt).
+       EXISTS (SELECT 1 FROM places WHERE office_code = %(office)s AND day = %(day)s AND starts = %(starts)s
+               AND category = %(category)s AND booking_code IS NULL) AS any_free
 """
 PG_TAKE_PLACE_SKIP = PG_TAKE_PLACE.format(skip="SKIP LOCKED")
 PG_TAKE_PLACE_WAIT = PG_TAKE_PLACE.format(skip="")
 
 
 def pg_params(
-    plan: BookingPlan, code: str, billing_code: str, now: datetime, max_per_contact: int
+    plan: BookingPlan, code: str, billing_code: str, now: datetime, max_per_contact: int, locale: str = "id"
 ) -> dict[str, Any]:
     import json
 
     audit = audit_values(plan, code, billing_code, now)
+    outbox = booking_made_rows(plan, code, billing_code, now, locale)
     return {
         "office": plan.office_code,
         "day": plan.day,
@@ -271,6 +299,12 @@ def pg_params(
         "now": now,
         "audit_id": audit["id"],
         "audit_detail": json.dumps(audit["detail"]),
+        "locale": locale,
+        "outbox_params": json.dumps(outbox[0]["params"]),
+        "outbox_ids": [r["id"] for r in outbox],
+        "outbox_keys": [r["idempotency_key"] for r in outbox],
+        "outbox_channels": [r["channel"] for r in outbox],
+        "outbox_recipients": [r["recipient"] for r in outbox],
     }
 
 
@@ -283,14 +317,29 @@ async def pg_take_place(
     max_per_contact: int,
     *,
     wait: bool,
+    locale: str = "id",
 ) -> TakeResult:
-    """The PostgreSQL hot path: one prepared statement on the raw psycopg connection."""
-    params = pg_params(plan, code, billing_code, now, max_per_contact)
-    cursor = await driver_conn.execute(PG_TAKE_PLACE_WAIT if wait else PG_TAKE_PLACE_SKIP, params)
-    seat, hold, contacts, booked = await cursor.fetchone()
-    taken = set(contacts or [])
-    failed = next((c for c in sorted(plan.contacts) if c not in taken), None) if hold else None
-    return TakeResult(seat, bool(hold), len(taken), bool(booked), failed_contact=failed)
+    """The PostgreSQL hot path: one prepared statement on an autocommit psycopg connection."""
+    params = pg_params(plan, code, billing_code, now, max_per_contact, locale)
+    try:
+        cursor = await driver_conn.execute(PG_TAKE_PLACE_WAIT if wait else PG_TAKE_PLACE_SKIP, params)
+    except psycopg.errors.UniqueViolation as exc:
+        if exc.diag.constraint_name != "pk_nik_holds":
+            raise  # a booking or billing code collided: the caller retries with fresh codes
+        return TakeResult(Outcome.NIK_HELD)
+    except psycopg.errors.CheckViolation as exc:
+        if exc.diag.constraint_name != "ck_contact_usage_limit":
+            raise
+        cursor = await driver_conn.execute(
+            "SELECT contact FROM contact_usage WHERE contact = ANY(%s) AND active >= %s ORDER BY contact",
+            (sorted(plan.contacts), max_per_contact),
+        )
+        full = await cursor.fetchone()
+        return TakeResult(Outcome.CONTACT_FULL, failed_contact=full[0] if full else sorted(plan.contacts)[0])
+    seat, booked, any_free = await cursor.fetchone()
+    if booked:
+        return TakeResult(Outcome.BOOKED, seat)
+    return TakeResult(Outcome.BUSY if any_free else Outcome.FULL)
 
 
 async def booking_by_code(

@@ -167,6 +167,17 @@ places = Table(
     Column("booking_code", String(24), nullable=True),
     _office_fk("places"),
 )
+# Finding a free place scans only free places (the taken ones would grow the scan with every booking).
+Index(
+    "ix_places_free",
+    places.c.office_code,
+    places.c.day,
+    places.c.starts,
+    places.c.category,
+    places.c.seat,
+    postgresql_where=places.c.booking_code.is_(None),
+    sqlite_where=places.c.booking_code.is_(None),
+)
 
 bookings = Table(
     "bookings",
@@ -218,7 +229,10 @@ contact_usage = Table(
     metadata,
     Column("contact", String(270), primary_key=True),  # tel:+62... or mailto:...
     Column("active", Integer, nullable=False),
+    # The limit in force when the row last grew; the CHECK makes the database refuse a sixth person.
+    Column("max_active", Integer, nullable=False),
     CheckConstraint("active >= 0", name="active"),
+    CheckConstraint("active <= max_active", name="limit"),
 )
 
 # The state-revenue billing codes; the bank's callback names only the code.

@@ -1,0 +1,254 @@
+"""The quota-release rush: N applicants with distinct valid NIKs race for one session.
+
+Starts `loket serve` itself on a fresh database, measures GET /healthz on the same server as the
+baseline, then fires the rush over 64 keep-alive connections and prints bookings/s, sold-out
+answers/s, latency percentiles, places sold, places oversold (must be 0) and unexpected answers.
+
+    .venv/bin/python bench/booking_rush.py --db sqlite
+    .venv/bin/python bench/booking_rush.py --db postgresql
+    .venv/bin/python bench/booking_rush.py --db postgresql --applicants 6000 --capacity 6000   # sustained
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from loadgen import percentile, request_bytes, run_load
+
+from loket.applicants import applicant
+from loket.domain.calendar import WorkingCalendar
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_ADMIN = os.environ.get("LOKET_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def booking_day() -> date:
+    """A service day two or more days ahead in Palembang (so the hold is the full two hours)."""
+    today = datetime.now(UTC).astimezone().date()
+    return WorkingCalendar().next_service_days(today + timedelta(days=2), 1)[0]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children so far (Linux /proc), in seconds."""
+    total = 0.0
+    pids = [pid] + [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    for p in pids:
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def loket(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, "-m", "loket", *args], env=env, check=True, capture_output=True, cwd=ROOT)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--applicants", type=int, default=1000)
+    parser.add_argument("--capacity", type=int, default=200, help="places in the one session")
+    parser.add_argument("--sold-out", type=int, default=3000, help="extra requests once the session is full")
+    parser.add_argument("--health-requests", type=int, default=5000)
+    parser.add_argument("--workers", type=int, default=1, help="server processes")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="loket-bench-"))
+    pg_name = None
+    if args.db == "sqlite":
+        url = f"sqlite:///{workdir / 'bench.db'}"
+    else:
+        pg_name = f"loket_bench_{secrets.token_hex(4)}"
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{pg_name}"')
+        url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{pg_name}"
+    port = free_port()
+    env = {
+        **os.environ,
+        "LOKET_DATABASE_URL": url,
+        "LOKET_PORT": str(port),
+        "LOKET_LOG_LEVEL": "warning",
+        "LOKET_DATABASE_POOL_SIZE": str(max(8, 32 // args.workers)),
+        "LOKET_CATALOG_TTL_S": "5",
+    }
+    day = booking_day()
+    sessions = 6
+    loket(env, "db", "upgrade")
+    loket(env, "demo", "load")
+    # The demo spreads a day's capacity over six sessions; this gives the 08:00 session `capacity`.
+    loket(
+        env,
+        "quota",
+        "set",
+        "--office",
+        "PLG",
+        "--date",
+        day.isoformat(),
+        "--category",
+        "regular",
+        "--capacity",
+        str(args.capacity * sessions),
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "loket", "serve", "--port", str(port), "--workers", str(args.workers)],
+        env=env,
+        cwd=workdir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("server did not start") from None
+                time.sleep(0.2)
+        host = f"127.0.0.1:{port}"
+        report = asyncio.run(rush(args, host, port, day, server.pid))
+        report["db"] = args.db
+        report["server_workers"] = args.workers
+        report.update(check_database(url, day, args.capacity, report["sold"]))
+    finally:
+        server.terminate()
+        _out, err = server.communicate(timeout=30)
+        if err.strip():
+            print(err.decode(errors="replace")[-3000:], file=sys.stderr)
+        if pg_name:
+            with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+    print(json.dumps(report, indent=2))
+
+
+async def rush(args: argparse.Namespace, host: str, port: int, day: date, pid: int) -> dict[str, object]:
+    warm = [request_bytes("GET", "/healthz", host)] * 200
+    await run_load("127.0.0.1", port, warm, args.connections)
+    cpu0 = cpu_seconds(pid)
+    health = await run_load(
+        "127.0.0.1", port, [request_bytes("GET", "/healthz", host)] * args.health_requests, args.connections
+    )
+    health_cpu_ms = (cpu_seconds(pid) - cpu0) * 1000 / len(health.results)
+    health_rps = len(health.results) / (health.finished - health.started)
+
+    def body(i: int) -> bytes:
+        return json.dumps(applicant(i, seed=7).booking_body(day)).encode()
+
+    requests = [
+        request_bytes("POST", "/api/v1/offices/PLG/bookings", host, body(i)) for i in range(args.applicants)
+    ]
+    cpu0 = cpu_seconds(pid)
+    run = await run_load("127.0.0.1", port, requests, args.connections)
+    rush_cpu_ms = (cpu_seconds(pid) - cpu0) * 1000 / len(run.results)
+    created = run.by_status(201)
+    full = run.by_status(409)
+    others = [r for r in run.results if r.status not in (201, 409)]
+    last_201 = max((r.done_at for r in created), default=run.started)
+    booking_window = max(last_201 - run.started, 1e-9)
+    # Sold-out answers alone: everyone after the session is full (fresh applicants, same session).
+    more = [
+        request_bytes("POST", "/api/v1/offices/PLG/bookings", host, body(args.applicants + i))
+        for i in range(args.sold_out)
+    ]
+    cpu0 = cpu_seconds(pid)
+    sold_out = await run_load("127.0.0.1", port, more, args.connections)
+    sold_out_cpu_ms = (cpu_seconds(pid) - cpu0) * 1000 / max(1, len(sold_out.results))
+    sold_out_409 = sold_out.by_status(409)
+    so_rps = len(sold_out_409) / (sold_out.finished - sold_out.started)
+    lat_201 = [r.latency_s * 1000 for r in created]
+    lat_all = [r.latency_s * 1000 for r in run.results]
+    bookings_per_s = len(created) / booking_window
+    return {
+        "connections": args.connections,
+        "applicants": args.applicants,
+        "capacity": args.capacity,
+        "healthz_per_s": round(health_rps),
+        "server_cpu_ms_per_healthz": round(health_cpu_ms, 3),
+        "server_cpu_ms_per_rush_request": round(rush_cpu_ms, 3),
+        "server_cpu_ms_per_sold_out": round(sold_out_cpu_ms, 3),
+        "healthz_p99_ms": round(percentile([r.latency_s * 1000 for r in health.results], 0.99), 2),
+        "bookings_per_s": round(bookings_per_s),
+        "bookings_per_s_over_healthz": round(bookings_per_s / health_rps, 3),
+        "rush_requests_per_s": round(len(run.results) / (run.finished - run.started)),
+        "booking_p50_ms": round(percentile(lat_201, 0.5), 2),
+        "booking_p95_ms": round(percentile(lat_201, 0.95), 2),
+        "booking_p99_ms": round(percentile(lat_201, 0.99), 2),
+        "rush_p99_ms": round(percentile(lat_all, 0.99), 2),
+        "sold": len(created),
+        "quota_full_answers": len(full),
+        "sold_out_answers_per_s": round(so_rps),
+        "sold_out_over_healthz": round(so_rps / health_rps, 3),
+        "sold_out_p99_ms": round(percentile([r.latency_s * 1000 for r in sold_out.results], 0.99), 2),
+        "unexpected_answers": len(others) + len([r for r in sold_out.results if r.status != 409]),
+        "unexpected_statuses": sorted(
+            {r.status for r in others} | {r.status for r in sold_out.results if r.status != 409}
+        ),
+    }
+
+
+def check_database(url: str, day: date, capacity: int, sold: int) -> dict[str, object]:
+    """Count what the database holds for the session: never more than its capacity."""
+    from datetime import time as clock_time
+
+    from sqlalchemy import create_engine, func, select
+
+    from loket.store.database import sync_url
+    from loket.store.tables import bookings, places
+
+    engine = create_engine(sync_url(url))
+    eight = clock_time(8, 0)
+    with engine.connect() as conn:
+        booked = conn.execute(
+            select(func.count())
+            .select_from(bookings)
+            .where(
+                bookings.c.office_code == "PLG",
+                bookings.c.day == day,
+                bookings.c.starts == eight,
+                bookings.c.status.in_(("awaiting_payment", "paid")),
+            )
+        ).scalar_one()
+        seats = conn.execute(
+            select(func.count())
+            .select_from(places)
+            .where(
+                places.c.office_code == "PLG",
+                places.c.day == day,
+                places.c.starts == eight,
+                places.c.category == "regular",
+            )
+        ).scalar_one()
+    engine.dispose()
+    return {
+        "places_in_session": seats,
+        "bookings_in_database": booked,
+        "oversold": max(0, booked - capacity),
+        "responses_agree_with_database": booked == sold,
+    }
+
+
+if __name__ == "__main__":
+    main()
