@@ -3,7 +3,12 @@
 
 from __future__ import annotations
 
-from loket.store import tables, tables_applicant, tables_floor  # noqa: F401  (registers the tables)
+from loket.store import (  # noqa: F401  (registers the tables)
+    tables,
+    tables_applicant,
+    tables_floor,
+    tables_planning,
+)
 from loket.store.tables import metadata
 
 __all__ = ["metadata"]
