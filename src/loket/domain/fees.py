@@ -81,9 +81,10 @@ PP_45_2014 = "PP 45/2014"
 PNBP_2022 = "PNBP 2022"
 PP_45_2024 = "PP 45/2024"
 
-# The real tariffs (DOMAIN.md). Before Dec 2024 a passport was issued for 5 years (the 10-year
-# passport started in Oct 2023 under the same price as the 5-year one until PP 45/2024 split them);
-# the 2017 fee includes the Rp 55,000 biometrics charge.
+# The real tariffs, as DOMAIN.md gives them (the 2022 row starts on 1 Jan 2022 for want of a
+# finer date). Loket offers the 10-year products only from PP 45/2024, when they got their own
+# price; before that the schedule has only 5-year products. The 2017 fee includes the
+# Rp 55,000 biometrics charge.
 OFFICIAL_TARIFFS: tuple[Tariff, ...] = (
     Tariff(Product.REGULAR_5Y, date(2015, 1, 1), 355_000, PP_45_2014),
     Tariff(Product.ELECTRONIC_5Y, date(2015, 1, 1), 655_000, PP_45_2014),

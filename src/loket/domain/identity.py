@@ -76,6 +76,8 @@ def parse_nik(raw: str, field: str = "nik") -> NikInfo:
     if not isinstance(raw, str):
         raise invalid(field, "nik_format", "The NIK must be a string of 16 digits")
     number = stdnum_nik.compact(raw)
+    if not number:
+        raise invalid(field, "nik_missing", "The NIK is required")
     try:
         stdnum_nik.validate(number)
     except InvalidLength as exc:
@@ -137,7 +139,11 @@ def check_nik_matches(info: NikInfo, birth_date: date, sex: Sex | str, today: da
             "nik_birth_date_mismatch",
             "The birth date does not match the NIK",
         )
-    if Sex(sex) != info.sex:
+    try:
+        stated = Sex(sex)
+    except ValueError as exc:
+        raise invalid("sex", "sex_invalid", "Choose one of: %(choices)s", choices="male, female") from exc
+    if stated != info.sex:
         raise invalid("sex", "nik_sex_mismatch", "The sex does not match the NIK")
 
 
