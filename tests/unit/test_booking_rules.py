@@ -23,11 +23,10 @@ from loket.domain.calendar import WorkingCalendar
 from loket.domain.errors import Conflict, InvalidInput
 from loket.domain.fees import OFFICIAL_TARIFFS, FeeSchedule
 from loket.domain.identity import make_nik
+from loket.domain.office import Office
 from loket.services.demo import DEMO_OFFICES
 
 PLG = next(spec for spec in DEMO_OFFICES if spec.code == "PLG")
-from loket.domain.office import Office  # noqa: E402
-
 OFFICE = Office(
     PLG.code, PLG.name, PLG.timezone, PLG.address, PLG.hours, tuple(PLG.sessions), tuple(PLG.stations)
 )
