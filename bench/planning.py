@@ -3,7 +3,9 @@
   1. one simulated year of the demo office PLG (the synthetic 2017 history, ~45,000 applicants);
   2. 1,000 Monte Carlo replications of one day (28 Dec 2017, 200 booked, photo station down);
   3. a rolling-origin backtest over five years of daily (weekday) history;
-  4. the baseline: a bare SimPy M/M/5 queue with as many customers as the year, and the ratio.
+  4. the baseline: a bare SimPy M/M/5 queue with as many customers as the year, and the ratio;
+  5. what one supervisor planning page costs (forecast with hold-out, December plan, and a
+     60-replication what-if), the work the page runs in a worker thread.
 
 Run: .venv/bin/python bench/planning.py
 """
@@ -19,8 +21,10 @@ import numpy as np
 import simpy
 
 from loket.planning.forecast import ForecastSettings, backtest, model_forecaster, seasonal_naive
+from loket.planning.overview import overview, what_if
+from loket.planning.reports import Loaded
 from loket.planning.simulation import Fault, OfficeModel, simulate_day, simulate_period
-from loket.planning.synthetic import demo_spec, synthetic_history
+from loket.planning.synthetic import demo_calendar, demo_spec, synthetic_history
 
 
 def timed(label: str, work: Callable[[], Any]) -> tuple[float, Any]:
@@ -88,6 +92,12 @@ def main() -> None:
     )
     print(f"   office year / bare SimPy: {took_year / took_bare:.1f}x "
           "(three stages, sessions, no-shows, walk-ins, per-day setup)")
+
+    loaded = Loaded(synthetic_history(), demo_spec(), demo_calendar(), "synthetic")
+    timed("5a. planning page: forecast with hold-out + December plan",
+          lambda: overview(loaded, model, date(2017, 12, 1), date(2017, 12, 29)))
+    timed("5b. planning page: what-if, 60 replications",
+          lambda: what_if(model, date(2017, 12, 28), 200, fault, replications=60))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from loket import cli_floor, cli_planning
+from loket import cli_floor, cli_history, cli_planning
 from loket.clock import utcnow
 from loket.domain.errors import DomainError
 from loket.formatting import long_date
@@ -46,6 +46,8 @@ app.add_typer(cli_planning.forecast_app, name="forecast")
 app.add_typer(cli_planning.staffing_app, name="staffing")
 app.command("simulate")(cli_planning.simulate)
 app.command("plan")(cli_planning.plan)
+app.add_typer(cli_history.history_app, name="history")
+quota_app.command("plan")(cli_history.quota_plan)
 
 console = Console()
 err_console = Console(stderr=True)

@@ -7,6 +7,7 @@ The main CLI registers them: `app.add_typer(forecast_app, name="forecast")`,
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import date
 from pathlib import Path
@@ -16,10 +17,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from loket.domain.errors import DomainError
 from loket.planning.history import HistoryError
 
 if TYPE_CHECKING:
     from loket.planning import reports
+    from loket.planning.capacity import CapacityPlan
+    from loket.services.planning import Inputs
 
 # The planning stack (statsmodels, SciPy, matplotlib) loads inside each command, so that
 # `loket --help` and every other command start in a fraction of a second.
@@ -34,7 +38,7 @@ staffing_app = typer.Typer(
 
 HistoryOpt = Annotated[
     Path | None,
-    typer.Option("--history", help="CSV with date,count[,office]; without it the office's history is used."),
+    typer.Option("--history", help="CSV with date,count[,office]; default: the office's stored history."),
 ]
 OfficeOpt = Annotated[str, typer.Option("--office", help="Office code (demo: PLG).")]
 CountryOpt = Annotated[str, typer.Option("--country", help="Country whose holidays shape demand.")]
@@ -51,9 +55,34 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
+def _from_db(office: str, country: str | None = None) -> Inputs:
+    """The office's stored history, calendar and model (measured service times or defaults)."""
+    from loket.clock import utcnow
+    from loket.services.planning import planning_inputs
+    from loket.settings import get_settings
+    from loket.store.database import Database
+
+    settings = get_settings()
+
+    async def work() -> Inputs:
+        db = Database.unpooled(settings.database_url)
+        try:
+            return await planning_inputs(db, office.upper(), settings, now=utcnow(), country=country)
+        finally:
+            await db.dispose()
+
+    try:
+        return asyncio.run(work())
+    except DomainError as exc:
+        raise _fail(f"{exc.code}: {exc}") from exc
+
+
 def _load(history: Path | None, office: str, country: str) -> reports.Loaded:
+    """A CSV history when `--history` is given (no database needed), else the office's stored one."""
     from loket.planning import reports
 
+    if history is None:
+        return _from_db(office, country).loaded
     try:
         return reports.load_history(history, office=office, country=country)
     except (HistoryError, OSError) as exc:
@@ -191,26 +220,37 @@ def simulate(
     from loket.planning import reports
     from loket.planning.plots import format_of, queue_chart
 
+    when = _day(day)
+    inputs = _from_db(office)
     try:
         summary = reports.simulate(
             office,
-            _day(day),
+            when,
             arrivals,
             faults=fault or (),
             replications=replications,
             seed=seed,
             progress=not as_json,
+            model=inputs.model,
         )
     except ValueError as exc:
         raise _fail(str(exc)) from exc
     if plot is not None:
         plot.write_bytes(queue_chart(summary, fmt=format_of(plot)))
-    result = {"office": office.upper(), "date": day, "faults": fault or [], "seed": seed, **summary.as_dict()}
+    result = {
+        "office": office.upper(),
+        "date": day,
+        "faults": fault or [],
+        "seed": seed,
+        **inputs.fitted.as_dict(),
+        **summary.as_dict(),
+    }
     if as_json:
         _emit(result)
         return
     overtime = summary.overtime_min
     typer.echo(f"{office.upper()} {day}: {arrivals} booked, {replications} replications")
+    typer.echo(f"service times: {inputs.fitted.source}")
     typer.echo(
         f"overtime: {overtime.mean / 60:.2f} h (95% CI {(overtime.mean - overtime.ci95) / 60:.2f}"
         f"-{(overtime.mean + overtime.ci95) / 60:.2f} h)"
@@ -220,6 +260,26 @@ def simulate(
         p90 = summary.wait_p90_min[name].mean
         typer.echo(f"wait at {name}: mean {interval.mean:.1f} min, p90 {p90:.1f} min")
     typer.echo(f"SLA breach probability: {summary.sla_breach_probability:.1%}")
+
+
+def _plan(
+    office: str, first: str, last: str, history: Path | None, country: str
+) -> tuple[reports.Loaded, CapacityPlan, dict[str, object]]:
+    """The capacity plan: from a CSV history and the built-in model, or all from the database."""
+    from loket.planning import reports
+
+    start, end = _day(first), _day(last)
+    try:
+        if history is not None:
+            loaded, _, result = reports.make_plan(office, start, end, history_path=history, country=country)
+            return loaded, result, {"service_times_source": "defaults"}
+        inputs = _from_db(office, country)
+        loaded, _, result = reports.make_plan(
+            office, start, end, loaded=inputs.loaded, model=inputs.model
+        )
+        return loaded, result, inputs.fitted.as_dict()
+    except (ValueError, HistoryError, OSError) as exc:
+        raise _fail(str(exc)) from exc
 
 
 def plan(
@@ -232,18 +292,19 @@ def plan(
     plot: PlotOpt = None,
 ) -> None:
     """Propose quotas, stations per hour and overtime so no backlog passes a deadline."""
-    from loket.planning import reports
     from loket.planning.plots import format_of, plan_chart
 
-    try:
-        loaded, _, result = reports.make_plan(
-            office, _day(first), _day(last), history_path=history, country=country
-        )
-    except (ValueError, HistoryError, OSError) as exc:
-        raise _fail(str(exc)) from exc
+    loaded, result, times = _plan(office, first, last, history, country)
     if plot is not None:
         plot.write_bytes(plan_chart(result, fmt=format_of(plot)))
-    data = {"office": office.upper(), "from": first, "to": last, "source": loaded.source, **result.as_dict()}
+    data = {
+        "office": office.upper(),
+        "from": first,
+        "to": last,
+        "source": loaded.source,
+        **times,
+        **result.as_dict(),
+    }
     if as_json:
         _emit(data)
         return

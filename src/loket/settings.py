@@ -8,6 +8,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from loket.domain.booking import BookingPolicy
+from loket.domain.calling import FloorPolicy
 
 
 class Settings(BaseSettings):
@@ -63,6 +64,103 @@ class Settings(BaseSettings):
     load_demo_on_empty: bool = Field(
         True, description="`make run`: load the demo offices when the database has no office."
     )
+    # --- The applicant's side (issue 5): waiting list and notifications ---------------------
+    public_url: str = Field(
+        "http://127.0.0.1:8000", description="Base URL applicants reach the server at (links in messages)."
+    )
+    waitlist_offer_minutes: int = Field(
+        30,
+        ge=1,
+        le=24 * 60,
+        description="Minutes a freed place is kept for the waiting-list applicant offered it.",
+    )
+    notify_smtp_host: str = Field("", description="SMTP server for e-mail; empty disables e-mail.")
+    notify_smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port.")
+    notify_smtp_tls: Literal["starttls", "tls", "none"] = Field(
+        "starttls", description="SMTP transport security: starttls, tls (implicit) or none."
+    )
+    notify_smtp_user: str = Field("", description="SMTP user name; empty sends without logging in.")
+    notify_smtp_password: str = Field("", description="SMTP password.")
+    notify_email_from: str = Field("Loket <noreply@loket.invalid>", description="Sender of e-mails.")
+    notify_gateway_url: str = Field(
+        "", description="URL of the SMS/WhatsApp gateway (JSON POST); empty disables phone messages."
+    )
+    notify_gateway_secret: str = Field(
+        "", description="Secret for the HMAC-SHA256 signature of gateway requests."
+    )
+    notify_gateway_channel: Literal["whatsapp", "sms"] = Field(
+        "whatsapp", description="What the gateway sends phone messages as: whatsapp or sms."
+    )
+    notify_max_attempts: int = Field(
+        8, ge=1, le=100, description="Attempts before a message is marked failed."
+    )
+    notify_backoff_s: float = Field(
+        30.0, gt=0, le=86400, description="Seconds before the first retry; doubled after each failure."
+    )
+    notify_backoff_max_s: float = Field(
+        3600.0, gt=0, le=86400 * 7, description="Longest wait between retries."
+    )
+    notify_lease_s: float = Field(
+        120.0,
+        gt=0,
+        le=3600,
+        description="Seconds a worker holds a message it is sending before another may retry it.",
+    )
+    notify_batch: int = Field(50, ge=1, le=10_000, description="Messages a worker claims at a time.")
+    notify_deadline_near_minutes: int = Field(
+        30,
+        ge=1,
+        le=24 * 60,
+        description="Minutes before the payment deadline when an unpaid booking is reminded.",
+    )
+    # --- Office floor (issue 4) ---
+    staff_session_hours: float = Field(
+        12.0, gt=0, le=24 * 14, description="Hours a staff sign-in lasts before signing in again."
+    )
+    cookie_secure: bool = Field(
+        False, description="Mark the staff session cookie Secure (HTTPS only); set true in production."
+    )
+    checkin_early_minutes: int = Field(
+        60, ge=0, le=24 * 60, description="Minutes before its session starts that a booking may check in."
+    )
+    checkin_late_minutes: int = Field(
+        60, ge=0, le=24 * 60, description="Minutes after its session ends that a booking may still check in."
+    )
+    late_grace_minutes: int = Field(
+        15,
+        ge=0,
+        le=240,
+        description="Minutes after the session start within which an arrival counts as on time.",
+    )
+    no_show_after_recalls: int = Field(
+        2, ge=0, le=20, description="Recalls after the first call before an officer may mark a no-show."
+    )
+    sla_working_days: dict[str, int] = Field(
+        default_factory=lambda: {"regular": 4, "electronic": 4},
+        description="Working days from a complete dossier to a printed passport, per product "
+        '(JSON, e.g. {"regular": 4, "electronic": 4}); express is the same day.',
+    )
+    board_poll_s: float = Field(
+        1.0,
+        gt=0,
+        le=60,
+        description="Seconds between display-board checks for calls made by other server processes.",
+    )
+    # --- Planning (issue 6) ---
+    planning_service_minutes: dict[str, float] = Field(
+        default_factory=lambda: {"intake": 6.0, "biometrics": 9.6, "approval": 2.5},
+        description="Default mean service minutes per stage for planning, used until enough measured "
+        'times exist (JSON, e.g. {"intake": 6.0, "biometrics": 9.6, "approval": 2.5}).',
+    )
+    planning_min_samples: int = Field(
+        30, ge=2, le=100_000, description="Measured service times a stage needs before planning uses them."
+    )
+    planning_measure_days: int = Field(
+        90, ge=1, le=3660, description="Days of measured service times (office floor) that planning reads."
+    )
+    planning_web_replications: int = Field(
+        60, ge=1, le=2000, description="Most simulation replications one planning page request may run."
+    )
 
 
 def booking_policy(settings: Settings) -> BookingPolicy:
@@ -71,6 +169,17 @@ def booking_policy(settings: Settings) -> BookingPolicy:
         hold_minutes=settings.hold_minutes,
         window_days=settings.booking_window_days,
         max_people_per_contact=settings.max_people_per_contact,
+    )
+
+
+def floor_policy(settings: Settings) -> FloorPolicy:
+    """The office-floor rules these settings set."""
+    return FloorPolicy(
+        checkin_early_minutes=settings.checkin_early_minutes,
+        checkin_late_minutes=settings.checkin_late_minutes,
+        late_grace_minutes=settings.late_grace_minutes,
+        no_show_after_recalls=settings.no_show_after_recalls,
+        sla_working_days=tuple(sorted(settings.sla_working_days.items())),
     )
 
 

@@ -106,8 +106,11 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
         process.wait(timeout=20)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """One browser per test module. Not per session: the sync Playwright API keeps an event loop
+    running in this thread while it is open, and the async tests collected later need the thread's
+    loop to themselves."""
     from playwright.sync_api import sync_playwright
 
     executable = ensure_chromium()

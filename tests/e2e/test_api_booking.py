@@ -116,22 +116,27 @@ async def test_full_session_is_409_with_alternatives(client: httpx.AsyncClient) 
     }
 
 
-async def test_supervisor_quota_api_needs_the_token(client: httpx.AsyncClient, settings) -> None:  # type: ignore[no-untyped-def]
-    refused = await client.put(
+async def test_supervisor_quota_api_needs_the_token(client: httpx.AsyncClient, db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+    """Quota changes need a signed-in supervisor of the office (staff accounts, issue 4)."""
+    from .floor_fixtures import make_staff, sign_in
+
+    anonymous = await client.put(
         "/api/v1/offices/PLG/quotas/2017-12-29", json={"category": "regular", "capacity": 6}
     )
-    assert refused.status_code == 403 and refused.json()["error"] == "supervisor_api_disabled"
-    settings.admin_token = "rahasia-supervisor"
-    wrong = await client.put(
+    assert anonymous.status_code == 401 and anonymous.json()["error"] == "unauthorized"
+    await make_staff(db, clock, "budi", "sari")
+    csrf = await sign_in(client, "budi")  # an officer: not enough
+    officer = await client.put(
         "/api/v1/offices/PLG/quotas/2017-12-29",
         json={"category": "regular", "capacity": 6},
-        headers={"Authorization": "Bearer salah"},
+        headers={"X-CSRF-Token": csrf},
     )
-    assert wrong.status_code == 401
+    assert officer.status_code == 403
+    csrf = await sign_in(client, "sari")
     done = await client.put(
         "/api/v1/offices/PLG/quotas/2017-12-29",
         json={"category": "regular", "capacity": 200},
-        headers={"Authorization": "Bearer rahasia-supervisor"},
+        headers={"X-CSRF-Token": csrf},
     )
     assert done.status_code == 200, done.text
     assert [s["capacity"] for s in done.json()["sessions"]] == [34, 34, 33, 33, 33, 33]

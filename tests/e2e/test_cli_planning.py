@@ -1,19 +1,40 @@
-"""The planning sub-apps end to end through Typer (no database needed)."""
+"""The planning sub-apps end to end through Typer: with `--history FILE` no database is needed;
+without it the office's history and model come from the database (both kinds)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
 from loket.cli_planning import forecast_app, plan, simulate, staffing_app
 from loket.planning.history import history_to_csv
 from loket.planning.synthetic import synthetic_history
+from loket.services.demo import load_demo
+from loket.store.database import Database
 
 runner = CliRunner()
+
+
+@pytest.fixture
+def demo_db(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A database of each kind with the demo (and its synthetic PLG history) loaded."""
+
+    async def load() -> None:
+        db = Database.unpooled(db_url)
+        try:
+            await load_demo(db, now=datetime(2017, 12, 28, 1, 30, tzinfo=UTC))
+        finally:
+            await db.dispose()
+
+    asyncio.run(load())
+    monkeypatch.setenv("LOKET_DATABASE_URL", db_url)
+    return db_url
 
 
 def _csv(tmp_path: Path) -> Path:
@@ -50,10 +71,12 @@ def test_forecast_backtest_json(tmp_path: Path) -> None:
     assert data["model"]["mase"] < data["seasonal_naive"]["mase"]
 
 
-def test_forecast_without_history_says_synthetic() -> None:
+@pytest.mark.usefixtures("demo_db")
+def test_forecast_without_history_reads_the_database() -> None:
     result = runner.invoke(forecast_app, ["backtest", "--horizon", "28", "--folds", "2", "--json"])
     assert result.exit_code == 0, result.output
-    assert "synthetic" in json.loads(result.stdout)["source"]
+    source = json.loads(result.stdout)["source"]
+    assert source.startswith("database PLG") and "synthetic" in source
 
 
 def test_bad_history_is_a_clean_error(tmp_path: Path) -> None:
@@ -91,6 +114,7 @@ def _app() -> typer.Typer:
     return app
 
 
+@pytest.mark.usefixtures("demo_db")
 def test_simulate_story_day() -> None:
     result = runner.invoke(
         _app(),
@@ -100,6 +124,9 @@ def test_simulate_story_day() -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["faults"] == ["biometrics:10:00-13:00"]
+    assert data["service_times_source"] == "defaults"
+    biometrics = data["service_times"]["biometrics"]
+    assert biometrics == {"mean_min": 9.6, "cv": 0.5, "source": "default", "samples": 0}
     assert 2.5 < data["overtime_hours"] < 5.5
     assert data["queue"][0]["time"] == "08:00"
     bad = runner.invoke(
@@ -108,14 +135,29 @@ def test_simulate_story_day() -> None:
     assert bad.exit_code == 2
 
 
+@pytest.mark.usefixtures("demo_db")
 def test_plan_december_2017() -> None:
     args = ["plan", "--office", "PLG", "--from", "2017-12-01", "--to", "2017-12-29", "--json"]
     result = runner.invoke(_app(), args)
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert "synthetic" in data["source"]
+    assert "synthetic" in data["source"] and data["service_times_source"] == "defaults"
     assert data["deadlines"] == ["2017-12-22", "2017-12-29"]
     assert data["overtime_hours"] > 0
     last = data["days"][-1]
     assert last["date"] == "2017-12-29" and last["backlog_after"] == 0
     assert set(last["quota"]) == {"regular", "express", "priority"}
+
+
+def test_plan_from_a_csv_needs_no_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOKET_DATABASE_URL", f"sqlite:///{tmp_path / 'absent' / 'none.db'}")
+    args = ["plan", "--from", "2017-12-01", "--to", "2017-12-29", "--history", str(_csv(tmp_path)), "--json"]
+    result = runner.invoke(_app(), args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["source"].startswith("csv:")
+
+
+def test_an_office_without_history_is_a_clean_error(demo_db: str) -> None:
+    result = runner.invoke(forecast_app, ["predict", "--office", "DPS", "--json"])
+    assert result.exit_code == 2
+    assert "history_missing" in result.output

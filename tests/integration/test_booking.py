@@ -17,6 +17,7 @@ from loket.services.catalog import Catalog
 from loket.services.expiry import expire_lapsed
 from loket.store.database import Database
 from loket.store.tables import bookings, contact_usage, nik_holds, places
+from loket.store.tables_applicant import waitlist_entries
 
 from .conftest import pay
 
@@ -67,7 +68,21 @@ async def invariants(db: Database) -> None:
         ).scalar_one()
         holds = (await conn.execute(select(func.count()).select_from(nik_holds))).scalar_one()
         usage = {r.contact: r.active for r in await conn.execute(select(contact_usage)) if r.active}
-    assert taken == len(active) == holds
+        # A place reserved for a waiting-list offer is taken by the offer, not by a booking (issue 5).
+        offers = (
+            await conn.execute(
+                select(func.count())
+                .select_from(waitlist_entries)
+                .where(waitlist_entries.c.status == "offered")
+            )
+        ).scalar_one()
+        marked = (
+            await conn.execute(
+                select(func.count()).select_from(places).where(places.c.booking_code.like("wait:%"))
+            )
+        ).scalar_one()
+    assert offers == marked
+    assert taken - offers == len(active) == holds
     expected: dict[str, int] = {}
     for row in active:
         for contact in [f"tel:{row.phone}"] + ([f"mailto:{row.email}"] if row.email else []):

@@ -44,3 +44,15 @@ def test_template_matches_the_source(tmp_path: Path) -> None:
     )
     assert _ids(out) == _ids(LOCALE / "loket.pot"), "run `make i18n` and translate the new messages"
     assert _ids(LOCALE / "loket.pot") <= _ids(LOCALE / "id" / "LC_MESSAGES" / "loket.po")
+
+
+def test_labels_cover_every_value_the_templates_translate() -> None:
+    from loket.domain.booking import Category, Status
+    from loket.domain.calling import StationState
+    from loket.domain.office import STATION_KINDS
+    from loket.domain.staff import Role
+    from loket.domain.workflow import MISSING_DOCUMENTS, Outcome, Stage
+    from loket.web.labels import ALL
+
+    values = {m.value for e in (Category, Status, StationState, Role, Stage, Outcome) for m in e}
+    assert values | set(MISSING_DOCUMENTS) | set(STATION_KINDS) <= ALL

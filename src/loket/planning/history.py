@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -12,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+
+from loket.domain.errors import invalid
 
 
 class HistoryError(ValueError):
@@ -96,7 +99,8 @@ def parse_history_csv(text: str, *, office: str | None = None, source: str = "cs
         raise HistoryError("the header must name the columns date and count")
     reader.fieldnames = fields
     rows: dict[str, list[tuple[date, float]]] = {}
-    for line_no, row in enumerate(reader, start=2):
+    for row in reader:
+        line_no = reader.line_num  # blank lines are skipped, so count as the reader does
         raw_day, raw_count = (row.get("date") or "").strip(), (row.get("count") or "").strip()
         if not raw_day and not raw_count:
             continue
@@ -141,3 +145,58 @@ def history_to_csv(history: History, *, with_office: bool = False) -> str:
         row: Sequence[object] = (day.isoformat(), shown)
         writer.writerow([*row, history.office or ""] if with_office else row)
     return out.getvalue()
+
+
+# Far above any office's day; keeps a typo (an extra digit or three) out of the database.
+MAX_DAILY_COUNT = 100_000
+_WHOLE = re.compile(r"[0-9]{1,9}")
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    """One row of an import file: the line it came from, its office (if named), day and count."""
+
+    line: int
+    office: str
+    day: date
+    count: int
+
+
+def parse_import_csv(text: str) -> list[ImportRow]:
+    """Read `date,count[,office]` for storing: whole counts, and errors that name the line and field."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    fields = [name.strip().lower() for name in reader.fieldnames or []]
+    if "date" not in fields or "count" not in fields:
+        raise invalid("file", "history_columns", "The file must have the columns date and count")
+    reader.fieldnames = fields
+    found: list[ImportRow] = []
+    seen: dict[tuple[str, date], int] = {}
+    for row in reader:
+        line = reader.line_num  # blank lines are skipped, so count as the reader does
+        raw_day, raw_count = (row.get("date") or "").strip(), (row.get("count") or "").strip()
+        office = (row.get("office") or "").strip().upper()
+        if not raw_day and not raw_count and not office:
+            continue  # a blank line
+        try:
+            day = date.fromisoformat(raw_day)
+        except ValueError:
+            raise invalid(
+                "date", "history_date", "Line %(line)d: %(value)s is not a date (YYYY-MM-DD)",
+                line=line, value=repr(raw_day),
+            ) from None
+        if not _WHOLE.fullmatch(raw_count) or int(raw_count) > MAX_DAILY_COUNT:
+            raise invalid(
+                "count", "history_count",
+                "Line %(line)d: the count %(value)s must be a whole number from 0 to %(max)d",
+                line=line, value=repr(raw_count), max=MAX_DAILY_COUNT,
+            )
+        if (office, day) in seen:
+            raise invalid(
+                "date", "history_duplicate", "Line %(line)d: %(day)s already appears on line %(first)d",
+                line=line, day=day.isoformat(), first=seen[(office, day)],
+            )
+        seen[(office, day)] = line
+        found.append(ImportRow(line, office, day, int(raw_count)))
+    if not found:
+        raise invalid("file", "history_empty", "The file has no rows")
+    return found

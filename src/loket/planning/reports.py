@@ -155,9 +155,10 @@ def simulate(
     replications: int = 200,
     seed: int = 0,
     progress: bool = False,
+    model: OfficeModel | None = None,
 ) -> SimulationSummary:
-    """Monte Carlo simulation of one office day."""
-    model = office_model(office)
+    """Monte Carlo simulation of one office day (the office's model, or the one given)."""
+    model = model or office_model(office)
     parsed = [Fault.parse(text) for text in faults]
     for fault in parsed:
         model.stage(fault.stage)  # an unknown stage is a mistake, not a silent no-op
@@ -179,18 +180,31 @@ def simulate_report(office: str, day: date, arrivals: int, **options: object) ->
 
 
 def make_plan(
-    office: str, first: date, last: date, *, history_path: Path | str | None = None, country: str = "ID"
+    office: str,
+    first: date,
+    last: date,
+    *,
+    history_path: Path | str | None = None,
+    country: str = "ID",
+    loaded: Loaded | None = None,
+    model: OfficeModel | None = None,
 ) -> tuple[Loaded, Forecast, CapacityPlan]:
-    """Forecast the period from the history before it, then plan quotas, stations and overtime."""
+    """Forecast the period from the history before it, then plan quotas, stations and overtime.
+
+    `loaded` (a history already read, e.g. from the database) wins over `history_path`; `model`
+    over the built-in model of the office.
+    """
     if last < first:
         raise ValueError("the plan must end on or after its first day")
-    loaded = load_history(history_path, office=office, country=country)
+    if (last - first).days > 366:
+        raise ValueError("a plan covers at most a year")
+    loaded = loaded or load_history(history_path, office=office, country=country)
     before = loaded.history.between(date.min, first - timedelta(days=1))
     if len(before) < 60:
         raise ValueError("the history before the plan is too short to forecast from")
     days = [d for d in _days(first, last) if not (before.weekdays_only and d.weekday() >= 5)]
     forecast = fit(before, _settings(loaded)).predict(days)
-    plan = plan_capacity(office_model(office), forecast, loaded.calendar, roster=Roster())
+    plan = plan_capacity(model or office_model(office), forecast, loaded.calendar, roster=Roster())
     return Loaded(before, loaded.spec, loaded.calendar, loaded.source), forecast, plan
 
 

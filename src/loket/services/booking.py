@@ -196,6 +196,7 @@ async def book_slot(
                 if await release_stale_hold(db, catalog, plan.nik, now):
                     continue
             raise Conflict("active_booking_exists", "This NIK already has an active booking", field="nik")
+        assert result.outcome is Outcome.CONTACT_FULL, result
         field = "email" if (result.failed_contact or "").startswith("mailto:") else "phone"
         raise Conflict(
             "contact_limit",

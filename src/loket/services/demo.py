@@ -131,6 +131,10 @@ async def load_demo(db: Database, *, now: datetime, actor: str = "demo") -> list
                 for weekday in range(1, 6):
                     await set_template(db, spec.code, weekday, category, capacity, actor=actor, now=now)
             added.append(spec.code)
+    # The demo office's multi-year history (synthetic, labelled so): only days it has none for.
+    from loket.services.history import load_synthetic_history
+
+    await load_synthetic_history(db, "PLG", actor=actor, now=now)
     return added
 
 

@@ -4,11 +4,22 @@ on every availability read and booking conflict, so nobody sees a stale 'full'."
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loket.domain.booking import Status
+from loket.domain.notification import Event
+from loket.notify import events
 from loket.services.audit import record
-from loket.store import booking_repo
+from loket.store import booking_repo, waitlist_repo
 from loket.store.database import Database
+
+
+async def hold_lapsed(conn: AsyncConnection, row: Any, now: datetime) -> None:
+    """In the lapsing transaction: offer the freed place to the waiting list, tell the applicant."""
+    await waitlist_repo.place_freed(conn, row.office_code, row.day, row.starts, row.category, row.seat, now)
+    await events.about_booking(conn, row, Event.HOLD_LAPSED, now)
 
 
 async def expire_lapsed(db: Database, now: datetime, office_code: str | None = None, batch: int = 500) -> int:
@@ -29,6 +40,7 @@ async def expire_lapsed(db: Database, now: datetime, office_code: str | None = N
                     conn, fresh, Status.EXPIRED, now, only_if_status=(Status.AWAITING_PAYMENT.value,)
                 ):
                     expired += 1
+                    await hold_lapsed(conn, fresh, now)
                     await record(
                         conn,
                         office_code=fresh.office_code,

@@ -15,7 +15,9 @@ from sqlalchemy import select, update
 
 from loket.domain.booking import Status
 from loket.domain.errors import NotFound, Unauthorized
+from loket.domain.notification import Event
 from loket.domain.payment import Outcome, bank_of, parse_body, parse_callback, signature_ok
+from loket.notify import events
 from loket.services.audit import NATIONAL, record
 from loket.store import booking_repo
 from loket.store.database import Database
@@ -104,6 +106,10 @@ async def receive_bank_callback(
         outcome, refund = await _apply(
             conn, booking, callback.amount, int(billing.amount), callback.paid_at, now
         )
+        if outcome in (Outcome.ACCEPTED, Outcome.REINSTATED):
+            # Told in the payment's transaction (outbox). A reinstatement only takes a free place,
+            # never one reserved for a waiting-list offer (docs/locking.md, "Waiting list").
+            await events.about_booking(conn, booking, Event.PAYMENT_RECEIVED, now)
         await conn.execute(
             payments.insert().values(
                 office_code=billing.office_code,

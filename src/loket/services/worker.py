@@ -1,4 +1,8 @@
-"""`loket worker`: the periodic work no request should wait for."""
+"""`loket worker`: the periodic work no request should wait for.
+
+Each round: lapse unpaid holds, pass lapsed waiting-list offers on, open the booking window's
+days, queue reminders, and deliver the notification outbox (retries with back-off).
+"""
 
 from __future__ import annotations
 
@@ -7,40 +11,71 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from loket.clock import Clock, utcnow
+from loket.domain.waitlist import WaitlistPolicy
+from loket.notify.delivery import Senders, deliver_due, senders_from
+from loket.services import waitlist
 from loket.services.catalog import Catalog
 from loket.services.expiry import expire_lapsed
 from loket.services.quotas import open_days
+from loket.services.reminders import queue_reminders
 from loket.settings import Settings
 from loket.store import offices_repo
 from loket.store.database import Database
 
 
-async def worker_round(db: Database, catalog: Catalog, settings: Settings, clock: Clock = utcnow) -> dict[str, int]:
-    """One round: expire lapsed holds everywhere, open the booking window's days in every office."""
+async def worker_round(
+    db: Database,
+    catalog: Catalog,
+    settings: Settings,
+    clock: Clock = utcnow,
+    senders: Senders | None = None,
+) -> dict[str, int]:
+    """One round over every office; returns what it did."""
     now = clock()
     expired = await expire_lapsed(db, now)
+    swept = await waitlist.sweep(db, WaitlistPolicy(settings.waitlist_offer_minutes), now)
     opened = 0
     async with db.read() as conn:
         codes = await offices_repo.office_codes(conn)
     for code in codes:
         ctx = await catalog.get(db, code)
         today = ctx.office.local_today(now)
-        opened += await open_days(db, ctx, today + timedelta(days=1), today + timedelta(days=settings.booking_window_days))
-    return {"expired": expired, "opened": opened}
+        opened += await open_days(
+            db, ctx, today + timedelta(days=1), today + timedelta(days=settings.booking_window_days)
+        )
+    queued = await queue_reminders(db, catalog, settings.notify_deadline_near_minutes, now)
+    delivered = await deliver_due(db, catalog, settings, senders or Senders(), clock)
+    return {
+        "expired": expired,
+        "opened": opened,
+        "offers_passed": swept["passed"],
+        "offered": swept["offered"],
+        "reminders": queued["deadline_near"] + queued["reminder"],
+        **delivered,
+    }
 
 
 async def run_worker(
-    db: Database, settings: Settings, *, once: bool = False, log: Callable[[str], object] = print,
+    db: Database,
+    settings: Settings,
+    *,
+    once: bool = False,
+    log: Callable[[str], object] = print,
     clock: Clock = utcnow,
 ) -> int:
     """Run rounds every `worker_interval_s` seconds until stopped (or once)."""
     catalog = Catalog(ttl=settings.catalog_ttl_s, country=settings.holiday_country)
+    senders = senders_from(settings)
     rounds = 0
-    while True:
-        result = await worker_round(db, catalog, settings, clock)
-        rounds += 1
-        if result["expired"] or result["opened"]:
-            log(f"expired {result['expired']} hold(s), opened {result['opened']} day(s)")
-        if once:
-            return rounds
-        await asyncio.sleep(settings.worker_interval_s)
+    try:
+        while True:
+            result = await worker_round(db, catalog, settings, clock, senders)
+            rounds += 1
+            done = {k: v for k, v in result.items() if v}
+            if done:
+                log(", ".join(f"{k} {v}" for k, v in done.items()))
+            if once:
+                return rounds
+            await asyncio.sleep(settings.worker_interval_s)
+    finally:
+        await senders.close()

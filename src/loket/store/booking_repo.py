@@ -339,7 +339,8 @@ async def pg_take_place(
     seat, booked, any_free = await cursor.fetchone()
     if booked:
         return TakeResult(Outcome.BOOKED, seat)
-    return TakeResult(Outcome.BUSY if any_free else Outcome.FULL)
+    # After waiting (no SKIP LOCKED) a place that was free in the snapshot may have gone meanwhile.
+    return TakeResult(Outcome.BUSY if any_free and not wait else Outcome.FULL)
 
 
 async def booking_by_code(

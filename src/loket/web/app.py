@@ -10,9 +10,9 @@ from fastapi.staticfiles import StaticFiles
 
 from loket import __version__
 from loket.clock import Clock, utcnow
+from loket.services.catalog import Catalog
 from loket.settings import Settings
 from loket.store.database import Database
-from loket.services.catalog import Catalog
 from loket.web.api import bookings, floor, health, offices, staff
 from loket.web.errors import install_error_handlers
 from loket.web.pages import applicant, home, planning

@@ -9,7 +9,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
-from loket.formatting import long_date, rupiah, short_date
+from loket.formatting import local_datetime, local_time, long_date, rupiah, short_date
 from loket.i18n import translate
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -30,4 +30,6 @@ def make_templates() -> Jinja2Templates:
     env.filters["rupiah"] = rupiah
     env.filters["long_date"] = long_date
     env.filters["short_date"] = short_date
+    env.filters["local_datetime"] = local_datetime
+    env.filters["local_time"] = local_time
     return templates

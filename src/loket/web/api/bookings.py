@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from collections import defaultdict
 from datetime import date, timedelta
 from typing import Annotated, Any
@@ -10,7 +9,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request
 
 from loket.domain.booking import BookingRequest
-from loket.domain.errors import Forbidden, Unauthorized
 from loket.domain.payment import SIGNATURE_HEADER
 from loket.formatting import local_datetime, long_date, rupiah
 from loket.services import booking as booking_service
@@ -34,6 +32,7 @@ from loket.web.api.schemas import (
     QuotaTemplateUpdate,
     SessionLeft,
 )
+from loket.web.auth import Supervisor
 from loket.web.deps import DbDep, LocaleDep, NowDep, SettingsDep
 from loket.web.responses import JSONBytes
 
@@ -258,15 +257,6 @@ async def bank_callback(
     return JSONBytes(body, status_code=200)
 
 
-def require_supervisor(settings_token: str, authorization: str | None) -> None:
-    """Until staff accounts exist, supervisor calls carry the admin token (LOKET_ADMIN_TOKEN)."""
-    if not settings_token:
-        raise Forbidden("supervisor_api_disabled", "Supervisor API calls are disabled on this server")
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), settings_token.encode()):
-        raise Unauthorized("unauthorized", "Sign in as a supervisor")
-
-
 @router.put(
     "/offices/{code}/quotas/{day}",
     response_model=QuotaDayPublic,
@@ -280,13 +270,11 @@ async def put_day_quota(
     request: Request,
     db: DbDep,
     now: NowDep,
-    settings: SettingsDep,
-    authorization: Annotated[str | None, Header()] = None,
+    staff: Supervisor,
 ) -> QuotaDayPublic:
-    require_supervisor(settings.admin_token, authorization)
     catalog = catalog_of(request)
     alloc = await quota_service.set_day_capacity(
-        db, catalog, code.upper(), day, body.category, body.capacity, actor="supervisor-api", now=now
+        db, catalog, code.upper(), day, body.category, body.capacity, actor=staff.username, now=now
     )
     catalog.forget_alternatives(code.upper())
     ctx, found = await quota_service.availability(db, catalog, code.upper(), day, day, body.category, now)
@@ -314,17 +302,15 @@ async def put_quota_template(
     request: Request,
     db: DbDep,
     now: NowDep,
-    settings: SettingsDep,
-    authorization: Annotated[str | None, Header()] = None,
+    staff: Supervisor,
 ) -> None:
-    require_supervisor(settings.admin_token, authorization)
     await quota_service.set_template(
         db,
         code.upper(),
         body.weekday,
         body.category,
         body.capacity,
-        actor="supervisor-api",
+        actor=staff.username,
         now=now,
         catalog=catalog_of(request),
     )

@@ -1,7 +1,115 @@
-"""Placeholder: routes land here (registered in web/app.py)."""
+"""Staff sign-in and staff accounts over JSON. Sign-in sets the HttpOnly session cookie and
+returns the CSRF token that every later unsafe request must echo in `X-CSRF-Token`."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
 
-router = APIRouter()
+from fastapi import APIRouter, Request, Response
+
+from loket.services import staff as staff_service
+from loket.web.api.floor_schemas import (
+    StaffCreate,
+    StaffLogin,
+    StaffMemberPublic,
+    StaffPublic,
+    StaffRoleUpdate,
+)
+from loket.web.auth import COOKIE, Admin, SignedIn, clear_session_cookie, set_session_cookie
+from loket.web.deps import DbDep, NowDep, SettingsDep
+
+router = APIRouter(prefix="/api/v1", tags=["staff"])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not signed in"},
+    403: {"description": "Not allowed"},
+    404: {"description": "Not found"},
+    409: {"description": "Conflict"},
+    422: {"description": "Bad input"},
+}
+
+
+@router.post(
+    "/staff/login", response_model=StaffPublic, responses=ERRORS, summary="Sign in (sets the session cookie)"
+)
+async def login(
+    body: StaffLogin, response: Response, db: DbDep, now: NowDep, settings: SettingsDep
+) -> StaffPublic:
+    done = await staff_service.login(
+        db, body.username, body.password, now=now, hours=settings.staff_session_hours
+    )
+    set_session_cookie(response, done.token, settings)
+    return StaffPublic(
+        username=done.identity.username,
+        full_name=done.identity.full_name,
+        roles={office: role.value for office, role in done.identity.roles.items()},
+        csrf_token=done.csrf_token,
+    )
+
+
+@router.post("/staff/logout", status_code=204, responses=ERRORS, summary="Sign out")
+async def logout(
+    staff: SignedIn, request: Request, response: Response, db: DbDep, now: NowDep, settings: SettingsDep
+) -> None:
+    await staff_service.logout(db, request.cookies.get(COOKIE, ""), now=now)
+    clear_session_cookie(response, settings)
+
+
+@router.get("/staff/me", response_model=StaffPublic, responses=ERRORS, summary="Who is signed in")
+async def me(staff: SignedIn) -> StaffPublic:
+    return StaffPublic(
+        username=staff.username,
+        full_name=staff.identity.full_name,
+        roles={office: role.value for office, role in staff.identity.roles.items()},
+        csrf_token=staff.csrf_token,
+    )
+
+
+@router.get(
+    "/offices/{code}/staff",
+    response_model=list[StaffMemberPublic],
+    responses=ERRORS,
+    summary="Admin: the office's staff",
+)
+async def list_staff(staff: Admin, db: DbDep) -> list[StaffMemberPublic]:
+    rows = await staff_service.office_staff(db, staff.office_code or "")
+    return [StaffMemberPublic.model_validate(r) for r in rows]
+
+
+@router.post(
+    "/offices/{code}/staff", status_code=201, responses=ERRORS, summary="Admin: create a staff account"
+)
+async def create_staff(body: StaffCreate, staff: Admin, db: DbDep, now: NowDep) -> dict[str, str]:
+    made = await staff_service.create_staff(
+        db,
+        office_code=staff.office_code or "",
+        username=body.username,
+        full_name=body.full_name,
+        password=body.password,
+        role=body.role,
+        now=now,
+        granter=staff.identity,
+    )
+    return {"username": made.username, "role": body.role}
+
+
+@router.put(
+    "/offices/{code}/staff/{username}", status_code=204, responses=ERRORS, summary="Admin: set a role"
+)
+async def put_role(username: str, body: StaffRoleUpdate, staff: Admin, db: DbDep, now: NowDep) -> None:
+    await staff_service.grant_role(
+        db,
+        office_code=staff.office_code or "",
+        username=username,
+        role=body.role,
+        now=now,
+        granter=staff.identity,
+    )
+
+
+@router.delete(
+    "/offices/{code}/staff/{username}", status_code=204, responses=ERRORS, summary="Admin: remove a role"
+)
+async def delete_role(username: str, staff: Admin, db: DbDep, now: NowDep) -> None:
+    await staff_service.revoke_role(
+        db, office_code=staff.office_code or "", username=username, now=now, granter=staff.identity
+    )

@@ -1,7 +1,224 @@
-"""Placeholder: routes land here (registered in web/app.py)."""
+"""Floor pages: the officer console, the kiosk check-in, the supervisor floor view and the
+waiting-room display board (public: numbers only). Actions post through htmx and get back the
+panel they changed."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse
+
+from loket.domain.errors import DomainError
+from loket.domain.workflow import MISSING_DOCUMENTS, Outcome, Stage
+from loket.i18n import translate
+from loket.services import checkin, floor, floor_views
+from loket.services import stations as station_service
+from loket.settings import floor_policy
+from loket.store import offices_repo
+from loket.web.auth import Officer, Staff, Supervisor
+from loket.web.board_bus import bus_of
+from loket.web.deps import DbDep, LocaleDep, NowDep, SettingsDep
+from loket.web.pages.home import render
+
+router = APIRouter(include_in_schema=False)
+
+
+async def _office(db: Any, code: str) -> Any:
+    async with db.read() as conn:
+        return await offices_repo.load_office(conn, code)
+
+
+async def _panel(
+    request: Request,
+    staff: Staff,
+    db: Any,
+    now: Any,
+    locale: str,
+    station: str,
+    error: str | None = None,
+    **extra: Any,
+) -> HTMLResponse:
+    code = staff.office_code or ""
+    stations = await floor_views.stations(db, code, now)
+    current = next((s for s in stations if s["station"] == station), None)
+    queue = await floor_views.queue(db, code, current["kind"], now) if current else []
+    ticket = None
+    if current and current["ticket"]:
+        today = (await _office(db, code)).local_today(now)
+        ticket = await floor_views.ticket_history(db, code, today, current["ticket"])
+    return render(
+        request,
+        "floor/_console_panel.html",
+        locale,
+        staff=staff,
+        station=current,
+        stations=stations,
+        queue=queue,
+        ticket=ticket,
+        documents=MISSING_DOCUMENTS,
+        outcomes=[o.value for o in Outcome],
+        stages=[s.value for s in Stage],
+        error=error,
+        **extra,
+    )
+
+
+@router.get("/offices/{code}/floor/console", response_class=HTMLResponse)
+async def console(
+    request: Request, staff: Officer, db: DbDep, now: NowDep, locale: LocaleDep, station: str | None = None
+) -> HTMLResponse:
+    stations = await floor_views.stations(db, staff.office_code or "", now)
+    chosen = (station or "").upper() or (stations[0]["station"] if stations else "")
+    panel = await _panel(request, staff, db, now, locale, chosen)
+    return render(
+        request,
+        "floor/console.html",
+        locale,
+        staff=staff,
+        office=await _office(db, staff.office_code or ""),
+        stations=stations,
+        chosen=chosen,
+        panel=bytes(panel.body).decode(),
+    )
+
+
+@router.get("/offices/{code}/floor/console/{station}", response_class=HTMLResponse)
+async def console_panel(
+    station: str, request: Request, staff: Officer, db: DbDep, now: NowDep, locale: LocaleDep
+) -> HTMLResponse:
+    return await _panel(request, staff, db, now, locale, station.upper())
+
+
+@router.post("/offices/{code}/floor/console/{station}/{action}", response_class=HTMLResponse)
+async def console_action(
+    station: str,
+    action: str,
+    request: Request,
+    staff: Officer,
+    db: DbDep,
+    now: NowDep,
+    locale: LocaleDep,
+    settings: SettingsDep,
+) -> HTMLResponse:
+    code, where, policy = staff.office_code or "", station.upper(), floor_policy(settings)
+    form = await request.form()
+    try:
+        if action in ("open", "paused", "closed", "down"):
+            state = "open" if action == "open" else action
+            await station_service.set_station_state(
+                db, code, where, state, officer=staff.username, now=now, reason=str(form.get("reason", ""))
+            )
+        elif action == "call":
+            await floor.call_next(db, code, where, officer=staff.username, now=now)
+        elif action == "recall":
+            await floor.recall(db, code, where, officer=staff.username, policy=policy, now=now)
+        elif action == "no-show":
+            await floor.mark_no_show(db, code, where, officer=staff.username, policy=policy, now=now)
+        elif action == "complete":
+            await floor.complete_stage(
+                db,
+                code,
+                where,
+                str(form.get("outcome", "done")),
+                officer=staff.username,
+                policy=policy,
+                now=now,
+                missing_documents=[str(v) for v in form.getlist("missing")],
+                paid=bool(form.get("paid")),
+                country=settings.holiday_country,
+            )
+        elif action == "transfer":
+            await floor.transfer(
+                db,
+                code,
+                where,
+                officer=staff.username,
+                now=now,
+                to_station=str(form.get("to_station", "")).upper() or None,
+                to_stage=str(form.get("to_stage", "")) or None,
+                reason=str(form.get("reason", "")),
+            )
+        else:
+            return await _panel(request, staff, db, now, locale, where, error=translate(locale, "Not found"))
+    except DomainError as exc:
+        if exc.status in (401, 403):
+            raise
+        return await _panel(
+            request, staff, db, now, locale, where, error=translate(locale, exc.message, **exc.params)
+        )
+    bus_of(request).notify(code)
+    return await _panel(request, staff, db, now, locale, where)
+
+
+@router.get("/offices/{code}/floor/kiosk", response_class=HTMLResponse)
+async def kiosk(request: Request, staff: Officer, db: DbDep, locale: LocaleDep) -> HTMLResponse:
+    return render(
+        request, "floor/kiosk.html", locale, staff=staff, office=await _office(db, staff.office_code or "")
+    )
+
+
+@router.post("/offices/{code}/floor/kiosk", response_class=HTMLResponse)
+async def kiosk_check_in(
+    request: Request,
+    staff: Officer,
+    db: DbDep,
+    now: NowDep,
+    locale: LocaleDep,
+    settings: SettingsDep,
+    booking_code: Annotated[str, Form()] = "",
+    nik: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    try:
+        issued = await checkin.check_in(
+            db,
+            staff.office_code or "",
+            booking_code,
+            nik,
+            policy=floor_policy(settings),
+            actor=staff.username,
+            now=now,
+        )
+    except DomainError as exc:
+        if exc.status in (401, 403):
+            raise
+        return render(
+            request,
+            "floor/_ticket.html",
+            locale,
+            issued=None,
+            error=translate(locale, exc.message, **exc.params),
+        )
+    bus_of(request).notify(issued.office_code)
+    return render(request, "floor/_ticket.html", locale, issued=issued, error=None)
+
+
+@router.get("/offices/{code}/floor/supervisor", response_class=HTMLResponse)
+async def supervisor(
+    request: Request, staff: Supervisor, db: DbDep, now: NowDep, locale: LocaleDep, settings: SettingsDep
+) -> HTMLResponse:
+    panel = await supervisor_panel(request, staff, db, now, locale, settings)
+    return render(
+        request,
+        "floor/supervisor.html",
+        locale,
+        staff=staff,
+        office=await _office(db, staff.office_code or ""),
+        panel=bytes(panel.body).decode(),
+    )
+
+
+@router.get("/offices/{code}/floor/supervisor/panel", response_class=HTMLResponse)
+async def supervisor_panel(
+    request: Request, staff: Supervisor, db: DbDep, now: NowDep, locale: LocaleDep, settings: SettingsDep
+) -> HTMLResponse:
+    code = staff.office_code or ""
+    figures = await floor_views.stats(db, code, None, now, settings.holiday_country)
+    stations = await floor_views.stations(db, code, now)
+    return render(request, "floor/_supervisor_panel.html", locale, stats=figures, stations=stations)
+
+
+@router.get("/offices/{code}/board", response_class=HTMLResponse)
+async def board(code: str, request: Request, db: DbDep, locale: LocaleDep) -> HTMLResponse:
+    office = await _office(db, code.upper())
+    return render(request, "floor/board.html", locale, office=office)

@@ -1,0 +1,304 @@
+"""The office floor under load: call-next latency with 8 officers calling at once, and the delay
+from "call next" to the number on a connected display board (Server-Sent Events).
+
+Starts `loket serve` itself on a fresh database (SQLite file or a throwaway PostgreSQL database),
+sets up an office whose session is under way now, books and pays the applicants (yesterday) and
+checks them in through the real services, then drives the server over HTTP. Every figure is
+also given as a ratio to GET /healthz measured on the same server in the same run, with the
+same 8 concurrent clients.
+
+    .venv/bin/python bench/floor.py                      # both databases
+    .venv/bin/python bench/floor.py --db sqlite --per-officer 40
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
+from floor_setup import zone_for_midday  # noqa: E402
+
+from loket.applicants import applicant  # noqa: E402
+from loket.domain.booking import BookingPolicy, BookingRequest  # noqa: E402
+from loket.domain.calling import FloorPolicy, percentile  # noqa: E402
+from loket.domain.office import Session, Station  # noqa: E402
+from loket.domain.payment import sign  # noqa: E402
+from loket.services import booking as booking_service  # noqa: E402
+from loket.services import checkin  # noqa: E402
+from loket.services import staff as staff_service  # noqa: E402
+from loket.services.catalog import Catalog  # noqa: E402
+from loket.services.demo import load_banks, load_fee_tariffs  # noqa: E402
+from loket.services.offices import OfficeSpec, create_office, declare_extra_day  # noqa: E402
+from loket.services.payments import bank_secret, receive_bank_callback  # noqa: E402
+from loket.services.quotas import set_template  # noqa: E402
+from loket.store.database import Database  # noqa: E402
+from loket.store.migrate import upgrade  # noqa: E402
+
+PG_ADMIN = os.environ.get("LOKET_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+OFFICERS = 8
+PASSWORD = "rahasia-bench-1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def setup(url: str, tickets: int) -> None:
+    """An office mid-session now, 8 intake counters and officers, `tickets` applicants checked in."""
+    db = Database(url, pool_size=4)
+    now = datetime.now(UTC)
+    zone = zone_for_midday(now)
+    from zoneinfo import ZoneInfo
+
+    local = now.astimezone(ZoneInfo(zone))
+    session = Session(
+        local.time().replace(minute=0, second=0, microsecond=0),
+        (local + timedelta(hours=1)).time().replace(minute=0, second=0, microsecond=0),
+    )
+    stations = [Station(f"INT{i}", "intake", f"Loket {i}", i) for i in range(1, OFFICERS + 1)]
+    await load_fee_tariffs(db, actor="bench", now=now)
+    await load_banks(db, actor="bench", now=now)
+    await create_office(
+        db,
+        OfficeSpec("BEN", "Kantor Imigrasi Bench", zone, "", {}, [session], stations),
+        actor="bench",
+        now=now,
+    )
+    await declare_extra_day(db, "BEN", local.date(), "Bench", actor="bench", now=now)
+    for weekday in range(1, 8):
+        await set_template(db, "BEN", weekday, "regular", tickets, actor="bench", now=now)
+    staff_service._hasher = staff_service.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    for i in range(1, OFFICERS + 1):
+        await staff_service.create_staff(
+            db,
+            office_code="BEN",
+            username=f"officer{i}",
+            full_name=f"Petugas {i}",
+            password=PASSWORD,
+            role="officer",
+            now=now,
+        )
+    yesterday = now - timedelta(days=1)
+    catalog, secret = Catalog(ttl=60), await bank_secret(db, "BNI")
+    for i in range(tickets):
+        p = applicant(i, seed=7)
+        req = BookingRequest(
+            p.nik,
+            p.full_name,
+            p.birth_date,
+            p.sex,
+            p.phone,
+            None,
+            local.date(),
+            session.name,
+            "regular",
+            "regular",
+            "new",
+        )
+        done = await booking_service.book_slot(
+            db, catalog, "BEN", req, policy=BookingPolicy(max_people_per_contact=50), now=yesterday
+        )
+        body = json.dumps(
+            {
+                "billing_code": done.billing_code,
+                "amount": done.amount,
+                "paid_at": yesterday.isoformat(),
+                "ntpn": f"NTPNBENCH{i:07d}",
+                "bank": "BNI",
+            }
+        ).encode()
+        await receive_bank_callback(db, body, sign(secret, body), now=yesterday)
+        await checkin.check_in(
+            db, "BEN", done.booking_code, p.nik, policy=FloorPolicy(), actor="bench", now=now
+        )
+    await db.dispose()
+
+
+async def login(client: httpx.AsyncClient, username: str) -> dict[str, str]:
+    """Sign in on `client` (it keeps the cookie); the headers later requests need."""
+    done = await client.post("/api/v1/staff/login", json={"username": username, "password": PASSWORD})
+    done.raise_for_status()
+    return {"X-CSRF-Token": done.json()["csrf_token"]}
+
+
+async def healthz(base: str, per_client: int) -> list[float]:
+    times: list[float] = []
+
+    async def one() -> None:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+            for _ in range(per_client):
+                t0 = time.perf_counter()
+                (await client.get("/healthz")).raise_for_status()
+                times.append(time.perf_counter() - t0)
+
+    await asyncio.gather(*(one() for _ in range(OFFICERS)))
+    return times
+
+
+async def officers_calling(base: str, per_officer: int) -> list[float]:
+    times: list[float] = []
+    seen: list[str] = []
+
+    async def officer(i: int) -> None:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+            headers = await login(client, f"officer{i}")
+            (
+                await client.post(
+                    f"/api/v1/offices/BEN/stations/INT{i}/state", json={"state": "open"}, headers=headers
+                )
+            ).raise_for_status()
+            for _ in range(per_officer):
+                t0 = time.perf_counter()
+                called = await client.post(f"/api/v1/offices/BEN/stations/INT{i}/call-next", headers=headers)
+                times.append(time.perf_counter() - t0)
+                called.raise_for_status()
+                if called.json()["ticket"] is None:
+                    break
+                seen.append(called.json()["ticket"])
+                (
+                    await client.post(
+                        f"/api/v1/offices/BEN/stations/INT{i}/complete",
+                        json={"outcome": "done"},
+                        headers=headers,
+                    )
+                ).raise_for_status()
+
+    await asyncio.gather(*(officer(i) for i in range(1, OFFICERS + 1)))
+    assert len(seen) == len(set(seen)), "a ticket was called twice"
+    return times
+
+
+async def board_delay(base: str, samples: int) -> list[float]:
+    """Call next on one counter and time until the board's SSE stream shows that call."""
+    delays: list[float] = []
+    queue: asyncio.Queue[tuple[float, dict]] = asyncio.Queue()
+
+    async def listen() -> None:
+        async with (
+            httpx.AsyncClient(base_url=base, timeout=None) as tv,
+            tv.stream("GET", "/api/v1/offices/BEN/board/events") as events,
+        ):
+            async for line in events.aiter_lines():
+                if line.startswith("data: "):
+                    await queue.put((time.perf_counter(), json.loads(line[6:])))
+
+    listener = asyncio.create_task(listen())
+    await queue.get()  # the first snapshot
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        headers = await login(client, "officer1")
+        await client.post("/api/v1/offices/BEN/stations/INT1/state", json={"state": "open"}, headers=headers)
+        for _ in range(samples):
+            t0 = time.perf_counter()
+            called = (
+                await client.post("/api/v1/offices/BEN/stations/INT1/call-next", headers=headers)
+            ).json()
+            if called["ticket"] is None:
+                break
+            while True:
+                at, board = await asyncio.wait_for(queue.get(), 10)
+                if board["calls"] and board["calls"][0]["ticket"] == called["ticket"]:
+                    delays.append(at - t0)
+                    break
+            await client.post(
+                "/api/v1/offices/BEN/stations/INT1/complete", json={"outcome": "done"}, headers=headers
+            )
+            await asyncio.sleep(0.05)
+    listener.cancel()
+    return delays
+
+
+def run_one(kind: str, per_officer: int, samples: int) -> None:
+    tickets = OFFICERS * per_officer + samples + 4
+    with tempfile.TemporaryDirectory() as tmp:
+        admin = None
+        if kind == "sqlite":
+            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        else:
+            admin = psycopg.connect(PG_ADMIN, autocommit=True)
+            name = f"loket_bench_{uuid.uuid4().hex[:8]}"
+            admin.execute(f'CREATE DATABASE "{name}"')
+            url = f"{PG_ADMIN.rsplit('/', 1)[0].replace('postgresql://', 'postgresql+psycopg://', 1)}/{name}"
+        try:
+            upgrade(url)
+            asyncio.run(setup(url, tickets))
+            port = free_port()
+            env = {**os.environ, "LOKET_DATABASE_URL": url, "LOKET_LOG_LEVEL": "warning"}
+            server = subprocess.Popen(
+                [sys.executable, "-m", "loket", "serve", "--port", str(port)],
+                env=env,
+                cwd=tmp,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            base = f"http://127.0.0.1:{port}"
+            try:
+                deadline = time.monotonic() + 30
+                while True:
+                    try:
+                        if httpx.get(base + "/healthz", timeout=2).status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    assert time.monotonic() < deadline, "server did not start"
+                    time.sleep(0.2)
+                report(kind, base, per_officer, samples)
+            finally:
+                server.terminate()
+                server.wait(timeout=20)
+        finally:
+            if admin is not None:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                admin.close()
+
+
+def ms(value: float | None) -> str:
+    return f"{(value or 0) * 1000:7.1f} ms"
+
+
+def ratio(value: float | None, base: float | None) -> str:
+    return f"{value / base:5.1f}x" if value and base else "  n/a"
+
+
+def report(kind: str, base: str, per_officer: int, samples: int) -> None:
+    asyncio.run(healthz(base, 5))  # warm-up
+    health = asyncio.run(healthz(base, per_officer))
+    calls = asyncio.run(officers_calling(base, per_officer))
+    delays = asyncio.run(board_delay(base, samples))
+    h50, h99 = percentile(health, 50), percentile(health, 99)
+    c50, c99 = percentile(calls, 50), percentile(calls, 99)
+    d50, d99 = percentile(delays, 50), percentile(delays, 99)
+    print(f"== {kind}: {OFFICERS} officers at once, {len(calls)} call-next, {len(delays)} board samples")
+    print(f"GET /healthz (8 clients)  p50 {ms(h50)}  p99 {ms(h99)}")
+    for name, p50, p99 in (("call-next (8 officers)", c50, c99), ("call-next -> board (SSE)", d50, d99)):
+        print(f"{name:<25} p50 {ms(p50)}  p99 {ms(p99)}  = {ratio(p50, h50)} / {ratio(p99, h99)} healthz")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--per-officer", type=int, default=30, help="call-next requests per officer")
+    parser.add_argument("--samples", type=int, default=30, help="call-next-to-board samples")
+    args = parser.parse_args()
+    for kind in ["sqlite", "postgresql"] if args.db == "both" else [args.db]:
+        run_one(kind, args.per_officer, args.samples)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""Notification rules: the events, their idempotency keys and the retry back-off. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class Event(StrEnum):
+    BOOKING_MADE = "booking_made"
+    PAYMENT_RECEIVED = "payment_received"
+    DEADLINE_NEAR = "deadline_near"
+    REMINDER = "reminder"
+    NEXT_IN = "next_in"
+    DOSSIER_INCOMPLETE = "dossier_incomplete"
+    PASSPORT_READY = "passport_ready"
+    HOLD_LAPSED = "hold_lapsed"
+    WAITLIST_OFFER = "waitlist_offer"
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    PHONE = "phone"  # SMS or WhatsApp through the gateway
+
+
+class Delivery(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"  # gave up after the last attempt
+    SKIPPED = "skipped"  # the channel is not configured on this server
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 8
+    base_s: float = 30.0
+    max_s: float = 3600.0
+
+
+def idempotency_key(event: Event | str, subject: str, channel: Channel | str, occasion: str = "") -> str:
+    """One key per message: the same event about the same subject on the same channel is sent once."""
+    key = f"{event}:{subject}:{channel}"
+    return f"{key}:{occasion}" if occasion else key
+
+
+def channels_for(phone: str | None, email: str | None) -> list[tuple[Channel, str]]:
+    """Where a person is told: the phone always (SMS/WhatsApp), the e-mail address when given."""
+    found: list[tuple[Channel, str]] = []
+    if phone:
+        found.append((Channel.PHONE, phone))
+    if email:
+        found.append((Channel.EMAIL, email))
+    return found
+
+
+def backoff_s(attempts: int, policy: RetryPolicy) -> float:
+    """Seconds to wait after the `attempts`-th failed attempt: base, 2x base, 4x base ... capped."""
+    return float(min(policy.max_s, policy.base_s * 2 ** max(0, attempts - 1)))
+
+
+def after_failure(attempts: int, now: datetime, policy: RetryPolicy) -> tuple[Delivery, datetime]:
+    """What becomes of a message whose `attempts`-th attempt failed: retry later, or give up."""
+    if attempts >= policy.max_attempts:
+        return Delivery.FAILED, now
+    return Delivery.PENDING, now + timedelta(seconds=backoff_s(attempts, policy))

@@ -1,0 +1,1 @@
+"""Notifications: the outbox (written in the event's transaction), messages, channels, delivery."""

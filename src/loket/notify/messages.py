@@ -1,0 +1,115 @@
+"""Message templates: English msgids, translated by gettext into the person's language when sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from loket.domain.notification import Event
+from loket.domain.office import Office
+from loket.domain.waitlist import WaitlistPolicy, offer_deadline
+from loket.formatting import local_datetime, long_date, rupiah
+from loket.i18n import N_, translate
+
+# (subject, text) per event. Short enough for one or two SMS; the e-mail carries the same text.
+TEMPLATES: dict[Event, tuple[str, str]] = {
+    Event.BOOKING_MADE: (
+        N_("Passport booking %(code)s"),
+        N_(
+            "Loket: booking %(code)s at %(office)s, %(date)s, session %(session)s. "
+            "Pay %(amount)s with billing code %(billing)s before %(deadline)s, or the place lapses."
+        ),
+    ),
+    Event.PAYMENT_RECEIVED: (
+        N_("Payment received for %(code)s"),
+        N_(
+            "Loket: payment received for booking %(code)s. Come on %(date)s, session %(session)s, "
+            "with your documents and this code."
+        ),
+    ),
+    Event.DEADLINE_NEAR: (
+        N_("Booking %(code)s is not paid yet"),
+        N_(
+            "Loket: booking %(code)s is not paid yet. Pay %(amount)s with billing code %(billing)s "
+            "before %(deadline)s."
+        ),
+    ),
+    Event.REMINDER: (
+        N_("Your appointment tomorrow"),
+        N_(
+            "Loket: tomorrow, %(date)s, session %(session)s at %(office)s. "
+            "Bring your documents and booking code %(code)s."
+        ),
+    ),
+    Event.NEXT_IN: (
+        N_("You are next soon"),
+        N_(
+            "Loket: you are next in about %(minutes)s minutes (ticket %(ticket)s). "
+            "Please come to the waiting room."
+        ),
+    ),
+    Event.DOSSIER_INCOMPLETE: (
+        N_("Your dossier is incomplete"),
+        N_("Loket: the dossier of booking %(code)s is incomplete. Missing: %(missing)s."),
+    ),
+    Event.PASSPORT_READY: (
+        N_("Your passport is ready"),
+        N_("Loket: the passport of booking %(code)s is ready for pickup at %(office)s."),
+    ),
+    Event.HOLD_LAPSED: (
+        N_("Booking %(code)s has lapsed"),
+        N_("Loket: booking %(code)s was not paid by %(deadline)s and has lapsed; its place was released."),
+    ),
+    Event.WAITLIST_OFFER: (
+        N_("A place is free for you"),
+        N_(
+            "Loket: a place is free for you on %(date)s, session %(session)s at %(office)s. "
+            "Accept it before %(deadline)s: %(link)s"
+        ),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+
+
+def _fields(
+    params: dict[str, Any], office: Office, locale: str, public_url: str, policy: WaitlistPolicy
+) -> dict[str, Any]:
+    shown: dict[str, Any] = {**params, "office": office.name}
+    if "date" in params:
+        shown["date"] = long_date(date.fromisoformat(params["date"]), locale)
+    if "amount" in params:
+        shown["amount"] = rupiah(int(params["amount"]))
+    if "deadline" in params:
+        shown["deadline"] = local_datetime(
+            datetime.fromisoformat(params["deadline"]), office.timezone, locale
+        )
+    if "offered_at" in params:
+        deadline = offer_deadline(datetime.fromisoformat(params["offered_at"]), policy)
+        shown["deadline"] = local_datetime(deadline, office.timezone, locale)
+        shown["link"] = f"{public_url.rstrip('/')}/waitlist/{params['code']}?lang={locale}"
+    if "missing" in params:
+        shown["missing"] = ", ".join(translate(locale, m) for m in params["missing"])
+    shown.setdefault("ticket", "")
+    shown.setdefault("minutes", "")
+    return shown
+
+
+def render(
+    event: str,
+    params: dict[str, Any],
+    office: Office,
+    locale: str,
+    *,
+    public_url: str,
+    policy: WaitlistPolicy,
+) -> Rendered:
+    """The message of one outbox row in `locale`."""
+    subject, text = TEMPLATES[Event(event)]
+    shown = _fields(params, office, locale, public_url, policy)
+    return Rendered(translate(locale, subject, **shown), translate(locale, text, **shown))

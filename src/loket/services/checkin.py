@@ -1,0 +1,324 @@
+"""Check-in: a paid booking for today (code + NIK) or a priority walk-in gets a queue ticket.
+
+One transaction each: the booking row is locked, the ticket number taken from the category's
+counter (lock policy in store/floor_repo.py), the ticket and its first wait recorded, the booking
+marked checked_in and the audit row written.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from loket.domain.booking import (
+    ELDERLY_AGE,
+    Category,
+    PriorityReason,
+    Status,
+    age_on,
+    office_of_booking_code,
+)
+from loket.domain.calling import (
+    CLASS_RANK,
+    FloorPolicy,
+    QueueState,
+    check_in_window,
+    is_late,
+    ticket_label,
+)
+from loket.domain.errors import Conflict, NotFound, invalid
+from loket.domain.fees import product_code
+from loket.domain.identity import check_nik_matches, normalize_name, parse_nik
+from loket.domain.office import Office
+from loket.domain.workflow import Stage
+from loket.services.audit import record
+from loket.store import booking_repo, floor_repo, offices_repo, quota_repo
+from loket.store.database import Database
+from loket.store.tables import day_quotas, places
+from loket.store.tables_floor import tickets
+
+
+@dataclass(frozen=True)
+class TicketIssued:
+    """What the kiosk prints: the number, for whom, and where to wait."""
+
+    office_code: str
+    day: date
+    ticket: str
+    category: str
+    full_name: str
+    late: bool
+    appointment_at: datetime | None
+    checked_in_at: datetime
+    replayed: bool = False
+
+
+def _issued(row: Any, replayed: bool = False) -> TicketIssued:
+    return TicketIssued(
+        row.office_code,
+        row.day,
+        row.ticket,
+        row.category,
+        row.full_name,
+        row.late,
+        row.appointment_at,
+        row.checked_in_at,
+        replayed,
+    )
+
+
+def _not_found() -> NotFound:
+    # The same answer as booking lookup: no way to probe which codes exist.
+    return NotFound("booking_not_found", "No booking matches this code and NIK", field="booking_code")
+
+
+async def _issue(
+    conn: AsyncConnection,
+    office: Office,
+    day: date,
+    category: Category,
+    now: datetime,
+    *,
+    actor: str,
+    booking_code: str | None,
+    nik: str,
+    full_name: str,
+    product: str,
+    priority_reason: str | None,
+    appointment_at: datetime | None,
+    late: bool,
+    paid: bool,
+) -> Any:
+    number = await floor_repo.next_number(conn, office.code, day, category.value)
+    label = ticket_label(category, number)
+    await floor_repo.insert_ticket(
+        conn,
+        {
+            "office_code": office.code,
+            "day": day,
+            "ticket": label,
+            "category": category.value,
+            "seq": number,
+            "booking_code": booking_code,
+            "nik": nik,
+            "full_name": full_name,
+            "product": product,
+            "priority_reason": priority_reason,
+            "appointment_at": appointment_at,
+            "checked_in_at": now,
+            "late": late,
+            "class_rank": CLASS_RANK[category],
+            "order_at": appointment_at or now,
+            "stage": Stage.CHECKED_IN.value,
+            "queue_state": QueueState.WAITING.value,
+            "queued_at": now,
+            "recalls": 0,
+            "paid": paid,
+            "missing_documents": [],
+            "updated_at": now,
+        },
+    )
+    await floor_repo.open_visit(conn, office.code, day, label, Stage.INTAKE.value, now)
+    await floor_repo.add_transition(
+        conn, office.code, day, label, None, Stage.CHECKED_IN.value, actor=actor, station_code=None, now=now
+    )
+    return await floor_repo.ticket(conn, office.code, day, label)
+
+
+async def check_in(
+    db: Database,
+    office_code: str,
+    booking_code: str,
+    nik: str,
+    *,
+    policy: FloorPolicy,
+    actor: str,
+    now: datetime,
+) -> TicketIssued:
+    """Issue a queue ticket for a paid booking of today, within the check-in window of its session."""
+    code = (booking_code or "").strip().upper()
+    if office_of_booking_code(code) != office_code:
+        raise _not_found()
+    async with db.write() as conn:
+        office = await offices_repo.load_office(conn, office_code)
+        row = await booking_repo.booking_by_code(conn, office_code, code, lock=True)
+        if row is None or not hmac.compare_digest(str(row.nik).encode(), "".join(str(nik).split()).encode()):
+            raise _not_found()
+        if row.status == Status.CHECKED_IN.value:
+            existing = await floor_repo.ticket_of_booking(conn, office_code, code)
+            if existing is not None and existing.day == office.local_today(now):
+                return _issued(existing, replayed=True)  # a second tap on the kiosk
+            raise Conflict("already_checked_in", "This booking has already checked in", field="booking_code")
+        if row.status == Status.AWAITING_PAYMENT.value:
+            raise Conflict("not_paid", "This booking is not paid yet", field="booking_code")
+        if row.status != Status.PAID.value:
+            raise Conflict("booking_not_active", "This booking is no longer active", field="booking_code")
+        today = office.local_today(now)
+        if row.day != today:
+            raise Conflict(
+                "check_in_wrong_day",
+                "This booking is for %(day)s, not today",
+                field="booking_code",
+                day=row.day.isoformat(),
+            )
+        session = office.session_named(row.starts.strftime("%H:%M"))
+        starts = office.local_moment(today, row.starts)
+        ends = office.local_moment(today, session.ends) if session else starts
+        check_in_window(now, starts, ends, policy.checkin_early_minutes, policy.checkin_late_minutes)
+        if not await floor_repo.mark_booking_checked_in(conn, office_code, code, now):
+            raise Conflict("already_checked_in", "This booking has already checked in", field="booking_code")
+        issued = await _issue(
+            conn,
+            office,
+            today,
+            Category(row.category),
+            now,
+            actor=actor,
+            booking_code=code,
+            nik=row.nik,
+            full_name=row.full_name,
+            product=row.product,
+            priority_reason=row.priority_reason,
+            appointment_at=starts,
+            late=is_late(now, starts, policy.late_grace_minutes),
+            paid=True,
+        )
+        await record(
+            conn,
+            office_code=office_code,
+            actor=actor,
+            action="floor.check_in",
+            subject=code,
+            detail={"ticket": issued.ticket, "late": issued.late},
+            now=now,
+        )
+    return _issued(issued)
+
+
+async def priority_quota_left(conn: AsyncConnection, office: Office, day: date) -> int:
+    """The day's priority quota minus priority places booked and priority walk-ins already issued."""
+    capacity = (
+        await conn.execute(
+            select(day_quotas.c.capacity).where(
+                day_quotas.c.office_code == office.code,
+                day_quotas.c.day == day,
+                day_quotas.c.category == Category.PRIORITY.value,
+            )
+        )
+    ).scalar()
+    if capacity is None:
+        template = await quota_repo.template_for(conn, office.code)
+        capacity = template.get((day.isoweekday(), Category.PRIORITY.value), 0)
+    booked = (
+        await conn.execute(
+            select(func.count())
+            .select_from(places)
+            .where(
+                places.c.office_code == office.code,
+                places.c.day == day,
+                places.c.category == Category.PRIORITY.value,
+                places.c.booking_code.is_not(None),
+            )
+        )
+    ).scalar_one()
+    walk_ins = (
+        await conn.execute(
+            select(func.count())
+            .select_from(tickets)
+            .where(
+                tickets.c.office_code == office.code,
+                tickets.c.day == day,
+                tickets.c.category == Category.PRIORITY.value,
+                tickets.c.booking_code.is_(None),
+            )
+        )
+    ).scalar_one()
+    return int(capacity) - int(booked) - int(walk_ins)
+
+
+async def walk_in(
+    db: Database,
+    office_code: str,
+    *,
+    nik: str,
+    full_name: str,
+    birth_date: date,
+    sex: str,
+    priority_reason: str,
+    product: str = "regular",
+    actor: str,
+    now: datetime,
+    country: str = "ID",
+) -> TicketIssued:
+    """A priority walk-in (elderly, disabled, pregnant, child under 5) within the day's priority quota."""
+    info = parse_nik(nik)
+    name = normalize_name(full_name)
+    try:
+        reason = PriorityReason(priority_reason)
+    except ValueError as exc:
+        raise invalid(
+            "priority_reason",
+            "priority_reason_invalid",
+            "Choose one of: %(choices)s",
+            choices=", ".join(r.value for r in PriorityReason),
+        ) from exc
+    if product not in ("regular", "electronic"):
+        raise invalid(
+            "product", "product_invalid", "Choose one of: %(choices)s", choices="regular, electronic"
+        )
+    async with db.write() as conn:
+        office = await offices_repo.load_office(conn, office_code)
+        today = office.local_today(now)
+        check_nik_matches(info, birth_date, sex, today)
+        age = age_on(birth_date, today)
+        if reason is PriorityReason.ELDERLY and age < ELDERLY_AGE:
+            raise invalid(
+                "priority_reason", "not_elderly", "The elderly priority is from age %(age)d", age=ELDERLY_AGE
+            )
+        if reason is PriorityReason.CHILD_UNDER_5 and age >= 5:
+            raise invalid("priority_reason", "not_under_5", "The child is 5 or older on the appointment day")
+        calendar = await offices_repo.load_calendar(conn, office_code, today, today, country)
+        if not calendar.is_service_day(today):
+            raise Conflict(
+                "not_a_service_day", "The office does not serve on this day %(why)s", field=None, why=""
+            )
+        if await floor_repo.ticket_of_nik(conn, office_code, today, info.nik) is not None:
+            raise Conflict("already_checked_in", "This NIK already has a ticket today", field="nik")
+        # Taking a number first locks the priority counter: walk-ins are counted one at a time.
+        await floor_repo.lock_counter(conn, office_code, today, Category.PRIORITY.value)
+        left = await priority_quota_left(conn, office, today)
+        if left <= 0:
+            raise Conflict(
+                "priority_quota_full", "Today's priority quota is used up", field="priority_reason"
+            )
+        issued = await _issue(
+            conn,
+            office,
+            today,
+            Category.PRIORITY,
+            now,
+            actor=actor,
+            booking_code=None,
+            nik=info.nik,
+            full_name=name,
+            product=product_code(product, None).value,
+            priority_reason=reason.value,
+            appointment_at=None,
+            late=False,
+            paid=False,
+        )
+        await record(
+            conn,
+            office_code=office_code,
+            actor=actor,
+            action="floor.walk_in",
+            subject=issued.ticket,
+            detail={"priority_reason": reason.value},
+            now=now,
+        )
+    return _issued(issued)

@@ -1,0 +1,368 @@
+"""Floor use cases at a station: call next, recall, no-show, complete a stage, transfer, hand over,
+and the station's own state (open, paused, closed, down). One transaction and one audit row each;
+the lock policy is in store/floor_repo.py and docs/locking.md ("Office floor")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from loket.domain.calling import (
+    FloorPolicy,
+    QueueState,
+    StationState,
+    check_no_show,
+    check_recall,
+)
+from loket.domain.errors import Conflict, NotFound, invalid
+from loket.domain.workflow import (
+    OFF_FLOOR,
+    STATION_KIND,
+    Stage,
+    check_missing,
+    check_transition,
+    clock_starts,
+    due_date,
+    outcome_target,
+    stages_of_kind,
+)
+from loket.services.audit import record
+from loket.store import floor_repo, offices_repo
+from loket.store.database import Database
+
+
+@dataclass(frozen=True)
+class Called:
+    """A ticket called to a station (what the board announces)."""
+
+    office_code: str
+    day: date
+    ticket: str
+    category: str
+    stage: str
+    full_name: str
+    station_code: str
+    station_name: str
+    station_number: int
+    recalls: int
+    called_at: datetime
+
+
+@dataclass(frozen=True)
+class StageDone:
+    ticket: str
+    from_stage: str
+    to_stage: str
+    due_date: date | None
+
+
+def served_stage(stage: str) -> str:
+    """The stage a queue serves: a checked-in ticket waits for intake."""
+    return Stage.INTAKE.value if stage == Stage.CHECKED_IN.value else stage
+
+
+async def station_locked(conn: AsyncConnection, office_code: str, code: str, now: datetime) -> Any:
+    st = await floor_repo.station(conn, office_code, code, lock=True)
+    if st is None:
+        if await floor_repo.station(conn, office_code, code) is None:
+            raise NotFound("station_not_found", "Unknown station %(code)s", field="station", code=code)
+        # A station added before its state row: give it one (closed), then lock it.
+        await floor_repo.ensure_station_states(conn, office_code, now)
+        st = await floor_repo.station(conn, office_code, code, lock=True)
+    return st
+
+
+async def current_ticket(conn: AsyncConnection, office_code: str, st: Any) -> Any:
+    """The ticket the station has called and not finished; Conflict when there is none."""
+    if st.ticket is None:
+        raise Conflict("station_idle", "This station has no applicant called", field="station")
+    row = await floor_repo.ticket(conn, office_code, st.ticket_day, st.ticket, lock=True)
+    if row is None:  # pragma: no cover - the station row and the ticket are written together
+        raise NotFound("ticket_not_found", "Unknown ticket %(ticket)s", field="ticket", ticket=st.ticket)
+    return row
+
+
+def _called(row: Any, st: Any, **changes: Any) -> Called:
+    return Called(
+        office_code=row.office_code,
+        day=row.day,
+        ticket=row.ticket,
+        category=row.category,
+        stage=changes.get("stage", row.stage),
+        full_name=row.full_name,
+        station_code=st.code,
+        station_name=st.name,
+        station_number=st.number,
+        recalls=changes.get("recalls", row.recalls),
+        called_at=changes.get("called_at", row.called_at),
+    )
+
+
+async def call_next(
+    db: Database, office_code: str, station_code: str, *, officer: str, now: datetime
+) -> Called | None:
+    """Call the next applicant to the station under the calling policy; None when nobody waits."""
+    async with db.write() as conn:
+        st = await station_locked(conn, office_code, station_code, now)
+        if st.state != StationState.OPEN.value:
+            raise Conflict("station_not_open", "Open the station before calling", field="station")
+        if st.officer not in (None, officer):
+            raise Conflict(
+                "station_taken",
+                "Station %(station)s is open for %(officer)s",
+                field="station",
+                station=st.name,
+                officer=st.officer,
+            )
+        if st.ticket is not None:
+            raise Conflict(
+                "station_busy",
+                "Finish, transfer or mark a no-show for %(ticket)s first",
+                field="station",
+                ticket=st.ticket,
+            )
+        today = await floor_repo.office_today(conn, office_code, now)
+        stages = [s.value for s in stages_of_kind(st.kind)]
+        row = await floor_repo.claim_next(conn, office_code, today, stages, station_code)
+        if row is None:
+            return None
+        stage = served_stage(row.stage)
+        if stage != row.stage:
+            await floor_repo.add_transition(
+                conn,
+                office_code,
+                row.day,
+                row.ticket,
+                row.stage,
+                stage,
+                actor=officer,
+                station_code=st.code,
+                now=now,
+            )
+        await floor_repo.update_ticket(
+            conn,
+            row,
+            stage=stage,
+            queue_state=QueueState.CALLED.value,
+            station_code=st.code,
+            called_at=now,
+            called_by=officer,
+            recalls=0,
+            target_station=None,
+            updated_at=now,
+        )
+        await floor_repo.visit_called(conn, office_code, row.day, row.ticket, st.code, officer, now)
+        await floor_repo.set_station(conn, office_code, st.code, ticket_day=row.day, ticket=row.ticket)
+        await record(
+            conn,
+            office_code=office_code,
+            actor=officer,
+            action="floor.call",
+            subject=row.ticket,
+            detail={"station": st.code},
+            now=now,
+        )
+    return _called(row, st, stage=stage, recalls=0, called_at=now)
+
+
+async def recall(
+    db: Database, office_code: str, station_code: str, *, officer: str, policy: FloorPolicy, now: datetime
+) -> Called:
+    """Call the same applicant again (the board repeats the number)."""
+    async with db.write() as conn:
+        st = await station_locked(conn, office_code, station_code, now)
+        row = await current_ticket(conn, office_code, st)
+        check_recall(row.recalls, policy.no_show_after_recalls)
+        await floor_repo.update_ticket(conn, row, recalls=row.recalls + 1, called_at=now, updated_at=now)
+        await record(
+            conn,
+            office_code=office_code,
+            actor=officer,
+            action="floor.recall",
+            subject=row.ticket,
+            detail={"station": st.code, "recalls": row.recalls + 1},
+            now=now,
+        )
+    return _called(row, st, recalls=row.recalls + 1, called_at=now)
+
+
+async def mark_no_show(
+    db: Database, office_code: str, station_code: str, *, officer: str, policy: FloorPolicy, now: datetime
+) -> str:
+    """The called applicant did not come after the allowed recalls: the ticket leaves the queue."""
+    async with db.write() as conn:
+        st = await station_locked(conn, office_code, station_code, now)
+        row = await current_ticket(conn, office_code, st)
+        check_no_show(row.recalls, policy.no_show_after_recalls)
+        await floor_repo.update_ticket(conn, row, queue_state=QueueState.NO_SHOW.value, updated_at=now)
+        await floor_repo.visit_finished(conn, office_code, row.day, row.ticket, "no_show", now)
+        await floor_repo.set_station(conn, office_code, st.code, ticket_day=None, ticket=None)
+        await record(
+            conn,
+            office_code=office_code,
+            actor=officer,
+            action="floor.no_show",
+            subject=row.ticket,
+            detail={"station": st.code},
+            now=now,
+        )
+    return str(row.ticket)
+
+
+async def complete_stage(
+    db: Database,
+    office_code: str,
+    station_code: str,
+    outcome: str,
+    *,
+    officer: str,
+    policy: FloorPolicy,
+    now: datetime,
+    missing_documents: list[str] | tuple[str, ...] = (),
+    paid: bool | None = None,
+    country: str = "ID",
+) -> StageDone:
+    """Finish the called applicant's stage with an outcome; the application moves on (or out)."""
+    async with db.write() as conn:
+        st = await station_locked(conn, office_code, station_code, now)
+        row = await current_ticket(conn, office_code, st)
+        source = Stage(row.stage)
+        target = outcome_target(source, outcome)
+        values: dict[str, Any] = {"stage": target.value, "target_station": None, "updated_at": now}
+        if target is Stage.INCOMPLETE:
+            values["missing_documents"] = check_missing(list(missing_documents))
+        if paid:
+            values["paid"] = True
+        if source is Stage.INTAKE and target is Stage.BIOMETRICS:
+            values["dossier_complete_at"] = now
+        if source is Stage.BIOMETRICS and target is Stage.APPROVAL:
+            values["biometrics_done_at"] = now
+        due = row.due_date
+        complete = values.get("dossier_complete_at", row.dossier_complete_at) is not None
+        biometrics = values.get("biometrics_done_at", row.biometrics_done_at) is not None
+        if due is None and clock_starts(complete, bool(values.get("paid", row.paid)), biometrics):
+            today = await floor_repo.office_today(conn, office_code, now)
+            calendar = await offices_repo.load_calendar(conn, office_code, country=country)
+            due = due_date(
+                calendar, today, policy.working_days_for(row.product), express=row.category == "express"
+            )
+            values["due_date"] = due
+        if target in OFF_FLOOR or target is Stage.READY:
+            values["queue_state"] = QueueState.AWAY.value
+        else:
+            values["queue_state"] = QueueState.WAITING.value
+            values["queued_at"] = now
+        await floor_repo.visit_finished(conn, office_code, row.day, row.ticket, str(outcome), now)
+        if values["queue_state"] == QueueState.WAITING.value:
+            await floor_repo.open_visit(
+                conn, office_code, row.day, row.ticket, served_stage(target.value), now
+            )
+        await floor_repo.update_ticket(conn, row, **values)
+        await floor_repo.add_transition(
+            conn,
+            office_code,
+            row.day,
+            row.ticket,
+            source.value,
+            target.value,
+            actor=officer,
+            station_code=st.code,
+            now=now,
+        )
+        await floor_repo.set_station(conn, office_code, st.code, ticket_day=None, ticket=None)
+        await record(
+            conn,
+            office_code=office_code,
+            actor=officer,
+            action="floor.complete",
+            subject=row.ticket,
+            detail={
+                "station": st.code,
+                "from": source.value,
+                "to": target.value,
+                "due_date": due.isoformat() if due else None,
+            },
+            now=now,
+        )
+    return StageDone(row.ticket, source.value, target.value, due)
+
+
+async def transfer(
+    db: Database,
+    office_code: str,
+    station_code: str,
+    *,
+    officer: str,
+    now: datetime,
+    to_station: str | None = None,
+    to_stage: str | None = None,
+    reason: str = "",
+) -> str:
+    """Send the called applicant to another station and/or back to an earlier stage, keeping their place."""
+    if not to_station and not to_stage:
+        raise invalid("to_station", "transfer_target", "Choose a station or a stage to transfer to")
+    async with db.write() as conn:
+        st = await station_locked(conn, office_code, station_code, now)
+        row = await current_ticket(conn, office_code, st)
+        stage = check_transition(row.stage, to_stage) if to_stage else Stage(row.stage)
+        if stage in OFF_FLOOR or stage not in STATION_KIND:
+            raise Conflict(
+                "illegal_transition",
+                "An application cannot go from %(src)s to %(dst)s",
+                field="stage",
+                src=row.stage,
+                dst=stage.value,
+            )
+        if to_station:
+            target = await floor_repo.station(conn, office_code, to_station)
+            if target is None:
+                raise NotFound(
+                    "station_not_found", "Unknown station %(code)s", field="to_station", code=to_station
+                )
+            if target.kind != STATION_KIND[stage]:
+                raise Conflict(
+                    "station_wrong_kind",
+                    "Station %(station)s does not serve this stage",
+                    field="to_station",
+                    station=target.name,
+                )
+            if target.state in (StationState.DOWN.value, StationState.CLOSED.value, None):
+                raise Conflict("station_not_open", "Open the station before calling", field="to_station")
+        await floor_repo.visit_finished(conn, office_code, row.day, row.ticket, "transferred", now)
+        await floor_repo.open_visit(conn, office_code, row.day, row.ticket, served_stage(stage.value), now)
+        await floor_repo.update_ticket(
+            conn,
+            row,
+            stage=stage.value,
+            queue_state=QueueState.WAITING.value,
+            queued_at=now,
+            target_station=to_station or None,
+            updated_at=now,
+        )
+        if stage.value != row.stage:
+            await floor_repo.add_transition(
+                conn,
+                office_code,
+                row.day,
+                row.ticket,
+                row.stage,
+                stage.value,
+                actor=officer,
+                station_code=st.code,
+                now=now,
+                reason=reason,
+            )
+        await floor_repo.set_station(conn, office_code, st.code, ticket_day=None, ticket=None)
+        await record(
+            conn,
+            office_code=office_code,
+            actor=officer,
+            action="floor.transfer",
+            subject=row.ticket,
+            detail={"station": st.code, "to_station": to_station, "to_stage": stage.value, "reason": reason},
+            now=now,
+        )
+    return str(row.ticket)

@@ -1,0 +1,232 @@
+"""Staff use cases: accounts, roles per office, sign-in and sign-out.
+
+Passwords are hashed with argon2id (argon2-cffi); the hashing runs in a worker thread so a
+sign-in never stalls the event loop. A session is a random token in an HttpOnly cookie; the
+database keeps only its SHA-256, so a leaked table signs nobody in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from loket.domain.errors import Conflict, NotFound, Unauthorized, invalid
+from loket.domain.staff import (
+    Role,
+    StaffIdentity,
+    check_full_name,
+    check_password,
+    check_role,
+    check_username,
+    grantable,
+)
+from loket.services.audit import NATIONAL, record
+from loket.store import offices_repo, staff_repo
+from loket.store.database import Database
+
+_hasher = PasswordHasher()
+# Verified when the username is unknown, so that a wrong name takes as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-" + secrets.token_hex(8))
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """A new session: the cookie token (shown once) and the CSRF token forms must echo."""
+
+    token: str
+    csrf_token: str
+    identity: StaffIdentity
+    expires_at: datetime
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def hash_password(password: str) -> str:
+    return await asyncio.to_thread(_hasher.hash, password)
+
+
+async def _verify(stored: str, password: str) -> bool:
+    try:
+        return await asyncio.to_thread(_hasher.verify, stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _actor(granter: StaffIdentity | None) -> str:
+    return granter.username if granter else "cli"
+
+
+async def create_staff(
+    db: Database,
+    *,
+    office_code: str,
+    username: str,
+    full_name: str,
+    password: str,
+    role: str,
+    now: datetime,
+    granter: StaffIdentity | None = None,
+) -> StaffIdentity:
+    """Create an account holding `role` in the office; `granter` None is the local operator (CLI)."""
+    name = check_username(username)
+    role_ = check_role(role)
+    full = check_full_name(full_name)
+    check_password(password, name)
+    if granter is not None:
+        grantable(granter, office_code, role_)
+    hashed = await hash_password(password)
+    async with db.write() as conn:
+        await offices_repo.load_office(conn, office_code)
+        if await staff_repo.account(conn, name) is not None:
+            raise Conflict(
+                "staff_exists", "The username %(username)s is taken", field="username", username=name
+            )
+        await staff_repo.insert_account(conn, name, full, hashed, now)
+        await staff_repo.grant(conn, office_code, name, role_, now)
+        await record(
+            conn,
+            office_code=office_code,
+            actor=_actor(granter),
+            action="staff.create",
+            subject=name,
+            detail={"role": role_.value},
+            now=now,
+        )
+    return StaffIdentity(name, full, {office_code: role_})
+
+
+async def grant_role(
+    db: Database,
+    *,
+    office_code: str,
+    username: str,
+    role: str,
+    now: datetime,
+    granter: StaffIdentity | None = None,
+) -> None:
+    """Give an existing account a role in the office (or change the role it holds there)."""
+    role_ = check_role(role)
+    if granter is not None:
+        grantable(granter, office_code, role_)
+    async with db.write() as conn:
+        await offices_repo.load_office(conn, office_code)
+        if await staff_repo.account(conn, username) is None:
+            raise NotFound(
+                "staff_not_found", "No staff account %(username)s", field="username", username=username
+            )
+        await staff_repo.grant(conn, office_code, username, role_, now)
+        await record(
+            conn,
+            office_code=office_code,
+            actor=_actor(granter),
+            action="staff.grant",
+            subject=username,
+            detail={"role": role_.value},
+            now=now,
+        )
+
+
+async def revoke_role(
+    db: Database, *, office_code: str, username: str, now: datetime, granter: StaffIdentity | None = None
+) -> None:
+    """Take the account's role in the office away; its sessions end so the change bites at once."""
+    if granter is not None:
+        grantable(granter, office_code, Role.OFFICER)
+        if granter.username == username:
+            raise Conflict("revoke_self", "You cannot remove your own role", field="username")
+    async with db.write() as conn:
+        if not await staff_repo.revoke(conn, office_code, username):
+            raise NotFound(
+                "staff_not_found", "No staff account %(username)s", field="username", username=username
+            )
+        await staff_repo.delete_sessions_of(conn, username)
+        await record(
+            conn,
+            office_code=office_code,
+            actor=_actor(granter),
+            action="staff.revoke",
+            subject=username,
+            now=now,
+        )
+
+
+async def set_password(
+    db: Database, *, username: str, password: str, now: datetime, actor: str = "cli"
+) -> None:
+    """Replace an account's password and end its sessions."""
+    name = check_username(username)
+    check_password(password, name)
+    hashed = await hash_password(password)
+    async with db.write() as conn:
+        if await staff_repo.account(conn, name) is None:
+            raise NotFound(
+                "staff_not_found", "No staff account %(username)s", field="username", username=name
+            )
+        await staff_repo.set_password_hash(conn, name, hashed)
+        await staff_repo.delete_sessions_of(conn, name)
+        await record(conn, office_code=NATIONAL, actor=actor, action="staff.password", subject=name, now=now)
+
+
+async def login(db: Database, username: str, password: str, *, now: datetime, hours: float) -> SignIn:
+    """Check the password and open a session; one answer for every failure (no username probing)."""
+    name = (username or "").strip().lower()
+    if not password:
+        raise invalid("password", "password_missing", "Enter your password")
+    async with db.read() as conn:
+        row = await staff_repo.account(conn, name)
+    ok = await _verify(row.password_hash if row is not None else _DUMMY_HASH, password)
+    if row is None or not ok or not row.active:
+        raise Unauthorized("bad_credentials", "Wrong username or password", field="password")
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+    expires = now + timedelta(hours=hours)
+    async with db.write() as conn:
+        await staff_repo.delete_sessions_of(conn, name, now)
+        await staff_repo.insert_session(conn, token_hash(token), name, csrf, now, expires)
+        ident = await staff_repo.identity(conn, name)
+        await record(conn, office_code=NATIONAL, actor=name, action="staff.login", subject=name, now=now)
+    assert ident is not None
+    return SignIn(token, csrf, ident, expires)
+
+
+async def logout(db: Database, token: str, *, now: datetime) -> None:
+    """End the session of this token (nothing happens for an unknown one)."""
+    async with db.write() as conn:
+        found = await staff_repo.session(conn, token_hash(token), now)
+        await staff_repo.delete_session(conn, token_hash(token))
+        if found is not None:
+            await record(
+                conn,
+                office_code=NATIONAL,
+                actor=found.username,
+                action="staff.logout",
+                subject=found.username,
+                now=now,
+            )
+
+
+async def authenticate(db: Database, token: str, *, now: datetime) -> tuple[StaffIdentity, str] | None:
+    """The identity and CSRF token of a live session, or None."""
+    async with db.read() as conn:
+        found = await staff_repo.session(conn, token_hash(token), now)
+        if found is None:
+            return None
+        ident = await staff_repo.identity(conn, found.username)
+    return (ident, found.csrf_token) if ident is not None else None
+
+
+async def office_staff(db: Database, office_code: str) -> list[dict[str, object]]:
+    """The office's staff: username, name, role, active."""
+    async with db.read() as conn:
+        await offices_repo.load_office(conn, office_code)
+        rows = await staff_repo.office_staff(conn, office_code)
+    return [
+        {"username": r.username, "full_name": r.full_name, "role": r.role, "active": r.active} for r in rows
+    ]

@@ -1,0 +1,330 @@
+"""Waiting-list use cases: join a full session, accept or decline an offer, and the sweep that
+passes lapsed offers on. Places are reserved for offers under the lock policy in
+store/waitlist_repo.py (docs/locking.md, "Waiting list")."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+
+from loket.domain.booking import (
+    BookingPolicy,
+    BookingRequest,
+    Status,
+    new_billing_code,
+    new_booking_code,
+    plan_booking,
+)
+from loket.domain.errors import Conflict, NotFound
+from loket.domain.waitlist import (
+    OPEN_STATUSES,
+    WaitlistPolicy,
+    WaitStatus,
+    check_acceptable,
+    check_may_join,
+    hold_mark,
+    new_entry_code,
+    offer_deadline,
+    offer_open,
+    office_of_entry_code,
+)
+from loket.notify.outbox import booking_made_rows, enqueue
+from loket.services.audit import record
+from loket.services.booking import BookingConfirmation
+from loket.services.catalog import Catalog
+from loket.services.quotas import open_days
+from loket.store import booking_repo, waitlist_repo
+from loket.store.database import Database
+from loket.store.ids import new_id
+from loket.store.tables import audit_log, billings, bookings, places
+from loket.store.tables_applicant import waitlist_entries
+
+
+@dataclass(frozen=True)
+class WaitlistView:
+    """What the holder of an entry code may see: no personal data beyond the first name."""
+
+    entry_code: str
+    office_code: str
+    status: str
+    day: date
+    session: str
+    category: str
+    first_name: str
+    position: int | None
+    offer_deadline: datetime | None
+    booking_code: str | None
+    locale: str
+
+
+def _not_found() -> NotFound:
+    return NotFound("entry_not_found", "No waiting-list entry matches this code", field="entry_code")
+
+
+def _office_of(code: str) -> str:
+    office = office_of_entry_code(code.strip().upper()) if isinstance(code, str) else None
+    if office is None:
+        raise _not_found()
+    return office
+
+
+async def _view(conn: Any, row: Any, policy: WaitlistPolicy, now: datetime) -> WaitlistView:
+    is_open = offer_open(row.status, row.offered_at, now, policy)
+    return WaitlistView(
+        entry_code=row.entry_code,
+        office_code=row.office_code,
+        status=row.status,
+        day=row.day,
+        session=row.starts.strftime("%H:%M"),
+        category=row.category,
+        first_name=row.full_name.split()[0],
+        position=await waitlist_repo.position(conn, row) if row.status == WaitStatus.WAITING.value else None,
+        offer_deadline=offer_deadline(row.offered_at, policy) if is_open else None,
+        booking_code=row.booking_code,
+        locale=row.locale,
+    )
+
+
+async def join_waitlist(
+    db: Database,
+    catalog: Catalog,
+    office_code: str,
+    request: BookingRequest,
+    *,
+    policy: BookingPolicy,
+    waitlist: WaitlistPolicy,
+    locale: str,
+    now: datetime,
+) -> WaitlistView:
+    """Queue for a full session; the person is offered the next place that frees up there."""
+    ctx = await catalog.get(db, office_code)
+    plan = plan_booking(request, ctx.office, ctx.calendar, ctx.fees, policy, now)
+    await open_days(db, ctx, plan.day, plan.day)
+    async with db.write() as conn:
+        left = (
+            await conn.execute(
+                select(func.count())
+                .select_from(places)
+                .where(
+                    places.c.office_code == plan.office_code,
+                    places.c.day == plan.day,
+                    places.c.starts == plan.session.starts,
+                    places.c.category == plan.category.value,
+                    places.c.booking_code.is_(None),
+                )
+            )
+        ).scalar_one()
+        existing = await waitlist_repo.open_entry_of(
+            conn, plan.office_code, plan.day, plan.session.starts, plan.category.value, plan.nik
+        )
+        check_may_join(int(left), existing is not None and existing.status in OPEN_STATUSES)
+        if await booking_repo.hold_of(conn, plan.nik) is not None:
+            raise Conflict("active_booking_exists", "This NIK already has an active booking", field="nik")
+        if existing is not None:  # an earlier, closed entry for this session: start afresh
+            await conn.execute(
+                delete(waitlist_entries).where(
+                    waitlist_entries.c.office_code == existing.office_code,
+                    waitlist_entries.c.entry_code == existing.entry_code,
+                )
+            )
+        code = new_entry_code(plan.office_code)
+        await waitlist_repo.insert_entry(
+            conn,
+            {
+                "office_code": plan.office_code,
+                "entry_code": code,
+                "day": plan.day,
+                "starts": plan.session.starts,
+                "category": plan.category.value,
+                "nik": plan.nik,
+                "full_name": plan.full_name,
+                "birth_date": plan.birth_date,
+                "sex": plan.sex.value,
+                "phone": plan.phone,
+                "email": plan.email,
+                "product": request.product,
+                "validity_years": request.validity_years,
+                "service": plan.service.value,
+                "locale": locale,
+                "status": WaitStatus.WAITING.value,
+                "joined_at": now,
+                "seq": new_id(),
+                "offered_at": None,
+                "offers": 0,
+                "seat": None,
+                "booking_code": None,
+                "updated_at": now,
+            },
+        )
+        await record(
+            conn,
+            office_code=plan.office_code,
+            actor="applicant",
+            action="waitlist.join",
+            subject=code,
+            detail={
+                "day": plan.day.isoformat(),
+                "session": plan.session.name,
+                "category": plan.category.value,
+            },
+            now=now,
+        )
+        row = await waitlist_repo.entry_by_code(conn, plan.office_code, code)
+        return await _view(conn, row, waitlist, now)
+
+
+async def find_entry(db: Database, code: str, *, waitlist: WaitlistPolicy, now: datetime) -> WaitlistView:
+    """An entry by its code (the code is the capability; accepting needs the NIK as well)."""
+    office = _office_of(code)
+    async with db.read() as conn:
+        row = await waitlist_repo.entry_by_code(conn, office, code.strip().upper())
+        if row is None:
+            raise _not_found()
+        return await _view(conn, row, waitlist, now)
+
+
+def _nik_matches(row: Any, nik: str) -> bool:
+    return hmac.compare_digest(str(row.nik).encode(), "".join(str(nik).split()).encode())
+
+
+async def accept_offer(
+    db: Database,
+    catalog: Catalog,
+    code: str,
+    nik: str,
+    *,
+    policy: BookingPolicy,
+    waitlist: WaitlistPolicy,
+    now: datetime,
+) -> BookingConfirmation:
+    """Turn an open offer into a booking on the reserved place (awaiting payment, like any booking)."""
+    office_code = _office_of(code)
+    ctx = await catalog.get(db, office_code)
+    async with db.write() as conn:
+        entry = await waitlist_repo.entry_by_code(conn, office_code, code.strip().upper(), lock=True)
+        if entry is None or not _nik_matches(entry, nik):
+            raise NotFound("entry_not_found", "No waiting-list entry matches this code and NIK", field="nik")
+        check_acceptable(entry.status, entry.offered_at, now, waitlist)
+        request = BookingRequest(
+            nik=entry.nik,
+            full_name=entry.full_name,
+            birth_date=entry.birth_date,
+            sex=entry.sex,
+            phone=entry.phone,
+            email=entry.email,
+            day=entry.day,
+            session=entry.starts.strftime("%H:%M"),
+            category=entry.category,
+            product=entry.product,
+            service=entry.service,
+            validity_years=entry.validity_years,
+        )
+        plan = plan_booking(request, ctx.office, ctx.calendar, ctx.fees, policy, now)
+        booking_code, billing = new_booking_code(office_code), new_billing_code()
+        moved = await conn.execute(
+            update(places)
+            .where(places.c.office_code == office_code, places.c.booking_code == hold_mark(entry.entry_code))
+            .values(booking_code=booking_code)
+        )
+        if moved.rowcount != 1:
+            raise Conflict("offer_not_open", "There is no open offer for this entry", field="entry_code")
+        if not await booking_repo.take_hold(conn, plan.nik, office_code, booking_code):
+            raise Conflict("active_booking_exists", "This NIK already has an active booking", field="nik")
+        failed = await booking_repo.take_contacts(conn, list(plan.contacts), policy.max_people_per_contact)
+        if failed is not None:
+            raise Conflict(
+                "contact_limit",
+                "This contact has already booked for %(max)d people",
+                field="email" if failed.startswith("mailto:") else "phone",
+                max=policy.max_people_per_contact,
+            )
+        await conn.execute(
+            bookings.insert().values(booking_repo.booking_row(plan, booking_code, billing, entry.seat, now))
+        )
+        await conn.execute(
+            billings.insert().values(
+                billing_code=billing,
+                office_code=office_code,
+                booking_code=booking_code,
+                amount=plan.amount,
+                created_at=now,
+            )
+        )
+        audit = booking_repo.audit_values(plan, booking_code, billing, now)
+        audit["detail"]["waitlist_entry"] = entry.entry_code
+        await conn.execute(audit_log.insert().values(**audit))
+        await enqueue(conn, booking_made_rows(plan, booking_code, billing, now, entry.locale))
+        await waitlist_repo.release_offer(conn, entry, WaitStatus.ACCEPTED, now, booking_code=booking_code)
+    catalog.forget_alternatives(office_code)
+    return BookingConfirmation(
+        booking_code=booking_code,
+        billing_code=billing,
+        amount=plan.amount,
+        pay_before=plan.pay_before,
+        status=Status.AWAITING_PAYMENT.value,
+        day=plan.day,
+        session=plan.session.name,
+        category=plan.category.value,
+        office_code=office_code,
+    )
+
+
+async def withdraw(db: Database, code: str, nik: str, *, now: datetime) -> None:
+    """Leave the waiting list; an offered place goes on to the next person at once."""
+    office_code = _office_of(code)
+    async with db.write() as conn:
+        entry = await waitlist_repo.entry_by_code(conn, office_code, code.strip().upper(), lock=True)
+        if entry is None or not _nik_matches(entry, nik):
+            raise NotFound("entry_not_found", "No waiting-list entry matches this code and NIK", field="nik")
+        if entry.status not in OPEN_STATUSES:
+            raise Conflict("entry_closed", "This waiting-list entry is no longer open", field="entry_code")
+        await waitlist_repo.release_offer(conn, entry, WaitStatus.WITHDRAWN, now)
+        if entry.status == WaitStatus.OFFERED.value:
+            await waitlist_repo.hand_on(conn, entry, now)
+        await record(
+            conn,
+            office_code=office_code,
+            actor="applicant",
+            action="waitlist.withdraw",
+            subject=entry.entry_code,
+            now=now,
+        )
+
+
+async def sweep(db: Database, waitlist: WaitlistPolicy, now: datetime) -> dict[str, int]:
+    """Pass lapsed offers on; offer any free place to people waiting (a safety net for missed hooks)."""
+    passed = offered = 0
+    async with db.read() as conn:
+        lapsed = await waitlist_repo.lapsed_offers(conn, now - timedelta(minutes=waitlist.offer_minutes))
+    for stale in lapsed:
+        async with db.write() as conn:
+            entry = await waitlist_repo.entry_by_code(conn, stale.office_code, stale.entry_code, lock=True)
+            if (
+                entry is None
+                or entry.status != WaitStatus.OFFERED.value
+                or offer_open(entry.status, entry.offered_at, now, waitlist)
+            ):
+                continue
+            if await waitlist_repo.release_offer(conn, entry, WaitStatus.PASSED, now):
+                passed += 1
+                await record(
+                    conn,
+                    office_code=entry.office_code,
+                    actor="system",
+                    action="waitlist.pass",
+                    subject=entry.entry_code,
+                    now=now,
+                )
+                offered += await waitlist_repo.hand_on(conn, entry, now) is not None
+    async with db.read() as conn:
+        sessions = await waitlist_repo.sessions_waited_for(conn, now.date())
+    for s in sessions:
+        async with db.write() as conn:
+            offered += await waitlist_repo.offer_free_places(
+                conn, s.office_code, s.day, s.starts, s.category, now
+            )
+    return {"passed": passed, "offered": offered}

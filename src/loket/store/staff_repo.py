@@ -1,0 +1,127 @@
+"""Staff accounts, office memberships and sign-in sessions in the database. Never commits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from loket.domain.staff import Role, StaffIdentity
+from loket.store.tables_floor import staff_accounts, staff_memberships, staff_sessions
+
+
+async def account(conn: AsyncConnection, username: str) -> Row[Any] | None:
+    return (await conn.execute(select(staff_accounts).where(staff_accounts.c.username == username))).first()
+
+
+async def roles_of(conn: AsyncConnection, username: str) -> dict[str, Role]:
+    rows = await conn.execute(
+        select(staff_memberships.c.office_code, staff_memberships.c.role).where(
+            staff_memberships.c.username == username
+        )
+    )
+    return {r.office_code: Role(r.role) for r in rows}
+
+
+async def identity(conn: AsyncConnection, username: str) -> StaffIdentity | None:
+    """The active account with its roles, or None."""
+    row = await account(conn, username)
+    if row is None or not row.active:
+        return None
+    return StaffIdentity(row.username, row.full_name, await roles_of(conn, username))
+
+
+async def insert_account(
+    conn: AsyncConnection, username: str, full_name: str, password_hash: str, now: datetime
+) -> None:
+    await conn.execute(
+        staff_accounts.insert().values(
+            username=username, full_name=full_name, password_hash=password_hash, active=True, created_at=now
+        )
+    )
+
+
+async def set_password_hash(conn: AsyncConnection, username: str, password_hash: str) -> None:
+    await conn.execute(
+        update(staff_accounts)
+        .where(staff_accounts.c.username == username)
+        .values(password_hash=password_hash)
+    )
+
+
+async def set_active(conn: AsyncConnection, username: str, active: bool) -> None:
+    await conn.execute(
+        update(staff_accounts).where(staff_accounts.c.username == username).values(active=active)
+    )
+
+
+async def grant(conn: AsyncConnection, office_code: str, username: str, role: Role, now: datetime) -> None:
+    """Set the account's role in the office (replacing any earlier one)."""
+    await conn.execute(
+        delete(staff_memberships).where(
+            staff_memberships.c.office_code == office_code, staff_memberships.c.username == username
+        )
+    )
+    await conn.execute(
+        staff_memberships.insert().values(
+            office_code=office_code, username=username, role=role.value, granted_at=now
+        )
+    )
+
+
+async def revoke(conn: AsyncConnection, office_code: str, username: str) -> bool:
+    result = await conn.execute(
+        delete(staff_memberships).where(
+            staff_memberships.c.office_code == office_code, staff_memberships.c.username == username
+        )
+    )
+    return bool(result.rowcount)
+
+
+async def office_staff(conn: AsyncConnection, office_code: str) -> list[Any]:
+    """The office's members with their account details, by username."""
+    query = (
+        select(
+            staff_memberships.c.username,
+            staff_memberships.c.role,
+            staff_accounts.c.full_name,
+            staff_accounts.c.active,
+        )
+        .join(staff_accounts, staff_accounts.c.username == staff_memberships.c.username)
+        .where(staff_memberships.c.office_code == office_code)
+        .order_by(staff_memberships.c.username)
+    )
+    return list((await conn.execute(query)).all())
+
+
+async def insert_session(
+    conn: AsyncConnection, token_hash: str, username: str, csrf: str, now: datetime, expires: datetime
+) -> None:
+    await conn.execute(
+        staff_sessions.insert().values(
+            token_hash=token_hash, username=username, csrf_token=csrf, created_at=now, expires_at=expires
+        )
+    )
+
+
+async def session(conn: AsyncConnection, token_hash: str, now: datetime) -> Row[Any] | None:
+    """The unexpired session with this token hash."""
+    query = select(staff_sessions).where(
+        staff_sessions.c.token_hash == token_hash, staff_sessions.c.expires_at > now
+    )
+    return (await conn.execute(query)).first()
+
+
+async def delete_session(conn: AsyncConnection, token_hash: str) -> None:
+    await conn.execute(delete(staff_sessions).where(staff_sessions.c.token_hash == token_hash))
+
+
+async def delete_sessions_of(conn: AsyncConnection, username: str, now: datetime | None = None) -> None:
+    """Sign the account out everywhere (or only drop expired sessions when `now` is given)."""
+    query = delete(staff_sessions).where(staff_sessions.c.username == username)
+    if now is not None:
+        query = query.where(staff_sessions.c.expires_at <= now)
+    await conn.execute(query)

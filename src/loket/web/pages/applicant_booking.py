@@ -1,0 +1,354 @@
+"""The booking flow: office, month, day and session, the people, review, confirm, confirmation."""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any
+
+import segno
+from babel.dates import format_date
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from loket.domain.booking import BookingRequest, Category, Service, office_of_booking_code
+from loket.domain.errors import DomainError, NotFound, invalid
+from loket.domain.identity import parse_nik
+from loket.i18n import translate
+from loket.services import applicant as applicant_service
+from loket.services import booking as booking_service
+from loket.services import quotas as quota_service
+from loket.store import offices_repo
+from loket.web.deps import DbDep, LocaleDep, NowDep, SettingsDep
+from loket.web.pages.applicant_common import (
+    RECENT_COOKIE,
+    RECENT_TTL_S,
+    catalog_of,
+    field_errors,
+    html_errors,
+    policies,
+    recent_codes,
+    recent_cookie,
+    render,
+)
+
+router = APIRouter(include_in_schema=False)
+MAX_PEOPLE = 5  # the applicant and up to four family members under the same contact
+PERSON_FIELDS = (
+    "nik",
+    "full_name",
+    "birth_date",
+    "sex",
+    "service",
+    "product",
+    "validity_years",
+    "priority_reason",
+)
+
+
+@router.get("/booking", response_class=HTMLResponse)
+@html_errors
+async def choose_office(request: Request, db: DbDep, q: str = "") -> Response:
+    async with db.read() as conn:
+        offices = await offices_repo.list_offices(conn)
+    needle = q.strip().lower()
+    shown = [o for o in offices if not needle or needle in f"{o.name} {o.code} {o.address}".lower()]
+    template = (
+        "applicant/_office_list.html" if request.headers.get("hx-request") else "applicant/offices.html"
+    )
+    return render(request, template, offices=shown, q=q)
+
+
+def _month(raw: str | None, today: date) -> date:
+    if not raw:
+        return today.replace(day=1)
+    try:
+        year, month = (int(part) for part in raw.split("-"))
+        return date(year, month, 1)
+    except ValueError as exc:
+        raise invalid("month", "month_format", "Give a month as YYYY-MM") from exc
+
+
+def _category(raw: str | None) -> str:
+    return raw if raw in {c.value for c in Category} else Category.REGULAR.value
+
+
+@router.get("/booking/{office}", response_class=HTMLResponse)
+@html_errors
+async def month_view(
+    request: Request,
+    office: str,
+    db: DbDep,
+    now: NowDep,
+    settings: SettingsDep,
+    locale: LocaleDep,
+    month: str | None = None,
+    category: str | None = None,
+) -> Response:
+    ctx = await catalog_of(request).get(db, office.upper())
+    today = ctx.office.local_today(now)
+    first = _month(month, today)
+    last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    cat = _category(category)
+    window_end = today + timedelta(days=settings.booking_window_days)
+    left: dict[date, int] = defaultdict(int)
+    if last > today and first <= window_end:
+        _ctx, found = await quota_service.availability(
+            db, catalog_of(request), ctx.office.code, first, min(last, window_end), cat, now
+        )
+        for a in found:
+            left[a.day] += a.left
+    weeks: list[list[dict[str, Any] | None]] = [[None] * first.weekday()]
+    day = first
+    while day <= last:
+        if len(weeks[-1]) == 7:
+            weeks.append([])
+        bookable = today < day <= window_end and ctx.calendar.is_service_day(day)
+        weeks[-1].append(
+            {"day": day, "bookable": bookable, "left": left.get(day, 0), "info": ctx.calendar.info(day)}
+        )
+        day += timedelta(days=1)
+    weeks[-1] += [None] * (7 - len(weeks[-1]))
+    prev_first = (first - timedelta(days=1)).replace(day=1)
+    next_first = last + timedelta(days=1)
+    return render(
+        request,
+        "applicant/month.html",
+        office=ctx.office,
+        category=cat,
+        categories=[c.value for c in Category],
+        weeks=weeks,
+        month_label=format_date(first, "MMMM y", locale=locale),
+        prev_month=prev_first.strftime("%Y-%m") if prev_first >= today.replace(day=1) else None,
+        next_month=next_first.strftime("%Y-%m") if next_first <= window_end else None,
+        weekdays=[format_date(date(2018, 1, i), "EEE", locale=locale) for i in range(1, 8)],
+    )
+
+
+@router.get("/booking/{office}/{day}", response_class=HTMLResponse)
+@html_errors
+async def day_view(
+    request: Request, office: str, day: date, db: DbDep, now: NowDep, category: str | None = None
+) -> Response:
+    cat = _category(category)
+    ctx, found = await quota_service.availability(db, catalog_of(request), office.upper(), day, day, cat, now)
+    sessions = [{"a": a, "session": ctx.office.session_named(a.session)} for a in found]
+    return render(request, "applicant/day.html", office=ctx.office, day=day, category=cat, sessions=sessions)
+
+
+def _people(form: Any, count: int) -> list[dict[str, str]]:
+    return [{f: str(form.get(f"p{i}-{f}", "")).strip() for f in PERSON_FIELDS} for i in range(count)]
+
+
+def _request(
+    person: dict[str, str], contact: dict[str, str], day: date, session: str, category: str
+) -> BookingRequest:
+    try:
+        birth = date.fromisoformat(person["birth_date"])
+    except ValueError as exc:
+        raise invalid(
+            "birth_date", "birth_date_format", "Give the birth date as day, month and year"
+        ) from exc
+    return BookingRequest(
+        nik=person["nik"],
+        full_name=person["full_name"],
+        birth_date=birth,
+        sex=person["sex"],
+        phone=contact["phone"],
+        email=contact["email"] or None,
+        day=day,
+        session=session,
+        category=category,
+        product=person["product"] or "regular",
+        service=person["service"] or Service.NEW.value,
+        validity_years=int(person["validity_years"]) if person["validity_years"].isdigit() else None,
+        priority_reason=person["priority_reason"] or None,
+    )
+
+
+async def _form_context(
+    request: Request, db: Any, office: str, day: date, session: str, category: str
+) -> dict[str, Any]:
+    ctx = await catalog_of(request).get(db, office.upper())
+    found = ctx.office.session_named(session)
+    if found is None:
+        raise NotFound(
+            "session_unknown",
+            "No session starts at %(session)s; sessions: %(sessions)s",
+            field="session",
+            session=session,
+            sessions=", ".join(s.name for s in ctx.office.sessions),
+        )
+    return {
+        "office": ctx.office,
+        "day": day,
+        "session": found,
+        "category": _category(category),
+        "services": [s.value for s in Service],
+        "max_people": MAX_PEOPLE,
+    }
+
+
+@router.get("/booking/{office}/{day}/{session}", response_class=HTMLResponse)
+@html_errors
+async def details_form(
+    request: Request, office: str, day: date, session: str, db: DbDep, category: str | None = None
+) -> Response:
+    context = await _form_context(request, db, office, day, session, category or "")
+    return render(
+        request,
+        "applicant/details.html",
+        people=_people({}, 1),
+        contact={"phone": "", "email": ""},
+        errors={},
+        **context,
+    )
+
+
+@router.post("/booking/{office}/{day}/{session}", response_class=HTMLResponse)
+@html_errors
+async def details_submit(
+    request: Request,
+    office: str,
+    day: date,
+    session: str,
+    db: DbDep,
+    now: NowDep,
+    locale: LocaleDep,
+    settings: SettingsDep,
+) -> Response:
+    form = await request.form()
+    action = str(form.get("action", "review"))
+    count = min(
+        MAX_PEOPLE, max(1, int(str(form.get("people", "1"))) if str(form.get("people", "1")).isdigit() else 1)
+    )
+    context = await _form_context(request, db, office, day, session, str(form.get("category", "")))
+    people = _people(form, count)
+    contact = {"phone": str(form.get("phone", "")).strip(), "email": str(form.get("email", "")).strip()}
+    if action == "add" and count < MAX_PEOPLE:
+        people.append({f: "" for f in PERSON_FIELDS})
+    elif action.startswith("remove-") and count > 1:
+        people.pop(min(int(action.split("-")[1]), count - 1) if action.split("-")[1].isdigit() else count - 1)
+    if action in ("add", "edit") or action.startswith("remove-"):
+        return render(request, "applicant/details.html", people=people, contact=contact, errors={}, **context)
+    policy, _waitlist = policies(settings)
+    requests: list[BookingRequest | None] = []
+    errors: dict[str, str] = {}
+    plans = []
+    for i, person in enumerate(people):
+        try:
+            req = _request(person, contact, day, context["session"].name, context["category"])
+            plans.append(
+                await applicant_service.preview(
+                    db, catalog_of(request), context["office"].code, req, policy=policy, now=now
+                )
+            )
+            requests.append(req)
+        except DomainError as exc:
+            requests.append(None)
+            prefix = "" if exc.field in ("phone", "email") else f"p{i}-"
+            errors.update(field_errors(exc, locale, prefix))
+    if len({p["nik"] for p in people}) < len(people):
+        errors.setdefault(f"p{len(people) - 1}-nik", translate(locale, "Each person needs their own NIK"))
+    if errors:
+        return render(
+            request,
+            "applicant/details.html",
+            status_code=422,
+            people=people,
+            contact=contact,
+            errors=errors,
+            **context,
+        )
+    if action != "confirm":
+        return render(
+            request,
+            "applicant/review.html",
+            people=people,
+            contact=contact,
+            plans=plans,
+            total=sum(p.amount for p in plans),
+            **context,
+        )
+    made: list[str] = []
+    for i, maybe in enumerate(requests):
+        assert maybe is not None  # every request passed its preview above
+        try:
+            done = await booking_service.book_slot(
+                db, catalog_of(request), context["office"].code, maybe, policy=policy, now=now, locale=locale
+            )
+            made.append(done.booking_code)
+        except DomainError as exc:
+            prefix = "" if exc.field in ("phone", "email", "session") else f"p{i}-"
+            errors.update(field_errors(exc, locale, prefix))
+            errors.setdefault("form", translate(locale, exc.message, **exc.params))
+    if not made:
+        return render(
+            request,
+            "applicant/details.html",
+            status_code=409,
+            people=people,
+            contact=contact,
+            errors=errors,
+            **context,
+        )
+    response = RedirectResponse("/booking-done", status_code=303)
+    response.set_cookie(
+        RECENT_COOKIE,
+        recent_cookie(settings.secret_key, made),
+        max_age=RECENT_TTL_S,
+        httponly=True,
+        samesite="lax",
+    )
+    return response
+
+
+@router.post("/booking-check/nik", response_class=HTMLResponse)
+async def check_nik(request: Request, now: NowDep, locale: LocaleDep) -> Response:
+    """The inline NIK check (htmx): the NIK travels in the POST body, never in a URL or a log."""
+    form = await request.form()
+    index = str(form.get("index", "0"))
+    raw = str(form.get(f"p{index}-nik", form.get("nik", "")))
+    try:
+        info = parse_nik(raw)
+        born = info.likely_birth_date(now.date())
+        error = None
+    except DomainError as exc:
+        info, born, error = None, None, translate(locale, exc.message, **exc.params)
+    return render(
+        request,
+        "applicant/_nik_check.html",
+        info=info,
+        born=born,
+        error=error,
+        index=index,
+        empty=not raw.strip(),
+    )
+
+
+@router.get("/booking-done", response_class=HTMLResponse)
+@html_errors
+async def confirmation(request: Request, db: DbDep, settings: SettingsDep) -> Response:
+    codes = recent_codes(settings.secret_key, request.cookies.get(RECENT_COOKIE))
+    found = await applicant_service.recent_bookings(db, codes)
+    offices = {v.office_code: (await catalog_of(request).get(db, v.office_code)).office for v, _docs in found}
+    return render(
+        request,
+        "applicant/done.html",
+        bookings=found,
+        offices=offices,
+        total=sum(v.amount for v, _d in found if v.status == "awaiting_payment"),
+    )
+
+
+@router.get("/booking-qr/{code}.svg")
+async def booking_qr(code: str) -> Response:
+    """The booking code as a QR code (the code alone: it reveals nothing without the NIK)."""
+    if office_of_booking_code(code) is None:
+        raise NotFound("booking_not_found", "No booking matches this code and NIK", field="booking_code")
+    buffer = io.BytesIO()
+    segno.make(code, error="m", micro=False).save(buffer, kind="svg", scale=6, border=2, xmldecl=False)
+    return Response(
+        buffer.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"}
+    )

@@ -1,0 +1,113 @@
+"""The status page: booking code + NIK (POST only: the NIK never goes in a URL), cancel, reschedule."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from loket.domain.errors import DomainError, invalid
+from loket.services import applicant as applicant_service
+from loket.services import booking as booking_service
+from loket.web.deps import DbDep, LocaleDep, NowDep, SettingsDep
+from loket.web.pages.applicant_common import catalog_of, field_errors, policies, render
+
+router = APIRouter(include_in_schema=False)
+
+
+async def _proof(request: Request) -> tuple[str, str]:
+    form = await request.form()
+    return str(form.get("booking_code", "")).strip().upper(), str(form.get("nik", "")).strip()
+
+
+async def _status_page(
+    request: Request,
+    db: DbDep,
+    now: NowDep,
+    code: str,
+    nik: str,
+    *,
+    notice: str | None = None,
+    errors: dict[str, str] | None = None,
+    confirm_cancel: bool = False,
+) -> Response:
+    status = await applicant_service.applicant_status(db, catalog_of(request), code, nik, now=now)
+    return render(
+        request,
+        "applicant/status.html",
+        s=status,
+        nik=nik,
+        notice=notice,
+        errors=errors or {},
+        confirm_cancel=confirm_cancel,
+    )
+
+
+@router.get("/status", response_class=HTMLResponse)
+async def status_form(request: Request) -> Response:
+    return render(request, "applicant/status_form.html", errors={}, booking_code="")
+
+
+@router.post("/status", response_class=HTMLResponse)
+async def status_lookup(request: Request, db: DbDep, now: NowDep, locale: LocaleDep) -> Response:
+    code, nik = await _proof(request)
+    try:
+        return await _status_page(request, db, now, code, nik)
+    except DomainError as exc:
+        return render(
+            request,
+            "applicant/status_form.html",
+            status_code=exc.status,
+            errors=field_errors(exc, locale),
+            booking_code=code,
+        )
+
+
+@router.post("/status/cancel", response_class=HTMLResponse)
+async def status_cancel(request: Request, db: DbDep, now: NowDep, locale: LocaleDep) -> Response:
+    code, nik = await _proof(request)
+    form = await request.form()
+    try:
+        if form.get("confirm") != "yes":
+            return await _status_page(request, db, now, code, nik, confirm_cancel=True)
+        await booking_service.cancel_booking(db, catalog_of(request), code, nik, now)
+        return await _status_page(request, db, now, code, nik, notice="cancelled")
+    except DomainError as exc:
+        return render(
+            request,
+            "applicant/status_form.html",
+            status_code=exc.status,
+            errors=field_errors(exc, locale),
+            booking_code=code,
+        )
+
+
+@router.post("/status/reschedule", response_class=HTMLResponse)
+async def status_reschedule(
+    request: Request, db: DbDep, now: NowDep, locale: LocaleDep, settings: SettingsDep
+) -> Response:
+    code, nik = await _proof(request)
+    slot = str((await request.form()).get("slot", ""))
+    policy, _waitlist = policies(settings)
+    try:
+        day_raw, _, session = slot.partition(" ")
+        try:
+            day = date.fromisoformat(day_raw)
+        except ValueError as exc:
+            raise invalid("slot", "slot_missing", "Choose a new date and session") from exc
+        await booking_service.reschedule_booking(
+            db, catalog_of(request), code, nik, day, session, policy=policy, now=now
+        )
+        return await _status_page(request, db, now, code, nik, notice="rescheduled")
+    except DomainError as exc:
+        try:
+            return await _status_page(request, db, now, code, nik, errors=field_errors(exc, locale, "slot-"))
+        except DomainError:
+            return render(
+                request,
+                "applicant/status_form.html",
+                status_code=exc.status,
+                errors=field_errors(exc, locale),
+                booking_code=code,
+            )

@@ -1,0 +1,36 @@
+/* Loket applicant pages: live countdowns and the print button. No inline scripts (strict CSP). */
+(function () {
+  "use strict";
+  var skew = 0;
+  var serverNow = document.body.getAttribute("data-now");
+  if (serverNow) { skew = Date.parse(serverNow) - Date.now(); }
+
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  function tick() {
+    var timers = document.querySelectorAll("[data-deadline]");
+    for (var i = 0; i < timers.length; i++) {
+      var el = timers[i];
+      var out = el.querySelector(".countdown-value");
+      if (!out) { continue; }
+      var left = Math.floor((Date.parse(el.getAttribute("data-deadline")) - (Date.now() + skew)) / 1000);
+      if (left <= 0) {
+        out.textContent = el.getAttribute("data-expired-text") || "00:00:00";
+        el.classList.add("expired");
+        continue;
+      }
+      out.textContent = pad(Math.floor(left / 3600)) + ":" + pad(Math.floor((left % 3600) / 60)) + ":" + pad(left % 60);
+      el.classList.add("live");
+    }
+  }
+
+  function wire(root) {
+    var buttons = root.querySelectorAll("[data-print]");
+    for (var i = 0; i < buttons.length; i++) {
+      buttons[i].addEventListener("click", function () { window.print(); });
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { wire(document); tick(); setInterval(tick, 1000); });
+  document.addEventListener("htmx:afterSwap", function (event) { wire(event.target); tick(); });
+})();

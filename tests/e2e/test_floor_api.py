@@ -1,0 +1,128 @@
+"""The floor over HTTP: check-in at the kiosk, call next, the board (JSON and SSE), the stats."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from loket.applicants import applicant
+from loket.clock import FrozenClock
+from loket.store.database import Database
+
+from .floor_fixtures import fast_hashing, make_staff, sign_in
+
+pytestmark = pytest.mark.usefixtures("fast_hashing")
+__all__ = ["fast_hashing"]
+DAY = "2017-12-29"
+
+
+async def booked_and_paid(client: httpx.AsyncClient, db: Database, index: int) -> tuple[str, str]:
+    from loket.domain.payment import SIGNATURE_HEADER, sign
+    from loket.services.payments import bank_secret
+
+    person = applicant(index)
+    made = await client.post(
+        "/api/v1/offices/PLG/bookings", json=person.booking_body(datetime.fromisoformat(DAY).date())
+    )
+    assert made.status_code == 201, made.text
+    body = made.json()
+    raw = json.dumps(
+        {
+            "billing_code": body["billing_code"],
+            "amount": body["amount"],
+            "ntpn": f"NTPN{index:012d}",
+            "paid_at": "2017-12-28T02:00:00+00:00",
+            "bank": "BNI",
+        }
+    ).encode()
+    paid = await client.post(
+        "/api/v1/payments/bank-callback",
+        content=raw,
+        headers={
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: sign(await bank_secret(db, "BNI"), raw),
+        },
+    )
+    assert paid.status_code == 200, paid.text
+    return body["booking_code"], person.nik
+
+
+async def test_check_in_call_and_board(client: httpx.AsyncClient, db: Database, clock: FrozenClock) -> None:
+    code, nik = await booked_and_paid(client, db, 1)
+    await make_staff(db, clock, "budi", "sari")
+    clock.now = datetime(2017, 12, 29, 0, 50, tzinfo=UTC)  # 07:50 WIB on the appointment day
+    csrf = await sign_in(client, "budi")
+    headers = {"X-CSRF-Token": csrf}
+    wrong = await client.post(
+        "/api/v1/offices/PLG/check-in", json={"booking_code": code, "nik": applicant(2).nik}, headers=headers
+    )
+    assert wrong.status_code == 404
+    ticket = await client.post(
+        "/api/v1/offices/PLG/check-in", json={"booking_code": code, "nik": nik}, headers=headers
+    )
+    assert ticket.status_code == 201, ticket.text
+    assert ticket.json()["ticket"] == "A-001"
+    again = await client.post(
+        "/api/v1/offices/PLG/check-in", json={"booking_code": code, "nik": nik}, headers=headers
+    )
+    assert again.json()["ticket"] == "A-001" and again.json()["replayed"] is True
+    closed = await client.post("/api/v1/offices/PLG/stations/INT3/call-next", headers=headers)
+    assert closed.status_code == 409 and closed.json()["error"] == "station_not_open"
+    await client.post("/api/v1/offices/PLG/stations/INT3/state", json={"state": "open"}, headers=headers)
+    called = await client.post("/api/v1/offices/PLG/stations/INT3/call-next", headers=headers)
+    assert called.json()["ticket"] == "A-001" and called.json()["station_name"] == "Loket 3"
+    board = (await client.get("/api/v1/offices/PLG/board")).json()
+    assert {"ticket": "A-001", "station": "INT3"}.items() <= board["calls"][0].items()
+    assert [c["ticket"] for c in board["counters"] if c["station"] == "INT3"] == ["A-001"]
+    assert "full_name" not in json.dumps(board) and "Siti" not in json.dumps(board)
+    done = await client.post(
+        "/api/v1/offices/PLG/stations/INT3/complete", json={"outcome": "done"}, headers=headers
+    )
+    assert done.json()["to_stage"] == "biometrics"
+    queue = await client.get("/api/v1/offices/PLG/queues/biometrics")
+    assert [q["ticket"] for q in queue.json()] == ["A-001"]
+    csrf = await sign_in(client, "sari")
+    stats = await client.get("/api/v1/offices/PLG/stats", params={"date": DAY})
+    assert stats.status_code == 200
+    intake = next(s for s in stats.json()["stages"] if s["stage"] == "intake")
+    assert intake["arrivals"] == 1 and intake["served"] == 1
+    assert stats.json()["stations"]["open"] == 1
+
+
+async def test_board_stream_sends_the_call(
+    client: httpx.AsyncClient, db: Database, clock: FrozenClock
+) -> None:
+    code, nik = await booked_and_paid(client, db, 3)
+    await make_staff(db, clock, "budi")
+    clock.now = datetime(2017, 12, 29, 0, 50, tzinfo=UTC)
+    headers = {"X-CSRF-Token": await sign_in(client, "budi")}
+    await client.post(
+        "/api/v1/offices/PLG/check-in", json={"booking_code": code, "nik": nik}, headers=headers
+    )
+    await client.post("/api/v1/offices/PLG/stations/INT1/state", json={"state": "open"}, headers=headers)
+
+    # httpx's in-process transport buffers whole responses, so read the SSE generator itself
+    # (the browser test and bench/floor.py read it over a real socket).
+    from loket.web.board_bus import BoardBus, board_stream
+
+    class Connected:
+        async def is_disconnected(self) -> bool:
+            return False
+
+    bus = BoardBus()
+    stream = board_stream(Connected(), db, bus, clock, "PLG", poll_s=5.0)  # type: ignore[arg-type]
+    assert await anext(stream) == b"retry: 2000\n\n"
+    first = await anext(stream)
+    assert first.startswith(b"event: board\n") and json.loads(first.split(b"data: ")[1])["calls"] == []
+    waiting = asyncio.create_task(anext(stream))
+    await asyncio.sleep(0.1)
+    assert not waiting.done()
+    await client.post("/api/v1/offices/PLG/stations/INT1/call-next", headers=headers)
+    bus.notify("PLG")  # what the call-next route does in the serving process
+    event = await asyncio.wait_for(waiting, 2)  # well before the 5 s poll: woken by the bus
+    assert json.loads(event.split(b"data: ")[1])["calls"][0]["ticket"] == "A-001"
+    await stream.aclose()
