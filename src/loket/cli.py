@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from loket import cli_floor, cli_history, cli_planning
+from loket import cli_floor, cli_history, cli_planning, cli_reports, cli_security
 from loket.clock import utcnow
 from loket.domain.errors import DomainError
 from loket.formatting import long_date
@@ -42,6 +42,8 @@ payments_app = typer.Typer(help="Bank payments: callbacks and demos.", no_args_i
 app.add_typer(quota_app, name="quota")
 app.add_typer(payments_app, name="payments")
 app.add_typer(cli_floor.staff_app, name="staff")
+app.add_typer(cli_security.audit_app, name="audit")
+app.add_typer(cli_reports.report_app, name="report")
 app.add_typer(cli_planning.forecast_app, name="forecast")
 app.add_typer(cli_planning.staffing_app, name="staffing")
 app.command("simulate")(cli_planning.simulate)

@@ -8,6 +8,8 @@ from loket.store import (  # noqa: F401  (registers the tables)
     tables_applicant,
     tables_floor,
     tables_planning,
+    tables_reports,
+    tables_security,
 )
 from loket.store.tables import metadata
 

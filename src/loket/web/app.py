@@ -15,7 +15,7 @@ from loket.settings import Settings
 from loket.store.database import Database
 from loket.web.api import bookings, floor, health, offices, staff
 from loket.web.errors import install_error_handlers
-from loket.web.pages import applicant, home, planning
+from loket.web.pages import applicant, home, planning, reports, security
 from loket.web.pages import floor as floor_pages
 from loket.web.pages import staff as staff_pages
 from loket.web.templating import STATIC_DIR, make_templates
@@ -58,5 +58,7 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     app.include_router(staff_pages.router)
     app.include_router(floor_pages.router)
     app.include_router(planning.router)
+    app.include_router(reports.router)
+    app.include_router(security.router)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     return app
