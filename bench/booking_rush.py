@@ -71,6 +71,13 @@ def main() -> None:
     parser.add_argument("--applicants", type=int, default=1000)
     parser.add_argument("--capacity", type=int, default=200, help="places in the one session")
     parser.add_argument("--sold-out", type=int, default=3000, help="extra requests once the session is full")
+    parser.add_argument("--warmup", type=int, default=128, help="bookings in another session before the rush")
+    parser.add_argument(
+        "--sustained",
+        type=int,
+        default=2400,
+        help="then this many bookings spread over the six sessions of the next day (0: skip)",
+    )
     parser.add_argument("--health-requests", type=int, default=5000)
     parser.add_argument("--workers", type=int, default=1, help="server processes")
     args = parser.parse_args()
@@ -111,6 +118,22 @@ def main() -> None:
         "--capacity",
         str(args.capacity * sessions),
     )
+    day2 = WorkingCalendar().next_service_days(day, 2)[-1]
+    if args.sustained:
+        per_day = min(4800, -(-args.sustained // sessions) * sessions)
+        loket(
+            env,
+            "quota",
+            "set",
+            "--office",
+            "PLG",
+            "--date",
+            day2.isoformat(),
+            "--category",
+            "regular",
+            "--capacity",
+            str(per_day),
+        )
     server = subprocess.Popen(
         [sys.executable, "-m", "loket", "serve", "--port", str(port), "--workers", str(args.workers)],
         env=env,
@@ -129,7 +152,7 @@ def main() -> None:
                     raise SystemExit("server did not start") from None
                 time.sleep(0.2)
         host = f"127.0.0.1:{port}"
-        report = asyncio.run(rush(args, host, port, day, server.pid))
+        report = asyncio.run(rush(args, host, port, day, server.pid, day2))
         report["db"] = args.db
         report["server_workers"] = args.workers
         report.update(check_database(url, day, args.capacity, report["sold"]))
@@ -144,9 +167,22 @@ def main() -> None:
     print(json.dumps(report, indent=2))
 
 
-async def rush(args: argparse.Namespace, host: str, port: int, day: date, pid: int) -> dict[str, object]:
+async def rush(
+    args: argparse.Namespace, host: str, port: int, day: date, pid: int, day2: date
+) -> dict[str, object]:
     warm = [request_bytes("GET", "/healthz", host)] * 200
     await run_load("127.0.0.1", port, warm, args.connections)
+    # A server that has been serving: connections open, statements prepared, the office cached.
+    warm_bookings = [
+        request_bytes(
+            "POST",
+            "/api/v1/offices/PLG/bookings",
+            host,
+            json.dumps(applicant(i, seed=8).booking_body(day, session="14:00")).encode(),
+        )
+        for i in range(args.warmup)
+    ]
+    await run_load("127.0.0.1", port, warm_bookings, args.connections)
     cpu0 = cpu_seconds(pid)
     health = await run_load(
         "127.0.0.1", port, [request_bytes("GET", "/healthz", host)] * args.health_requests, args.connections
@@ -178,10 +214,37 @@ async def rush(args: argparse.Namespace, host: str, port: int, day: date, pid: i
     sold_out_cpu_ms = (cpu_seconds(pid) - cpu0) * 1000 / max(1, len(sold_out.results))
     sold_out_409 = sold_out.by_status(409)
     so_rps = len(sold_out_409) / (sold_out.finished - sold_out.started)
+    sustained: dict[str, object] = {}
+    if args.sustained:
+        names = ["08:00", "09:00", "10:00", "11:00", "13:00", "14:00"]
+        spread = [
+            request_bytes(
+                "POST",
+                "/api/v1/offices/PLG/bookings",
+                host,
+                json.dumps(applicant(i, seed=9).booking_body(day2, session=names[i % 6])).encode(),
+            )
+            for i in range(args.sustained)
+        ]
+        cpu0 = cpu_seconds(pid)
+        long_run = await run_load("127.0.0.1", port, spread, args.connections)
+        ok = long_run.by_status(201)
+        rate = len(ok) / (long_run.finished - long_run.started)
+        sustained = {
+            "sustained_bookings": len(ok),
+            "sustained_bookings_per_s": round(rate),
+            "sustained_over_healthz": round(rate / health_rps, 3),
+            "sustained_p50_ms": round(percentile([r.latency_s * 1000 for r in ok], 0.5), 2),
+            "sustained_p99_ms": round(percentile([r.latency_s * 1000 for r in ok], 0.99), 2),
+            "sustained_server_cpu_ms_per_booking": round(
+                (cpu_seconds(pid) - cpu0) * 1000 / max(1, len(long_run.results)), 3
+            ),
+            "sustained_unexpected": len([r for r in long_run.results if r.status != 201]),
+        }
     lat_201 = [r.latency_s * 1000 for r in created]
     lat_all = [r.latency_s * 1000 for r in run.results]
     bookings_per_s = len(created) / booking_window
-    return {
+    return sustained | {
         "connections": args.connections,
         "applicants": args.applicants,
         "capacity": args.capacity,
