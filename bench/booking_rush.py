@@ -99,6 +99,9 @@ def main() -> None:
         "LOKET_LOG_LEVEL": "warning",
         "LOKET_DATABASE_POOL_SIZE": str(max(8, 32 // args.workers)),
         "LOKET_CATALOG_TTL_S": "5",
+        # Every simulated applicant comes from this machine's one address: no rate or address limits.
+        "LOKET_RATE_LIMIT": "off",
+        "LOKET_MAX_BOOKINGS_PER_ADDRESS": "0",
     }
     day = booking_day()
     sessions = 6

@@ -38,11 +38,17 @@ app.add_typer(calendar_app, name="calendar")
 quota_app = typer.Typer(
     help="Daily quotas: the weekly template and single-day overrides.", no_args_is_help=True
 )
-payments_app = typer.Typer(help="Bank payments: callbacks and demos.", no_args_is_help=True)
+payments_app = typer.Typer(
+    help="Bank payments: callbacks, demos and reconciliation with bank statements.", no_args_is_help=True
+)
 app.add_typer(quota_app, name="quota")
 app.add_typer(payments_app, name="payments")
 app.add_typer(cli_floor.staff_app, name="staff")
 app.add_typer(cli_security.audit_app, name="audit")
+app.add_typer(cli_security.ballot_app, name="ballot")
+app.add_typer(cli_security.fraud_app, name="fraud")
+app.add_typer(cli_security.banks_app, name="banks")
+app.add_typer(cli_security.privacy_app, name="privacy")
 app.add_typer(cli_reports.report_app, name="report")
 app.add_typer(cli_planning.forecast_app, name="forecast")
 app.add_typer(cli_planning.staffing_app, name="staffing")
@@ -50,6 +56,7 @@ app.command("simulate")(cli_planning.simulate)
 app.command("plan")(cli_planning.plan)
 app.add_typer(cli_history.history_app, name="history")
 quota_app.command("plan")(cli_history.quota_plan)
+payments_app.command("reconcile")(cli_reports.payments_reconcile)
 
 console = Console()
 err_console = Console(stderr=True)

@@ -9,6 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from loket.domain.booking import BookingPolicy
 from loket.domain.calling import FloorPolicy
+from loket.domain.ratelimit import DEFAULT_RULES
 
 
 class Settings(BaseSettings):
@@ -46,11 +47,6 @@ class Settings(BaseSettings):
     booking_window_days: int = Field(30, ge=1, le=366, description="How many days ahead applicants may book.")
     max_people_per_contact: int = Field(
         5, ge=1, le=50, description="People one phone number or e-mail address may hold bookings for."
-    )
-    admin_token: str = Field(
-        "",
-        description="Bearer token for supervisor API calls (quota changes) until staff accounts exist; "
-        "empty disables those calls.",
     )
     worker_interval_s: float = Field(
         15.0, gt=0, le=3600, description="Seconds between `loket worker` rounds (expiry sweep, opening days)."
@@ -161,6 +157,45 @@ class Settings(BaseSettings):
     planning_web_replications: int = Field(
         60, ge=1, le=2000, description="Most simulation replications one planning page request may run."
     )
+    # --- Fair allocation and security (issue 7, docs/security.md) ---
+    max_bookings_per_address: int = Field(
+        50,
+        ge=0,
+        le=100_000,
+        description="Active bookings (and ballot entries per day) one network address may hold; "
+        "IPv6 counts per /64; 0: no limit.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses of reverse proxies whose X-Forwarded-For is believed (JSON list).",
+    )
+    rate_limit: bool = Field(
+        True, description="Rate-limit booking, ballot entry, look-ups and sign-in (off: benchmarks)."
+    )
+    rate_limits: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_RULES),
+        description="Requests allowed per rule as COUNT/SECONDS (JSON); rules not named keep their default.",
+    )
+    login_max_failures: int = Field(
+        5, ge=1, le=100, description="Failed sign-ins in a row after which a username is locked out."
+    )
+    login_lockout_minutes: int = Field(
+        15, ge=1, le=24 * 60, description="Minutes a username stays locked out after too many failures."
+    )
+    retention_days: int = Field(
+        730,
+        ge=0,
+        le=36_500,
+        description="Days after the appointment that an application's personal data is kept; then the "
+        "worker purges it (statistics stay); 0: keep.",
+    )
+    # --- Reports (issue 8) ---
+    report_max_days: int = Field(
+        366, ge=1, le=3660, description="Longest period (days) one service or revenue report may cover."
+    )
+    survey_valid_days: int = Field(
+        30, ge=1, le=366, description="Days a satisfaction-survey link sent after collection stays valid."
+    )
 
 
 def booking_policy(settings: Settings) -> BookingPolicy:
@@ -169,6 +204,7 @@ def booking_policy(settings: Settings) -> BookingPolicy:
         hold_minutes=settings.hold_minutes,
         window_days=settings.booking_window_days,
         max_people_per_contact=settings.max_people_per_contact,
+        max_bookings_per_address=settings.max_bookings_per_address,
     )
 
 

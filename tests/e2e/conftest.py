@@ -12,6 +12,10 @@ from loket.services.demo import load_demo
 from loket.settings import Settings
 from loket.store.database import Database
 from loket.web.app import create_app
+from loket.web.csrf import COOKIE as CSRF_COOKIE
+from loket.web.csrf import HEADER as CSRF_HEADER
+
+E2E_CSRF = "e2e-csrf-token-0123456789abcdef0123456789"
 
 
 @pytest.fixture
@@ -28,4 +32,8 @@ async def client(
     app = create_app(settings, db=db, clock=clock)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://loket.test") as http:
+        # Like a browser that has loaded a page: the double-submit CSRF cookie, echoed by htmx's
+        # header (web/csrf.py). Staff routes still need the session's own token.
+        http.cookies.set(CSRF_COOKIE, E2E_CSRF, domain="loket.test")
+        http.headers[CSRF_HEADER] = E2E_CSRF
         yield http

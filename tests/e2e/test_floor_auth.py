@@ -73,6 +73,15 @@ def test_the_floor_and_quota_routes_are_all_staff_routes() -> None:
         "/offices/PLG/floor/kiosk",
         "/offices/PLG/floor/supervisor",
         "/offices/PLG/admin",
+        # Security (issue 7): found the same way, from the app's routes.
+        "/api/v1/offices/PLG/fraud-report",
+        "/api/v1/offices/PLG/flags",
+        "/api/v1/offices/PLG/privacy/export",
+        "/api/v1/offices/PLG/audit/verify",
+        "/api/v1/offices/PLG/releases/2017-12-29",
+        "/api/v1/offices/PLG/ballots/2017-12-29/draw",
+        "/offices/PLG/security/fraud",
+        "/offices/PLG/security/releases",
     ):
         assert expected in paths
     # The display board is public on purpose: numbers and counters, no names.

@@ -47,12 +47,14 @@ def test_template_matches_the_source(tmp_path: Path) -> None:
 
 
 def test_labels_cover_every_value_the_templates_translate() -> None:
+    from loket.domain.ballot import Mode
     from loket.domain.booking import Category, Status
     from loket.domain.calling import StationState
+    from loket.domain.fraud import Kind
     from loket.domain.office import STATION_KINDS
     from loket.domain.staff import Role
     from loket.domain.workflow import MISSING_DOCUMENTS, Outcome, Stage
     from loket.web.labels import ALL
 
-    values = {m.value for e in (Category, Status, StationState, Role, Stage, Outcome) for m in e}
+    values = {m.value for e in (Category, Status, StationState, Role, Stage, Outcome, Mode, Kind) for m in e}
     assert values | set(MISSING_DOCUMENTS) | set(STATION_KINDS) <= ALL

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from loket.domain.calendar import WorkingCalendar
+from loket.domain.client import network_key
 from loket.domain.errors import Conflict, invalid
 from loket.domain.fees import FeeSchedule, Product, product_code
 from loket.domain.identity import Sex, check_nik_matches, normalize_name, normalize_phone, parse_nik
@@ -66,6 +67,7 @@ class BookingPolicy:
     hold_minutes: int = 120
     window_days: int = 30
     max_people_per_contact: int = 5
+    max_bookings_per_address: int = 0  # active bookings per network address; 0: no limit
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,8 @@ class BookingRequest:
     service: str
     validity_years: int | None = None
     priority_reason: str | None = None
+    client_ip: str | None = None  # where the request came from (anti-broker evidence and limit)
+    client_fp: str | None = None  # a hash of the browser's User-Agent and Accept-Language
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,16 @@ class BookingPlan:
     amount: int
     pay_before: datetime
     contacts: tuple[str, ...]
+    client_ip: str | None = None
+    client_fp: str | None = None
+    address_key: str | None = None  # counted against max_bookings_per_address when set
+
+    def limits(self, policy: BookingPolicy) -> dict[str, int]:
+        """Every counter key this booking takes (phone, e-mail, address) with its limit."""
+        found = dict.fromkeys(self.contacts, policy.max_people_per_contact)
+        if self.address_key:
+            found[self.address_key] = policy.max_bookings_per_address
+        return found
 
 
 def age_on(birth_date: date, day: date) -> int:
@@ -233,6 +247,9 @@ def plan_booking(
         if reason is PriorityReason.CHILD_UNDER_5 and age >= 5:
             raise invalid("priority_reason", "not_under_5", "The child is 5 or older on the appointment day")
     contacts = (f"tel:{phone}",) + ((f"mailto:{email}",) if email else ())
+    address_key = None
+    if request.client_ip and policy.max_bookings_per_address:
+        address_key = f"addr:{network_key(request.client_ip)}"
     return BookingPlan(
         office_code=office.code,
         nik=nik_info.nik,
@@ -251,6 +268,9 @@ def plan_booking(
         amount=amount,
         pay_before=pay_deadline(office, day, now, policy.hold_minutes),
         contacts=contacts,
+        client_ip=request.client_ip,
+        client_fp=request.client_fp,
+        address_key=address_key,
     )
 
 

@@ -65,3 +65,13 @@ class Forbidden(DomainError):
 def invalid(field_name: str, code: str, message: str, /, **params: Any) -> InvalidInput:
     """Build a 422 error for one field."""
     return InvalidInput(code, message, field=field_name, **params)
+
+
+class TooMany(DomainError):
+    """Too many requests or attempts; `extra["retry_after"]` says how many seconds to wait (429)."""
+
+    status = 429
+
+    @property
+    def retry_after(self) -> int:
+        return int(self.extra.get("retry_after", 1))

@@ -17,6 +17,7 @@ class Event(StrEnum):
     PASSPORT_READY = "passport_ready"
     HOLD_LAPSED = "hold_lapsed"
     WAITLIST_OFFER = "waitlist_offer"
+    SURVEY_INVITE = "survey_invite"
 
 
 class Channel(StrEnum):

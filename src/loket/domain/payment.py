@@ -40,6 +40,7 @@ class BankCallback:
     paid_at: datetime
     ntpn: str
     bank: str
+    payer: str | None = None  # the bank's reference of the payer (an account or its hash)
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -93,4 +94,9 @@ def parse_callback(data: dict[str, Any]) -> BankCallback:
         raise invalid("paid_at", "paid_at_invalid", "Give paid_at as an ISO 8601 time with its zone") from exc
     if paid_at.tzinfo is None:
         raise invalid("paid_at", "paid_at_invalid", "Give paid_at as an ISO 8601 time with its zone")
-    return BankCallback(code, amount, paid_at, ntpn.strip().upper(), bank_of(data))
+    payer = data.get("payer")
+    if payer is not None and (not isinstance(payer, str) or not 1 <= len(payer.strip()) <= 64):
+        raise invalid("payer", "payer_invalid", "The payer reference is 1 to 64 characters")
+    return BankCallback(
+        code, amount, paid_at, ntpn.strip().upper(), bank_of(data), payer.strip() if payer else None
+    )

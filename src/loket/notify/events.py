@@ -1,7 +1,7 @@
 """The events people are told about, each queued inside the caller's transaction.
 
 The office floor calls `notify_next_in`, `notify_dossier_incomplete` and `notify_passport_ready`
-from its own transactions; the booking side calls the others.
+from its own transactions, and the hand-over `notify_survey_invite`; the booking side calls the others.
 """
 
 from __future__ import annotations
@@ -99,6 +99,14 @@ async def notify_passport_ready(
     """'Your passport is ready for pickup': for the floor, after the quality check."""
     row = await _by_code(conn, office_code, booking_code)
     return await about_booking(conn, row, Event.PASSPORT_READY, now)
+
+
+async def notify_survey_invite(
+    conn: AsyncConnection, office_code: str, booking_code: str, token: str, now: datetime
+) -> int:
+    """'How was our service?': the satisfaction survey link, in the hand-over's transaction."""
+    row = await _by_code(conn, office_code, booking_code)
+    return await about_booking(conn, row, Event.SURVEY_INVITE, now, survey=token)
 
 
 async def waitlist_offer(conn: AsyncConnection, entry: Any, offer_number: int, now: datetime) -> int:

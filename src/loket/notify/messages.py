@@ -68,6 +68,13 @@ TEMPLATES: dict[Event, tuple[str, str]] = {
             "Accept it before %(deadline)s: %(link)s"
         ),
     ),
+    Event.SURVEY_INVITE: (
+        N_("How was our service?"),
+        N_(
+            "Loket: thank you for collecting your passport at %(office)s. Please tell us how we served "
+            "you (nine short questions): %(link)s"
+        ),
+    ),
 }
 
 
@@ -93,6 +100,8 @@ def _fields(
         deadline = offer_deadline(datetime.fromisoformat(params["offered_at"]), policy)
         shown["deadline"] = local_datetime(deadline, office.timezone, locale)
         shown["link"] = f"{public_url.rstrip('/')}/waitlist/{params['code']}?lang={locale}"
+    if "survey" in params:
+        shown["link"] = f"{public_url.rstrip('/')}/survey/{params['survey']}?lang={locale}"
     if "missing" in params:
         shown["missing"] = ", ".join(translate(locale, m) for m in params["missing"])
     shown.setdefault("ticket", "")

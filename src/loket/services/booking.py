@@ -17,6 +17,7 @@ from typing import Any
 import psycopg.errors
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from loket.domain.ballot import check_bookable
 from loket.domain.booking import (
     ACTIVE_STATUSES,
     BookingPlan,
@@ -118,22 +119,33 @@ def _view(row: Any) -> BookingView:
 
 
 async def _attempt(
-    db: Database, plan: BookingPlan, code: str, billing: str, now: datetime, limit: int, locale: str = "id"
+    db: Database,
+    plan: BookingPlan,
+    code: str,
+    billing: str,
+    now: datetime,
+    policy: BookingPolicy,
+    locale: str = "id",
 ) -> TakeResult:
+    limit, per_address = policy.max_people_per_contact, policy.max_bookings_per_address
     if db.dialect == "postgresql":
         async with (await db.fast()).connection() as driver:
             result = await booking_repo.pg_take_place(
-                driver, plan, code, billing, now, limit, wait=False, locale=locale
+                driver, plan, code, billing, now, limit, wait=False, locale=locale,
+                max_per_address=per_address
             )
             if result.outcome is Outcome.BUSY:
                 # Nothing free that is not locked: wait for places in flight (they may roll back).
                 result = await booking_repo.pg_take_place(
-                    driver, plan, code, billing, now, limit, wait=True, locale=locale
+                    driver, plan, code, billing, now, limit, wait=True, locale=locale,
+                    max_per_address=per_address,
                 )
             return result
     try:
         async with db.write() as conn:
-            result = await booking_repo.take_place(conn, plan, code, billing, now, limit, locale)
+            result = await booking_repo.take_place(
+                conn, plan, code, billing, now, limit, locale, max_per_address=per_address
+            )
             if not result.booked:
                 raise _Rollback(result)
             return result
@@ -154,6 +166,7 @@ async def book_slot(
     """Take a place in the office's quota and issue a billing code; the place is held until `pay_before`."""
     ctx = await catalog.get(db, office_code)
     plan = plan_booking(request, ctx.office, ctx.calendar, ctx.fees, policy, now)
+    check_bookable(ctx.releases.get(plan.day), ctx.office, now)  # scheduled release or ballot day
     await open_days(db, ctx, plan.day, plan.day)
     stale_checked = swept = False
     session_key = (plan.day, plan.session.starts, plan.category.value)
@@ -164,7 +177,7 @@ async def book_slot(
     for attempt in range(ATTEMPTS):
         code, billing = new_booking_code(ctx.office.code), new_billing_code()
         try:
-            result = await _attempt(db, plan, code, billing, now, policy.max_people_per_contact, locale)
+            result = await _attempt(db, plan, code, billing, now, policy, locale)
         except (IntegrityError, DBAPIError, *RETRYABLE) as exc:
             if attempt + 1 < ATTEMPTS and _retryable(exc):
                 log.info("retrying booking after %s", type(exc).__name__)
@@ -197,6 +210,13 @@ async def book_slot(
                     continue
             raise Conflict("active_booking_exists", "This NIK already has an active booking", field="nik")
         assert result.outcome is Outcome.CONTACT_FULL, result
+        if (result.failed_contact or "").startswith("addr:"):
+            raise Conflict(
+                "address_limit",
+                "Too many people hold bookings made from this network address (at most %(max)d)",
+                field=None,
+                max=policy.max_bookings_per_address,
+            )
         field = "email" if (result.failed_contact or "").startswith("mailto:") else "phone"
         raise Conflict(
             "contact_limit",
@@ -364,6 +384,7 @@ async def reschedule_booking(
     ctx = await catalog.get(db, office_code)
     day = check_bookable_day(ctx.office, ctx.calendar, new_day, now, policy.window_days)
     session = check_session(ctx.office, new_session)
+    check_bookable(ctx.releases.get(day), ctx.office, now)
     await expire_lapsed(db, now, office_code)
     await open_days(db, ctx, day, day)
     async with db.write() as conn:

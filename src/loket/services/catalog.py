@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from loket.domain.ballot import Release
 from loket.domain.calendar import WorkingCalendar
 from loket.domain.fees import FeeSchedule
 from loket.domain.office import Office
-from loket.store import offices_repo
+from loket.store import ballot_repo, offices_repo
 from loket.store.database import Database
 
 
@@ -32,6 +33,8 @@ class OfficeContext:
     # (day, session start, category) -> monotonic time until which the session counts as full here
     full_until: dict[tuple[date, Any, str], float] = field(default_factory=dict)
     locks: dict[object, asyncio.Lock] = field(default_factory=dict)
+    # Days released other than first-come-at-once (scheduled fcfs, ballots): see domain/ballot.py.
+    releases: dict[date, Release] = field(default_factory=dict)
 
     def known_full(self, key: tuple[date, Any, str]) -> bool:
         """True while a recent attempt found the session full (so a sold-out answer costs no query)."""
@@ -86,8 +89,9 @@ class Catalog:
                 office = await offices_repo.load_office(conn, office_code)
                 calendar = await offices_repo.load_calendar(conn, office_code, country=self.country)
                 fees = await offices_repo.load_fee_schedule(conn)
+                releases = {r.day: r for r in await ballot_repo.latest_releases(conn, office_code)}
             previous = self._entries.get(office_code)
-            entry = OfficeContext(office, calendar, fees, time.monotonic())
+            entry = OfficeContext(office, calendar, fees, time.monotonic(), releases=releases)
             if previous is not None:
                 # Opened days stay opened; the rest is per refresh.
                 entry.open_days = previous.open_days

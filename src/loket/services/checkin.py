@@ -139,8 +139,12 @@ async def check_in(
     policy: FloorPolicy,
     actor: str,
     now: datetime,
+    verified_in_person: bool = False,
 ) -> TicketIssued:
-    """Issue a queue ticket for a paid booking of today, within the check-in window of its session."""
+    """Issue a queue ticket for a paid booking of today, within the check-in window of its session.
+
+    The NIK must be the booking's (bookings are bound to their holder and cannot be handed on); a
+    booking the office flagged checks in only once the officer confirms the KTP was seen."""
     code = (booking_code or "").strip().upper()
     if office_of_booking_code(code) != office_code:
         raise _not_found()
@@ -158,6 +162,14 @@ async def check_in(
             raise Conflict("not_paid", "This booking is not paid yet", field="booking_code")
         if row.status != Status.PAID.value:
             raise Conflict("booking_not_active", "This booking is no longer active", field="booking_code")
+        if row.verify_in_person and not verified_in_person:
+            raise Conflict(
+                "verify_in_person",
+                "This booking is flagged (%(reason)s): check the holder's KTP in person, then confirm",
+                field="verified_in_person",
+                extra={"flag_reason": row.flag_reason or ""},
+                reason=row.flag_reason or "",
+            )
         today = office.local_today(now)
         if row.day != today:
             raise Conflict(
@@ -194,7 +206,11 @@ async def check_in(
             actor=actor,
             action="floor.check_in",
             subject=code,
-            detail={"ticket": issued.ticket, "late": issued.late},
+            detail={
+                "ticket": issued.ticket,
+                "late": issued.late,
+                **({"verified_in_person": True} if row.verify_in_person else {}),
+            },
             now=now,
         )
     return _issued(issued)

@@ -122,6 +122,7 @@ async def receive_bank_callback(
                 received_at=now,
                 outcome=outcome.value,
                 refund_due=refund,
+                payer=callback.payer,
             )
         )
         await record(
@@ -185,7 +186,7 @@ async def _reinstate(conn: Any, booking: Any) -> bool:
         await savepoint.rollback()
         return False
     # The family limit is not applied again: these people had their place before it lapsed.
-    for contact in booking_repo.contacts_of(booking.phone, booking.email):
+    for contact in booking_repo.contacts_of(booking.phone, booking.email, booking.address_key):
         await booking_repo.take_contacts(conn, [contact], limit=1_000_000)
     await conn.execute(
         update(bookings)

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from loket.domain.errors import Conflict, NotFound, Unauthorized, invalid
+from loket.domain.errors import Conflict, NotFound, TooMany, Unauthorized, invalid
 from loket.domain.staff import (
     Role,
     StaffIdentity,
@@ -27,7 +27,7 @@ from loket.domain.staff import (
     grantable,
 )
 from loket.services.audit import NATIONAL, record
-from loket.store import offices_repo, staff_repo
+from loket.store import guard_repo, offices_repo, staff_repo
 from loket.store.database import Database
 
 _hasher = PasswordHasher()
@@ -175,19 +175,67 @@ async def set_password(
         await record(conn, office_code=NATIONAL, actor=actor, action="staff.password", subject=name, now=now)
 
 
-async def login(db: Database, username: str, password: str, *, now: datetime, hours: float) -> SignIn:
-    """Check the password and open a session; one answer for every failure (no username probing)."""
-    name = (username or "").strip().lower()
+@dataclass(frozen=True)
+class LoginGuard:
+    """Lock-out after failed sign-ins in a row (settings: login_max_failures, login_lockout_minutes)."""
+
+    max_failures: int = 5
+    lockout_minutes: int = 15
+
+
+def _locked(until: datetime, now: datetime) -> TooMany:
+    minutes = max(1, int((until - now).total_seconds() // 60) + 1)
+    return TooMany(
+        "login_locked",
+        "Too many failed sign-ins: try again in %(minutes)d minutes",
+        field="username",
+        extra={"retry_after": int((until - now).total_seconds()) + 1},
+        minutes=minutes,
+    )
+
+
+async def login(
+    db: Database,
+    username: str,
+    password: str,
+    *,
+    now: datetime,
+    hours: float,
+    guard: LoginGuard | None = None,
+) -> SignIn:
+    """Check the password and open a session; one answer for every failure (no username probing).
+
+    After `guard.max_failures` failures in a row a username (known or not, so the lock reveals no
+    account) is locked for `guard.lockout_minutes`; each failure is audited."""
+    guard = guard or LoginGuard()
+    name = (username or "").strip().lower()[:64]
     if not password:
         raise invalid("password", "password_missing", "Enter your password")
     async with db.read() as conn:
+        held = await guard_repo.guard_of(conn, name)
         row = await staff_repo.account(conn, name)
+    if held is not None and held.locked_until is not None and held.locked_until > now:
+        raise _locked(held.locked_until, now)
     ok = await _verify(row.password_hash if row is not None else _DUMMY_HASH, password)
     if row is None or not ok or not row.active:
+        async with db.write() as conn:
+            failures = await guard_repo.count_failure(
+                conn, name, now, guard.max_failures, timedelta(minutes=guard.lockout_minutes)
+            )
+            await record(
+                conn,
+                office_code=NATIONAL,
+                actor="anonymous",
+                action="staff.login_failed",
+                subject=name,
+                detail={"failures": failures},
+                now=now,
+            )
         raise Unauthorized("bad_credentials", "Wrong username or password", field="password")
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
     expires = now + timedelta(hours=hours)
     async with db.write() as conn:
+        await guard_repo.clear(conn, name)
         await staff_repo.delete_sessions_of(conn, name, now)
         await staff_repo.insert_session(conn, token_hash(token), name, csrf, now, expires)
         ident = await staff_repo.identity(conn, name)

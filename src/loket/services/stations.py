@@ -9,6 +9,7 @@ from datetime import datetime
 from loket.domain.calling import QueueState, StationState, check_station_move
 from loket.domain.errors import Conflict, NotFound, invalid
 from loket.domain.workflow import Stage, check_transition
+from loket.services import survey
 from loket.services.audit import record
 from loket.services.floor import current_ticket, station_locked
 from loket.store import floor_repo
@@ -53,6 +54,8 @@ async def hand_over(
             station_code=st.code,
             now=now,
         )
+        # The satisfaction survey link (IKM) goes out with the passport, in the same transaction.
+        await survey.invite_after_collection(conn, office_code, row, now)
         await record(
             conn,
             office_code=office_code,

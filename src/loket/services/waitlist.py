@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, update
 
+from loket.domain.ballot import check_bookable
 from loket.domain.booking import (
     BookingPolicy,
     BookingRequest,
@@ -103,6 +104,7 @@ async def join_waitlist(
     """Queue for a full session; the person is offered the next place that frees up there."""
     ctx = await catalog.get(db, office_code)
     plan = plan_booking(request, ctx.office, ctx.calendar, ctx.fees, policy, now)
+    check_bookable(ctx.releases.get(plan.day), ctx.office, now)  # a ballot day waits for its draw
     await open_days(db, ctx, plan.day, plan.day)
     async with db.write() as conn:
         left = (

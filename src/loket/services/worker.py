@@ -1,25 +1,29 @@
 """`loket worker`: the periodic work no request should wait for.
 
 Each round: lapse unpaid holds, pass lapsed waiting-list offers on, open the booking window's
-days, queue reminders, and deliver the notification outbox (retries with back-off).
+days, queue reminders, draw closed ballots, deliver the notification outbox (retries with
+back-off), purge personal data past retention (hourly) and seal the audit log's new entries.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from loket.clock import Clock, utcnow
 from loket.domain.waitlist import WaitlistPolicy
 from loket.notify.delivery import Senders, deliver_due, senders_from
 from loket.services import waitlist
+from loket.services.audit import seal_all
+from loket.services.ballot_draw import draw_due
 from loket.services.catalog import Catalog
 from loket.services.expiry import expire_lapsed
+from loket.services.privacy import purge_personal_data
 from loket.services.quotas import open_days
 from loket.services.reminders import queue_reminders
-from loket.settings import Settings
-from loket.store import offices_repo
+from loket.settings import Settings, booking_policy
+from loket.store import guard_repo, offices_repo
 from loket.store.database import Database
 
 
@@ -44,7 +48,10 @@ async def worker_round(
             db, ctx, today + timedelta(days=1), today + timedelta(days=settings.booking_window_days)
         )
     queued = await queue_reminders(db, catalog, settings.notify_deadline_near_minutes, now)
+    drawn = await draw_due(db, catalog, booking_policy(settings), now)  # ballots whose window closed
     delivered = await deliver_due(db, catalog, settings, senders or Senders(), clock)
+    purged = await _hourly_purge(db, settings, now)
+    sealed = await seal_all(db, clock())  # last: the chain takes in this round's own entries too
     return {
         "expired": expired,
         "opened": opened,
@@ -52,7 +59,25 @@ async def worker_round(
         "offered": swept["offered"],
         "reminders": queued["deadline_near"] + queued["reminder"],
         **delivered,
+        "ballots_drawn": drawn,
+        "purged": purged,
+        "audit_sealed": sealed,
     }
+
+
+_last_purge: dict[str, datetime] = {}
+
+
+async def _hourly_purge(db: Database, settings: Settings, now: datetime) -> int:
+    """The retention purge and stale sign-in guards, at most once an hour per database."""
+    last = _last_purge.get(db.url)
+    if settings.retention_days <= 0 or (last is not None and now - last < timedelta(hours=1)):
+        return 0
+    _last_purge[db.url] = now
+    done = await purge_personal_data(db, now, settings.retention_days)
+    async with db.write() as conn:
+        await guard_repo.forget_old(conn, now - timedelta(days=1))
+    return done["bookings"]
 
 
 async def run_worker(

@@ -12,6 +12,7 @@ frees its place, drops the NIK hold and decrements the contact counters in the s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -58,9 +59,18 @@ class TakeResult:
         return self.outcome is Outcome.BOOKED
 
 
-def contacts_of(phone: str, email: str | None) -> list[str]:
-    """The contact keys a booking counts against, sorted (the lock order)."""
-    return sorted([f"tel:{phone}"] + ([f"mailto:{email}"] if email else []))
+def contacts_of(phone: str, email: str | None, address_key: str | None = None) -> list[str]:
+    """The counter keys a booking counts against (phone, e-mail, address), sorted: the lock order."""
+    keys = [f"tel:{phone}"] + ([f"mailto:{email}"] if email else [])
+    return sorted(keys + ([address_key] if address_key else []))
+
+
+def limits_of(plan: BookingPlan, max_per_contact: int, max_per_address: int = 0) -> dict[str, int]:
+    """Each counter key of the plan with its limit."""
+    found = dict.fromkeys(plan.contacts, max_per_contact)
+    if plan.address_key and max_per_address:
+        found[plan.address_key] = max_per_address
+    return found
 
 
 def _insert(conn: AsyncConnection, table: Table) -> Any:
@@ -96,6 +106,9 @@ def booking_row(
         "paid_at": None,
         "reschedules": 0,
         "refund_due": 0,
+        "client_ip": plan.client_ip,
+        "client_fp": plan.client_fp,
+        "address_key": None,  # set by take_place when the address was counted
     }
 
 
@@ -127,14 +140,19 @@ async def claim_seat(
     return None
 
 
-async def take_contacts(conn: AsyncConnection, contacts: list[str], limit: int) -> str | None:
-    """Count one more person against each contact; the first contact over `limit`, or None."""
+async def take_contacts(
+    conn: AsyncConnection, contacts: list[str], limit: int, limits: Mapping[str, int] | None = None
+) -> str | None:
+    """Count one more person against each contact; the first contact over its limit, or None.
+
+    `limits` gives a key its own limit (the address limit differs from the family limit)."""
     for contact in sorted(contacts):
-        stmt = _insert(conn, contact_usage).values(contact=contact, active=1, max_active=limit)
+        cap = (limits or {}).get(contact, limit)
+        stmt = _insert(conn, contact_usage).values(contact=contact, active=1, max_active=cap)
         stmt = stmt.on_conflict_do_update(
             index_elements=["contact"],
-            set_={"active": contact_usage.c.active + 1, "max_active": limit},
-            where=contact_usage.c.active < limit,
+            set_={"active": contact_usage.c.active + 1, "max_active": cap},
+            where=contact_usage.c.active < cap,
         ).returning(contact_usage.c.active)
         if (await conn.execute(stmt)).first() is None:
             return contact
@@ -159,6 +177,9 @@ async def take_place(
     now: datetime,
     max_per_contact: int,
     locale: str = "id",
+    *,
+    max_per_address: int = 0,
+    actor: str = "applicant",
 ) -> TakeResult:
     """Take a place with portable statements (SQLite; PostgreSQL outside the hot path)."""
     seat = await claim_seat(conn, plan.office_code, plan.day, plan.session.starts, plan.category.value, code)
@@ -166,10 +187,13 @@ async def take_place(
         return TakeResult(Outcome.FULL)
     if not await take_hold(conn, plan.nik, plan.office_code, code):
         return TakeResult(Outcome.NIK_HELD, seat)
-    failed = await take_contacts(conn, list(plan.contacts), max_per_contact)
+    limits = limits_of(plan, max_per_contact, max_per_address)
+    failed = await take_contacts(conn, list(limits), max_per_contact, limits)
     if failed is not None:
         return TakeResult(Outcome.CONTACT_FULL, seat, failed_contact=failed)
-    await conn.execute(bookings.insert().values(booking_row(plan, code, billing_code, seat, now)))
+    row = booking_row(plan, code, billing_code, seat, now)
+    row["address_key"] = plan.address_key if plan.address_key in limits else None
+    await conn.execute(bookings.insert().values(row))
     await conn.execute(
         billings.insert().values(
             billing_code=billing_code,
@@ -179,18 +203,20 @@ async def take_place(
             created_at=now,
         )
     )
-    await conn.execute(audit_log.insert().values(**audit_values(plan, code, billing_code, now)))
+    await conn.execute(audit_log.insert().values(**audit_values(plan, code, billing_code, now, actor)))
     # The 'booking made' messages go out in the booking's own transaction (the outbox).
     await conn.execute(notify_outbox.insert(), booking_made_rows(plan, code, billing_code, now, locale))
     return TakeResult(Outcome.BOOKED, seat)
 
 
-def audit_values(plan: BookingPlan, code: str, billing_code: str, now: datetime) -> dict[str, Any]:
+def audit_values(
+    plan: BookingPlan, code: str, billing_code: str, now: datetime, actor: str = "applicant"
+) -> dict[str, Any]:
     return {
         "office_code": plan.office_code,
         "id": new_id(),
         "at": now,
-        "actor": "applicant",
+        "actor": actor,
         "action": "booking.create",
         "subject": code,
         "detail": {
@@ -226,17 +252,19 @@ WITH seat AS (
     RETURNING 1
 ), contact AS (
     INSERT INTO contact_usage AS cu (contact, active, max_active)
-    SELECT c, 1, %(max_people)s FROM hold, unnest(%(contacts)s::text[]) AS c ORDER BY c
-    ON CONFLICT (contact) DO UPDATE SET active = cu.active + 1, max_active = %(max_people)s
+    SELECT c.key, 1, c.cap FROM hold, unnest(%(contacts)s::text[], %(limits)s::int[]) AS c(key, cap)
+    ORDER BY c.key
+    ON CONFLICT (contact) DO UPDATE SET active = cu.active + 1, max_active = EXCLUDED.max_active
     RETURNING contact
 ), booking AS (
     INSERT INTO bookings (office_code, booking_code, nik, full_name, birth_date, sex, phone, email,
         day, starts, category, seat, product, validity_years, service, priority_reason, amount, billing_code,
-        status, pay_before, created_at, updated_at, paid_at, reschedules, refund_due)
+        status, pay_before, created_at, updated_at, paid_at, reschedules, refund_due,
+        client_ip, client_fp, address_key)
     SELECT %(office)s, %(code)s, %(nik)s, %(full_name)s, %(birth_date)s, %(sex)s, %(phone)s, %(email)s,
         %(day)s, %(starts)s, %(category)s, (SELECT seat FROM taken), %(product)s, %(validity_years)s,
         %(service)s, %(priority_reason)s, %(amount)s, %(billing_code)s, 'awaiting_payment', %(pay_before)s,
-        %(now)s, %(now)s, NULL, 0, 0
+        %(now)s, %(now)s, NULL, 0, 0, %(client_ip)s, %(client_fp)s, %(address_key)s
     FROM hold
     WHERE (SELECT count(*) FROM contact) = %(n_contacts)s  -- always true; orders booking after contact
     RETURNING 1
@@ -268,12 +296,20 @@ PG_TAKE_PLACE_WAIT = PG_TAKE_PLACE.format(skip="")
 
 
 def pg_params(
-    plan: BookingPlan, code: str, billing_code: str, now: datetime, max_per_contact: int, locale: str = "id"
+    plan: BookingPlan,
+    code: str,
+    billing_code: str,
+    now: datetime,
+    max_per_contact: int,
+    locale: str = "id",
+    max_per_address: int = 0,
 ) -> dict[str, Any]:
     import json
 
     audit = audit_values(plan, code, billing_code, now)
     outbox = booking_made_rows(plan, code, billing_code, now, locale)
+    limits = limits_of(plan, max_per_contact, max_per_address)
+    keys = sorted(limits)
     return {
         "office": plan.office_code,
         "day": plan.day,
@@ -281,9 +317,12 @@ def pg_params(
         "category": plan.category.value,
         "code": code,
         "nik": plan.nik,
-        "contacts": sorted(plan.contacts),
-        "max_people": max_per_contact,
-        "n_contacts": len(plan.contacts),
+        "contacts": keys,
+        "limits": [limits[k] for k in keys],
+        "n_contacts": len(keys),
+        "client_ip": plan.client_ip,
+        "client_fp": plan.client_fp,
+        "address_key": plan.address_key if plan.address_key in limits else None,
         "full_name": plan.full_name,
         "birth_date": plan.birth_date,
         "sex": plan.sex.value,
@@ -318,9 +357,10 @@ async def pg_take_place(
     *,
     wait: bool,
     locale: str = "id",
+    max_per_address: int = 0,
 ) -> TakeResult:
     """The PostgreSQL hot path: one prepared statement on an autocommit psycopg connection."""
-    params = pg_params(plan, code, billing_code, now, max_per_contact, locale)
+    params = pg_params(plan, code, billing_code, now, max_per_contact, locale, max_per_address)
     try:
         cursor = await driver_conn.execute(PG_TAKE_PLACE_WAIT if wait else PG_TAKE_PLACE_SKIP, params)
     except psycopg.errors.UniqueViolation as exc:
@@ -331,11 +371,12 @@ async def pg_take_place(
         if exc.diag.constraint_name != "ck_contact_usage_limit":
             raise
         cursor = await driver_conn.execute(
-            "SELECT contact FROM contact_usage WHERE contact = ANY(%s) AND active >= %s ORDER BY contact",
-            (sorted(plan.contacts), max_per_contact),
+            "SELECT contact FROM contact_usage WHERE contact = ANY(%s) AND active >= max_active"
+            " ORDER BY contact",
+            (params["contacts"],),
         )
         full = await cursor.fetchone()
-        return TakeResult(Outcome.CONTACT_FULL, failed_contact=full[0] if full else sorted(plan.contacts)[0])
+        return TakeResult(Outcome.CONTACT_FULL, failed_contact=full[0] if full else params["contacts"][0])
     seat, booked, any_free = await cursor.fetchone()
     if booked:
         return TakeResult(Outcome.BOOKED, seat)
@@ -387,7 +428,7 @@ async def release(
         .values(booking_code=None)
     )
     await drop_hold(conn, booking.nik, booking.booking_code)
-    for contact in contacts_of(booking.phone, booking.email):
+    for contact in contacts_of(booking.phone, booking.email, booking.address_key):
         await conn.execute(
             update(contact_usage)
             .where(contact_usage.c.contact == contact, contact_usage.c.active > 0)

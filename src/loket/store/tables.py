@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     Time,
+    UniqueConstraint,
 )
 
 from loket.store.types import UTCDateTime
@@ -125,6 +126,21 @@ audit_log = Table(
     Column("action", String(64), nullable=False),
     Column("subject", String(100), nullable=False, server_default=""),
     Column("detail", JSON, nullable=False),
+    # The hash chain (issue 7, docs/security.md): NULL until the sealer gives the entry its place
+    # in the office's chain; written once, never changed (a trigger refuses it on PostgreSQL).
+    Column("seq", BigInteger, nullable=True),
+    Column("prev_hash", String(64), nullable=True),
+    Column("hash", String(64), nullable=True),
+    UniqueConstraint("office_code", "seq", name="uq_audit_log_office_code"),
+)
+# The sealer reads only the unsealed tail, however long the sealed history grows.
+Index(
+    "ix_audit_log_unsealed",
+    audit_log.c.office_code,
+    audit_log.c.at,
+    audit_log.c.id,
+    postgresql_where=audit_log.c.seq.is_(None),
+    sqlite_where=audit_log.c.seq.is_(None),
 )
 
 
@@ -207,6 +223,13 @@ bookings = Table(
     Column("paid_at", UTCDateTime, nullable=True),
     Column("reschedules", Integer, nullable=False, server_default="0"),
     Column("refund_due", BigInteger, nullable=False, server_default="0"),
+    # Anti-broker evidence and rules (issue 7): where the booking came from, and the office's flag.
+    Column("client_ip", String(45), nullable=True),
+    Column("client_fp", String(16), nullable=True),  # hash of User-Agent + Accept-Language
+    Column("address_key", String(64), nullable=True),  # the contact_usage key it counts against
+    Column("verify_in_person", Boolean, nullable=False, server_default="0"),
+    Column("flag_reason", String(200), nullable=True),
+    Column("purged_at", UTCDateTime, nullable=True),  # personal data removed (retention)
     CheckConstraint("amount >= 0", name="amount"),
     _office_fk("bookings"),
 )
@@ -271,6 +294,8 @@ payments = Table(
     # accepted, reinstated, amount_mismatch, paid_after_expiry, duplicate
     Column("outcome", String(24), nullable=False),
     Column("refund_due", BigInteger, nullable=False, server_default="0"),
+    # The bank's reference of who paid (an account or a hash of it): payers of many NIKs are brokers.
+    Column("payer", String(64), nullable=True),
     _office_fk("payments"),
 )
 Index("ix_payments_billing", payments.c.office_code, payments.c.billing_code)

@@ -10,20 +10,24 @@ from fastapi.staticfiles import StaticFiles
 
 from loket import __version__
 from loket.clock import Clock, utcnow
+from loket.logs import install_log_masking
 from loket.services.catalog import Catalog
 from loket.settings import Settings
 from loket.store.database import Database
-from loket.web.api import bookings, floor, health, offices, staff
+from loket.web.api import ballots, bookings, floor, health, offices, staff
+from loket.web.api import security as security_api
 from loket.web.errors import install_error_handlers
-from loket.web.pages import applicant, home, planning, reports, security
+from loket.web.pages import applicant, ballot, home, planning, reports, security
 from loket.web.pages import floor as floor_pages
 from loket.web.pages import staff as staff_pages
+from loket.web.security import SecurityMiddleware, make_limiter
 from loket.web.templating import STATIC_DIR, make_templates
 
 
 def create_app(settings: Settings, *, db: Database | None = None, clock: Clock = utcnow) -> FastAPI:
     """Build the web app. Pass `db` to share a database handle (tests); otherwise one is opened."""
     owns_db = db is None
+    install_log_masking()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -45,6 +49,7 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     app.state.clock = clock
     app.state.templates = make_templates()
     app.state.catalog = Catalog(ttl=settings.catalog_ttl_s, country=settings.holiday_country)
+    app.state.limiter = make_limiter(settings)
     if db is not None:
         app.state.db = db
     install_error_handlers(app)
@@ -53,12 +58,16 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     app.include_router(bookings.router)
     app.include_router(staff.router)
     app.include_router(floor.router)
+    app.include_router(ballots.router)
+    app.include_router(security_api.router)
     app.include_router(home.router)
     app.include_router(applicant.router)
+    app.include_router(ballot.router)
     app.include_router(staff_pages.router)
     app.include_router(floor_pages.router)
     app.include_router(planning.router)
     app.include_router(reports.router)
     app.include_router(security.router)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    app.add_middleware(SecurityMiddleware, settings=settings, limiter=app.state.limiter)
     return app

@@ -6,12 +6,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError as SQLDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from loket.domain.errors import DomainError
+from loket.domain.errors import DomainError, TooMany
 from loket.i18n import N_, translate
 from loket.web.deps import request_locale
 
@@ -41,6 +43,11 @@ VALIDATION_MESSAGES = {
 }
 
 
+def _wants_html(request: Request) -> bool:
+    """A page request from a browser: answer errors with a page, not the API's JSON."""
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
+
+
 def _field_of(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
     return ".".join(parts) or "body"
@@ -60,8 +67,23 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers that turn errors into clear 4xx answers (and a bare 500 on bugs)."""
 
     @app.exception_handler(DomainError)
-    async def on_domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse(domain_error_body(exc, request_locale(request)), status_code=exc.status)
+    async def on_domain_error(request: Request, exc: DomainError) -> Response:
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooMany) else None
+        if _wants_html(request):
+            from loket.web.pages.applicant_common import render
+
+            locale = request_locale(request)
+            page = render(
+                request,
+                "applicant/error.html",
+                status_code=exc.status,
+                message=translate(locale, exc.message, **exc.params),
+                code=exc.code,
+            )
+            page.headers.update(headers or {})
+            return page
+        body = domain_error_body(exc, request_locale(request))
+        return JSONResponse(body, status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -105,6 +127,18 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )
+
+    async def on_data_error(request: Request, exc: Exception) -> JSONResponse:
+        # The database refused a value (a NUL character, a number out of its column's range): bad
+        # input, found after parsing; the transaction is rolled back and nothing changed.
+        locale = request_locale(request)
+        message = translate(
+            locale, "A value in the request cannot be stored (a control character or a number out of range)"
+        )
+        return JSONResponse({"error": "invalid_value", "field": None, "message": message}, status_code=422)
+
+    app.add_exception_handler(SQLDataError, on_data_error)
+    app.add_exception_handler(psycopg.DataError, on_data_error)
 
     @app.exception_handler(Exception)
     async def on_bug(request: Request, exc: Exception) -> JSONResponse:

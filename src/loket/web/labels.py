@@ -39,7 +39,21 @@ BOOKING_STATUSES = (
     N_("checked_in"),
     N_("no_show"),
 )
+# Security pages (issue 7): release modes, broker-pattern kinds and their severity.
+RELEASE_MODES = (N_("fcfs"), N_("ballot"))
+FRAUD_KINDS = (
+    N_("shared_phone"),
+    N_("shared_email"),
+    N_("shared_device"),
+    N_("shared_address"),
+    N_("shared_payer"),
+    N_("release_burst"),
+    N_("identity_mismatch"),
+    N_("serial_niks"),
+    N_("no_shows"),
+)
+SEVERITIES = (N_("high"), N_("medium"))
 
 ALL = frozenset(
     STATION_STATES + ROLES + STAGES + OUTCOMES + DOCUMENTS + STATION_KINDS + CATEGORIES + BOOKING_STATUSES
-)
+) | frozenset(RELEASE_MODES + FRAUD_KINDS + SEVERITIES)

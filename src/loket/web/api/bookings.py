@@ -35,12 +35,14 @@ from loket.web.api.schemas import (
 from loket.web.auth import Supervisor
 from loket.web.deps import DbDep, LocaleDep, NowDep, SettingsDep
 from loket.web.responses import JSONBytes
+from loket.web.security import check_rate, client_fp, client_ip
 
 router = APIRouter(prefix="/api/v1", tags=["booking"])
 ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "Not found"},
     409: {"description": "Conflict"},
     422: {"description": "Bad input"},
+    429: {"description": "Too many requests (see Retry-After)"},
 }
 SIGNED_ERRORS: dict[int | str, dict[str, Any]] = {401: {"description": "Bad signature"}, **ERRORS}
 AUTH_ERRORS: dict[int | str, dict[str, Any]] = {401: {"description": "Not signed in"}, **ERRORS}
@@ -97,6 +99,7 @@ async def create_booking(
     locale: LocaleDep,
     settings: SettingsDep,
 ) -> JSONBytes:
+    check_rate(request, "booking", body.nik)
     booking = await booking_service.book_slot(
         db,
         catalog_of(request),
@@ -115,6 +118,8 @@ async def create_booking(
             service=body.service,
             validity_years=body.validity_years,
             priority_reason=body.priority_reason,
+            client_ip=client_ip(request),
+            client_fp=client_fp(request),
         ),
         policy=booking_policy(settings),
         now=now,
@@ -170,8 +175,9 @@ def detail(view: BookingView, locale: str) -> BookingDetailPublic:
     summary="A booking, by its code and the holder's NIK (the NIK stays out of URLs)",
 )
 async def lookup_booking(
-    body: BookingLookup, db: DbDep, now: NowDep, locale: LocaleDep
+    body: BookingLookup, request: Request, db: DbDep, now: NowDep, locale: LocaleDep
 ) -> BookingDetailPublic:
+    check_rate(request, "lookup", body.booking_code)
     return detail(await booking_service.find_booking(db, body.booking_code, body.nik, now), locale)
 
 
@@ -189,6 +195,7 @@ async def cancel_booking(
     now: NowDep,
     locale: LocaleDep,
 ) -> BookingDetailPublic:
+    check_rate(request, "lookup", booking_code)
     view = await booking_service.cancel_booking(db, catalog_of(request), booking_code, body.nik, now)
     return detail(view, locale)
 
@@ -208,6 +215,7 @@ async def reschedule_booking(
     locale: LocaleDep,
     settings: SettingsDep,
 ) -> BookingDetailPublic:
+    check_rate(request, "lookup", booking_code)
     view = await booking_service.reschedule_booking(
         db,
         catalog_of(request),

@@ -92,6 +92,7 @@ async def post_check_in(
         policy=floor_policy(settings),
         actor=staff.username,
         now=now,
+        verified_in_person=body.verified_in_person,
     )
     bus_of(request).notify(issued.office_code)
     return ticket_public(issued)
@@ -349,12 +350,20 @@ async def put_hours(body: HoursUpdate, staff: Supervisor, request: Request, db: 
     request.app.state.catalog.forget(staff.office_code)
 
 
-@router.get("/board", summary="The display board (public: numbers and counters only)")
+@router.get(
+    "/board",
+    responses={404: {"description": "Unknown office"}},
+    summary="The display board (public: numbers and counters only)",
+)
 async def get_board(code: str, db: DbDep, now: NowDep) -> dict[str, Any]:
     return await floor_views.board(db, code.upper(), now)
 
 
-@router.get("/board/events", summary="The display board, live (Server-Sent Events)")
+@router.get(
+    "/board/events",
+    responses={404: {"description": "Unknown office"}},
+    summary="The display board, live (Server-Sent Events)",
+)
 async def board_events(code: str, request: Request, db: DbDep, settings: SettingsDep) -> StreamingResponse:
     office = code.upper()
     await floor_views.board(db, office, request.app.state.clock())  # 404 before the stream starts

@@ -42,6 +42,9 @@ class StaffMemberPublic(BaseModel):
 class CheckInCreate(StrictBody):
     booking_code: str = Field(max_length=40)
     nik: str = Field(max_length=40)
+    verified_in_person: bool = Field(
+        default=False, description="The officer has checked the KTP in person (needed for flagged bookings)"
+    )
 
 
 class WalkInCreate(StrictBody):

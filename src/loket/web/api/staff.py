@@ -17,11 +17,13 @@ from loket.web.api.floor_schemas import (
 )
 from loket.web.auth import COOKIE, Admin, SignedIn, clear_session_cookie, set_session_cookie
 from loket.web.deps import DbDep, NowDep, SettingsDep
+from loket.web.security import check_rate, login_guard
 
 router = APIRouter(prefix="/api/v1", tags=["staff"])
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Not signed in"},
     403: {"description": "Not allowed"},
+    429: {"description": "Too many attempts (see Retry-After)"},
     404: {"description": "Not found"},
     409: {"description": "Conflict"},
     422: {"description": "Bad input"},
@@ -32,10 +34,16 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     "/staff/login", response_model=StaffPublic, responses=ERRORS, summary="Sign in (sets the session cookie)"
 )
 async def login(
-    body: StaffLogin, response: Response, db: DbDep, now: NowDep, settings: SettingsDep
+    body: StaffLogin, request: Request, response: Response, db: DbDep, now: NowDep, settings: SettingsDep
 ) -> StaffPublic:
+    check_rate(request, "login", body.username)
     done = await staff_service.login(
-        db, body.username, body.password, now=now, hours=settings.staff_session_hours
+        db,
+        body.username,
+        body.password,
+        now=now,
+        hours=settings.staff_session_hours,
+        guard=login_guard(settings),
     )
     set_session_cookie(response, done.token, settings)
     return StaffPublic(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -32,6 +33,7 @@ from loket.web.pages.applicant_common import (
     recent_cookie,
     render,
 )
+from loket.web.security import check_rate, client_fp, client_ip
 
 router = APIRouter(include_in_schema=False)
 MAX_PEOPLE = 5  # the applicant and up to four family members under the same contact
@@ -134,7 +136,17 @@ async def day_view(
     cat = _category(category)
     ctx, found = await quota_service.availability(db, catalog_of(request), office.upper(), day, day, cat, now)
     sessions = [{"a": a, "session": ctx.office.session_named(a.session)} for a in found]
-    return render(request, "applicant/day.html", office=ctx.office, day=day, category=cat, sessions=sessions)
+    release = ctx.releases.get(day)  # a ballot day is entered, not booked, until its draw
+    ballot = release if release is not None and release.mode.value == "ballot" and not release.drawn else None
+    return render(
+        request,
+        "applicant/day.html",
+        office=ctx.office,
+        day=day,
+        category=cat,
+        sessions=sessions,
+        ballot=ballot,
+    )
 
 
 def _people(form: Any, count: int) -> list[dict[str, str]]:
@@ -275,8 +287,10 @@ async def details_submit(
     for i, maybe in enumerate(requests):
         assert maybe is not None  # every request passed its preview above
         try:
+            check_rate(request, "booking", maybe.nik)
+            sent = replace(maybe, client_ip=client_ip(request), client_fp=client_fp(request))
             done = await booking_service.book_slot(
-                db, catalog_of(request), context["office"].code, maybe, policy=policy, now=now, locale=locale
+                db, catalog_of(request), context["office"].code, sent, policy=policy, now=now, locale=locale
             )
             made.append(done.booking_code)
         except DomainError as exc:
@@ -300,6 +314,7 @@ async def details_submit(
         max_age=RECENT_TTL_S,
         httponly=True,
         samesite="lax",
+        secure=settings.cookie_secure,
     )
     return response
 

@@ -13,11 +13,12 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from loket.domain.booking import BookingPolicy
-from loket.domain.errors import DomainError
+from loket.domain.errors import DomainError, TooMany
 from loket.domain.waitlist import WaitlistPolicy
 from loket.i18n import translate
 from loket.services.catalog import Catalog
 from loket.settings import Settings, booking_policy
+from loket.web.csrf import csrf_token, remember_csrf
 from loket.web.deps import request_locale
 
 P = ParamSpec("P")
@@ -38,14 +39,23 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     """Render an applicant template in the request's language; remember an explicit ?lang= in a cookie."""
     locale = request_locale(request)
     now = request.app.state.clock()
+    settings: Settings = request.app.state.settings
     response: HTMLResponse = request.app.state.templates.TemplateResponse(
         request,
         name,
-        {"locale": locale, "server_now": now.isoformat(), **context},
+        {"locale": locale, "server_now": now.isoformat(), "csrf_token": csrf_token(request), **context},
         status_code=status_code,
     )
+    remember_csrf(request, response, settings)
     if request.query_params.get("lang") == locale:
-        response.set_cookie("lang", locale, max_age=365 * 24 * 3600, httponly=True, samesite="lax")
+        response.set_cookie(
+            "lang",
+            locale,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="lax",
+            secure=settings.cookie_secure,
+        )
     # Pages that show a NIK-proven booking must not be kept by shared caches.
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -67,9 +77,12 @@ def html_errors(endpoint: Callable[P, Awaitable[Response]]) -> Callable[P, Await
             request = kwargs["request"]
             assert isinstance(request, Request)
             message = translate(request_locale(request), exc.message, **exc.params)
-            return render(
+            page = render(
                 request, "applicant/error.html", status_code=exc.status, message=message, code=exc.code
             )
+            if isinstance(exc, TooMany):
+                page.headers["Retry-After"] = str(exc.retry_after)
+            return page
 
     return wrapper
 

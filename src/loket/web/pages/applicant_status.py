@@ -12,13 +12,16 @@ from loket.services import applicant as applicant_service
 from loket.services import booking as booking_service
 from loket.web.deps import DbDep, LocaleDep, NowDep, SettingsDep
 from loket.web.pages.applicant_common import catalog_of, field_errors, policies, render
+from loket.web.security import check_rate
 
 router = APIRouter(include_in_schema=False)
 
 
 async def _proof(request: Request) -> tuple[str, str]:
     form = await request.form()
-    return str(form.get("booking_code", "")).strip().upper(), str(form.get("nik", "")).strip()
+    code = str(form.get("booking_code", "")).strip().upper()
+    check_rate(request, "lookup", code)  # a code's NIK cannot be guessed by trying
+    return code, str(form.get("nik", "")).strip()
 
 
 async def _status_page(

@@ -144,6 +144,7 @@ async def accept(
         max_age=RECENT_TTL_S,
         httponly=True,
         samesite="lax",
+        secure=settings.cookie_secure,
     )
     return response
 

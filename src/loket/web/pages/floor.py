@@ -168,6 +168,7 @@ async def kiosk_check_in(
     settings: SettingsDep,
     booking_code: Annotated[str, Form()] = "",
     nik: Annotated[str, Form()] = "",
+    verified_in_person: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
     try:
         issued = await checkin.check_in(
@@ -178,6 +179,7 @@ async def kiosk_check_in(
             policy=floor_policy(settings),
             actor=staff.username,
             now=now,
+            verified_in_person=verified_in_person == "yes",
         )
     except DomainError as exc:
         if exc.status in (401, 403):

@@ -12,6 +12,7 @@ from loket.domain.errors import invalid
 from loket.formatting import long_date
 from loket.services import offices as office_service
 from loket.store import offices_repo
+from loket.web.csrf import csrf_token, remember_csrf
 from loket.web.deps import DbDep, LocaleDep, NowDep, SettingsDep
 
 router = APIRouter(include_in_schema=False)
@@ -20,11 +21,20 @@ router = APIRouter(include_in_schema=False)
 def render(request: Request, name: str, locale: str, **context: object) -> HTMLResponse:
     """Render a template in `locale` and remember an explicit ?lang= choice in a cookie."""
     templates = request.app.state.templates
+    settings = request.app.state.settings
     response: HTMLResponse = templates.TemplateResponse(
-        request, name, {"locale": locale, **context}
+        request, name, {"locale": locale, "csrf_token": csrf_token(request), **context}
     )
+    remember_csrf(request, response, settings)
     if request.query_params.get("lang") == locale:
-        response.set_cookie("lang", locale, max_age=365 * 24 * 3600, httponly=True, samesite="lax")
+        response.set_cookie(
+            "lang",
+            locale,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="lax",
+            secure=settings.cookie_secure,
+        )
     return response
 
 

@@ -7,10 +7,10 @@ from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from loket.domain.errors import DomainError, invalid
+from loket.domain.errors import DomainError, TooMany, invalid
 from loket.domain.office import STATION_KINDS, Session
 from loket.domain.staff import Role, require
 from loket.i18n import translate
@@ -27,8 +27,10 @@ from loket.web.auth import (
     clear_session_cookie,
     set_session_cookie,
 )
+from loket.web.csrf import require_csrf
 from loket.web.deps import DbDep, LocaleDep, NowDep, SettingsDep
 from loket.web.pages.home import render
+from loket.web.security import check_rate, login_guard
 
 router = APIRouter(include_in_schema=False)
 WEEKDAYS = (1, 2, 3, 4, 5, 6, 7)
@@ -44,7 +46,7 @@ async def login_page(request: Request, locale: LocaleDep, next: str | None = Non
     return render(request, "staff/login.html", locale, next=_safe_next(next), error=None)
 
 
-@router.post(LOGIN_PATH, response_class=HTMLResponse)
+@router.post(LOGIN_PATH, response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
 async def login_submit(
     request: Request,
     db: DbDep,
@@ -56,7 +58,10 @@ async def login_submit(
     next: Annotated[str, Form()] = "/staff",
 ) -> Response:
     try:
-        done = await staff_service.login(db, username, password, now=now, hours=settings.staff_session_hours)
+        check_rate(request, "login", username)
+        done = await staff_service.login(
+            db, username, password, now=now, hours=settings.staff_session_hours, guard=login_guard(settings)
+        )
     except DomainError as exc:
         page = render(
             request,
@@ -66,6 +71,8 @@ async def login_submit(
             error=translate(locale, exc.message, **exc.params),
         )
         page.status_code = exc.status
+        if isinstance(exc, TooMany):
+            page.headers["Retry-After"] = str(exc.retry_after)
         return page
     response = RedirectResponse(_safe_next(next), status_code=303)
     set_session_cookie(response, done.token, settings)

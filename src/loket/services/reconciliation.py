@@ -1,0 +1,167 @@
+"""Revenue reconciliation (PNBP): import a bank statement, then match it against the payments
+Loket recorded from the bank's callbacks.
+
+Importing is one transaction with one audit row: every line is checked first (a bad line names
+its line number and field, and nothing is written); importing the same statement again finds its
+fingerprint and changes nothing. Matching is computed on read, so a callback that arrives after
+the statement moves its line from "missing callback" to "matched" by itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from loket.domain.msgid import N_
+from loket.domain.reconciliation import (
+    Reconciliation,
+    StatementLine,
+    line_error,
+    local_day,
+    parse_statement,
+    reconcile,
+    statement_id,
+)
+from loket.services.audit import record
+from loket.store import offices_repo, reports_repo
+from loket.store.database import Database
+from loket.store.tables import banks
+from loket.store.tables_reports import bank_statement_lines
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What an import did."""
+
+    statement_id: str
+    lines: int
+    added: int
+    already_imported: bool
+    first: date
+    last: date
+    banks: tuple[str, ...]
+    total: int
+
+
+def _same(stored: object, line: StatementLine) -> bool:
+    return (
+        getattr(stored, "billing_code", None) == line.billing_code
+        and int(getattr(stored, "amount", -1)) == line.amount
+        and getattr(stored, "paid_at", None) == line.paid_at
+        and getattr(stored, "bank", None) == line.bank
+    )
+
+
+async def import_statement(
+    db: Database, office_code: str, text: str, *, filename: str, actor: str, now: datetime
+) -> Imported:
+    """Store a bank statement's lines for the office (idempotent); raises on the first bad line."""
+    lines = parse_statement(text)
+    fingerprint = statement_id(lines)
+    total = sum(x.amount for x in lines)
+    async with db.write() as conn:
+        office = await offices_repo.load_office(conn, office_code)
+        days = sorted(local_day(x.paid_at, office.zone) for x in lines)
+        found_banks = tuple(sorted({x.bank for x in lines}))
+        result = Imported(fingerprint, len(lines), 0, True, days[0], days[-1], found_banks, total)
+        # The statement's row first: a second import of it (even a concurrent one, which waits on
+        # this row's key) inserts nothing and stops here, having changed nothing.
+        claimed = await reports_repo.claim_statement(
+            conn,
+            {
+                "office_code": office_code,
+                "statement_id": fingerprint,
+                "filename": filename[:200],
+                "lines": len(lines),
+                "total": total,
+                "first_day": days[0],
+                "last_day": days[-1],
+                "imported_at": now,
+                "imported_by": actor,
+            },
+        )
+        if not claimed:
+            return result
+        known_banks = {r.code for r in await conn.execute(select(banks.c.code))}
+        owners = await reports_repo.billing_offices(conn, {x.billing_code for x in lines})
+        stored = await reports_repo.stored_lines(conn, office_code, {x.ntpn for x in lines})
+        fresh = []
+        for x in lines:
+            if x.bank not in known_banks:
+                raise line_error(
+                    x.line, "bank", N_("Line %(line)d, field %(column)s: unknown bank %(bank)s"), bank=x.bank
+                )
+            owner = owners.get(x.billing_code)
+            if owner is not None and owner[0] != office_code:
+                raise line_error(
+                    x.line,
+                    "billing_code",
+                    N_("Line %(line)d, field %(column)s: the billing code belongs to office %(office)s"),
+                    office=owner[0],
+                )
+            before = stored.get(x.ntpn)
+            if before is not None and not _same(before, x):
+                raise line_error(
+                    x.line,
+                    "ntpn",
+                    N_(
+                        "Line %(line)d, field %(column)s: NTPN %(ntpn)s was imported with other values"
+                    ),
+                    ntpn=x.ntpn,
+                )
+            if before is None:
+                fresh.append(x)
+        if fresh:
+            await conn.execute(
+                bank_statement_lines.insert(),
+                [
+                    {
+                        "office_code": office_code,
+                        "ntpn": x.ntpn,
+                        "billing_code": x.billing_code,
+                        "amount": x.amount,
+                        "paid_at": x.paid_at,
+                        "bank": x.bank,
+                        "statement_id": fingerprint,
+                        "line": x.line,
+                    }
+                    for x in fresh
+                ],
+            )
+        await record(
+            conn,
+            office_code=office_code,
+            actor=actor,
+            action="payments.statement_import",
+            subject=fingerprint[:16],
+            detail={"filename": filename[:200], "lines": len(lines), "added": len(fresh), "total": total},
+            now=now,
+        )
+    return Imported(fingerprint, len(lines), len(fresh), False, days[0], days[-1], found_banks, total)
+
+
+async def reconciliation(
+    db: Database, office_code: str, first: date, last: date, *, banks_only: tuple[str, ...] = ()
+) -> Reconciliation:
+    """Statement lines and recorded payments paid in [first, last] (office dates), matched by NTPN."""
+    async with db.read() as conn:
+        office = await offices_repo.load_office(conn, office_code)
+        start = office.local_moment(first, time(0, 0))
+        end = office.local_moment(last + timedelta(days=1), time(0, 0))
+        lines = await reports_repo.lines_between(conn, office_code, start, end)
+        paid = await reports_repo.payments_between(conn, office_code, start, end)
+        if banks_only:
+            lines = [x for x in lines if x.bank in banks_only]
+            paid = [p for p in paid if p.bank in banks_only]
+        owners = await reports_repo.billing_offices(conn, {x.billing_code for x in lines})
+    billed = {code: amount for code, (_office, amount) in owners.items()}
+    return reconcile(lines, paid, billed)
+
+
+async def statements(db: Database, office_code: str) -> list[object]:
+    """The office's latest imported statements, newest first."""
+    async with db.read() as conn:
+        await offices_repo.load_office(conn, office_code)
+        return await reports_repo.statements(conn, office_code)

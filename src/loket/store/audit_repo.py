@@ -1,0 +1,124 @@
+"""The audit log and its chain heads in the database. Never commits.
+
+Lock policy: writers only INSERT audit rows (no shared row, so bookings never queue on the log).
+The sealer locks the office's `audit_heads` row (FOR UPDATE) and is the only writer of the chain
+columns, so two sealers of one office run one after the other and never hand out a seq twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from loket.domain.audit_chain import GENESIS, Entry, Link
+from loket.store.tables import audit_log
+from loket.store.tables_security import audit_heads
+
+
+def entry_of(row: Any) -> Entry:
+    return Entry(
+        office_code=row.office_code,
+        id=row.id,
+        at=row.at,
+        actor=row.actor,
+        action=row.action,
+        subject=row.subject,
+        detail=row.detail or {},
+        seq=row.seq,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
+
+
+async def offices_with_unsealed(conn: AsyncConnection) -> list[str]:
+    rows = await conn.execute(select(audit_log.c.office_code).where(audit_log.c.seq.is_(None)).distinct())
+    return sorted(r.office_code for r in rows)
+
+
+async def chained_offices(conn: AsyncConnection) -> list[str]:
+    """Every office with an audit entry or a chain head."""
+    logged = {r.office_code for r in await conn.execute(select(audit_log.c.office_code).distinct())}
+    heads = {r.office_code for r in await conn.execute(select(audit_heads.c.office_code))}
+    return sorted(logged | heads)
+
+
+async def lock_head(conn: AsyncConnection, office_code: str, now: datetime) -> tuple[int, str]:
+    """The office's chain head, locked until commit (created at seq 0 on first use)."""
+    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(audit_heads)
+    await conn.execute(
+        insert.values(office_code=office_code, seq=0, hash=GENESIS, sealed_at=now).on_conflict_do_nothing(
+            index_elements=["office_code"]
+        )
+    )
+    query = select(audit_heads.c.seq, audit_heads.c.hash).where(audit_heads.c.office_code == office_code)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = (await conn.execute(query)).one()
+    return int(row.seq), str(row.hash)
+
+
+async def head(conn: AsyncConnection, office_code: str) -> tuple[int, str] | None:
+    row = (
+        await conn.execute(
+            select(audit_heads.c.seq, audit_heads.c.hash).where(audit_heads.c.office_code == office_code)
+        )
+    ).first()
+    return (int(row.seq), str(row.hash)) if row else None
+
+
+async def unsealed(conn: AsyncConnection, office_code: str, limit: int) -> list[Entry]:
+    """The oldest unsealed entries of the office, in seal order (the partial index serves this)."""
+    query = (
+        select(audit_log)
+        .where(audit_log.c.office_code == office_code, audit_log.c.seq.is_(None))
+        .order_by(audit_log.c.at, audit_log.c.id)
+        .limit(limit)
+    )
+    return [entry_of(r) for r in await conn.execute(query)]
+
+
+async def write_links(conn: AsyncConnection, office_code: str, links: list[Link], now: datetime) -> None:
+    """Give each entry its place in the chain and move the head to the last one."""
+    if not links:
+        return
+    await conn.execute(
+        update(audit_log)
+        .where(
+            audit_log.c.office_code == office_code,
+            audit_log.c.id == bindparam("entry_id"),
+            audit_log.c.seq.is_(None),
+        )
+        .values(seq=bindparam("new_seq"), prev_hash=bindparam("new_prev"), hash=bindparam("new_hash")),
+        [{"entry_id": k.id, "new_seq": k.seq, "new_prev": k.prev_hash, "new_hash": k.hash} for k in links],
+    )
+    await conn.execute(
+        update(audit_heads)
+        .where(audit_heads.c.office_code == office_code)
+        .values(seq=links[-1].seq, hash=links[-1].hash, sealed_at=now)
+    )
+
+
+async def sealed_after(conn: AsyncConnection, office_code: str, after_seq: int, limit: int) -> list[Entry]:
+    """Sealed entries with seq > after_seq, in seq order (keyset pages for the verifier)."""
+    query = (
+        select(audit_log)
+        .where(
+            audit_log.c.office_code == office_code,
+            audit_log.c.seq.is_not(None),
+            audit_log.c.seq > after_seq,
+        )
+        .order_by(audit_log.c.seq)
+        .limit(limit)
+    )
+    return [entry_of(r) for r in await conn.execute(query)]
+
+
+async def unsealed_count(conn: AsyncConnection, office_code: str) -> int:
+    from sqlalchemy import func
+
+    query = select(func.count()).where(audit_log.c.office_code == office_code, audit_log.c.seq.is_(None))
+    return int((await conn.execute(query)).scalar_one())

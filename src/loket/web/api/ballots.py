@@ -1,0 +1,218 @@
+"""Release modes and ballots over JSON: the public ballot record (commitment, then seed and
+results), entering a ballot, an entrant's look-up, and the supervisor's schedule and draw."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from loket.domain.booking import BookingRequest
+from loket.domain.errors import NotFound
+from loket.services import ballot as ballot_service
+from loket.services import ballot_draw
+from loket.services.ballot import EntryView
+from loket.services.catalog import Catalog
+from loket.settings import booking_policy
+from loket.store import ballot_repo
+from loket.web.api.security_schemas import (
+    BallotEntryCreate,
+    BallotEntryLookup,
+    BallotEntryPublic,
+    BallotPublic,
+    BallotResultPublic,
+    DrawPublic,
+    ReleaseUpdate,
+)
+from loket.web.auth import Supervisor
+from loket.web.deps import DbDep, LocaleDep, NowDep, SettingsDep
+from loket.web.security import check_rate, client_fp, client_ip
+
+router = APIRouter(prefix="/api/v1", tags=["ballot"])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Not found"},
+    409: {"description": "Conflict"},
+    422: {"description": "Bad input"},
+    429: {"description": "Too many requests (see Retry-After)"},
+}
+STAFF_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not signed in"},
+    403: {"description": "Not allowed in this office"},
+    **ERRORS,
+}
+
+
+def _catalog(request: Request) -> Catalog:
+    catalog: Catalog = request.app.state.catalog
+    return catalog
+
+
+def entry_public(view: EntryView) -> BallotEntryPublic:
+    return BallotEntryPublic(
+        entry_code=view.entry_code,
+        office=view.office_code,
+        date=view.day,
+        session=view.session,
+        category=view.category,
+        flexible=view.flexible,
+        status=view.status,
+        rank=view.rank,
+        booking_code=view.booking_code,
+        waitlist_code=view.waitlist_code,
+        entered_at=view.entered_at,
+    )
+
+
+async def ballot_public(db: Any, office_code: str, day: date) -> BallotPublic:
+    """The public record of a day's release (results only once drawn; no NIK or name, ever)."""
+    async with db.read() as conn:
+        row = await ballot_repo.release_row(conn, office_code, day)
+        if row is None:
+            raise NotFound("release_not_found", "This day has no scheduled release", field="date")
+        entries = await ballot_repo.entries_of_day(conn, office_code, day)
+    release = ballot_repo.release_of(row)
+    results = (
+        [
+            BallotResultPublic(
+                entry_code=e.entry_code, rank=e.rank, outcome=e.status, session=e.drawn_session
+            )
+            for e in entries
+        ]
+        if release.drawn
+        else []
+    )
+    return BallotPublic(
+        office=office_code,
+        date=day,
+        mode=release.mode.value,
+        opens_at=release.opens_at,
+        closes_at=release.closes_at,
+        commitment=release.commitment,
+        seed=release.seed,
+        entries_digest=release.entries_digest,
+        drawn_at=release.drawn_at,
+        entries=len(entries),
+        results=results,
+    )
+
+
+@router.get(
+    "/offices/{code}/ballots/{day}",
+    response_model=BallotPublic,
+    responses=ERRORS,
+    summary="A day's release: the seed commitment, and after the draw the seed and results",
+)
+async def get_ballot(code: str, day: date, db: DbDep) -> BallotPublic:
+    return await ballot_public(db, code.upper(), day)
+
+
+@router.post(
+    "/offices/{code}/ballots/{day}/entries",
+    status_code=201,
+    response_model=BallotEntryPublic,
+    responses=ERRORS,
+    summary="Enter a ballot day's draw (one entry per NIK)",
+)
+async def post_entry(
+    code: str,
+    day: date,
+    body: BallotEntryCreate,
+    request: Request,
+    db: DbDep,
+    now: NowDep,
+    locale: LocaleDep,
+    settings: SettingsDep,
+) -> BallotEntryPublic:
+    check_rate(request, "ballot", body.nik)
+    view = await ballot_service.enter_ballot(
+        db,
+        _catalog(request),
+        code.upper(),
+        BookingRequest(
+            nik=body.nik,
+            full_name=body.full_name,
+            birth_date=body.birth_date,
+            sex=body.sex,
+            phone=body.phone,
+            email=body.email,
+            day=day,
+            session=body.session,
+            category=body.category,
+            product=body.product,
+            service=body.service,
+            validity_years=body.validity_years,
+            client_ip=client_ip(request),
+            client_fp=client_fp(request),
+        ),
+        flexible=body.flexible,
+        policy=booking_policy(settings),
+        locale=locale,
+        now=now,
+    )
+    return entry_public(view)
+
+
+@router.post(
+    "/ballot-entries/lookup",
+    response_model=BallotEntryPublic,
+    responses=ERRORS,
+    summary="An entry, by its code and the entrant's NIK (the NIK stays out of URLs)",
+)
+async def lookup_entry(body: BallotEntryLookup, request: Request, db: DbDep) -> BallotEntryPublic:
+    check_rate(request, "lookup", body.entry_code)
+    return entry_public(await ballot_service.find_entry(db, body.entry_code, body.nik))
+
+
+@router.put(
+    "/offices/{code}/releases/{day}",
+    response_model=BallotPublic,
+    responses=STAFF_ERRORS,
+    summary="Supervisor: release a day first-come at a set time, or by ballot (the seed is committed now)",
+)
+async def put_release(
+    code: str, day: date, body: ReleaseUpdate, request: Request, db: DbDep, now: NowDep, staff: Supervisor
+) -> BallotPublic:
+    await ballot_service.schedule_release(
+        db,
+        _catalog(request),
+        staff.office_code or "",
+        day,
+        body.mode,
+        body.opens_at,
+        body.closes_at,
+        actor=staff.username,
+        now=now,
+    )
+    return await ballot_public(db, staff.office_code or "", day)
+
+
+@router.post(
+    "/offices/{code}/ballots/{day}/draw",
+    response_model=DrawPublic,
+    responses=STAFF_ERRORS,
+    summary="Supervisor: draw a closed ballot now (the worker draws it otherwise)",
+)
+async def post_draw(
+    code: str, day: date, request: Request, db: DbDep, now: NowDep, settings: SettingsDep, staff: Supervisor
+) -> DrawPublic:
+    done = await ballot_draw.draw_ballot(
+        db,
+        _catalog(request),
+        staff.office_code or "",
+        day,
+        policy=booking_policy(settings),
+        actor=staff.username,
+        now=now,
+    )
+    return DrawPublic(
+        office=done.office_code,
+        date=done.day,
+        entries=done.entries,
+        won=done.won,
+        waitlisted=done.waitlisted,
+        ineligible=done.ineligible,
+        seed=done.seed,
+        commitment=done.commitment,
+        entries_digest=done.entries_digest,
+    )

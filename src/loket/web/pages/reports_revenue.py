@@ -1,0 +1,144 @@
+"""The revenue (PNBP) reconciliation page: import a bank statement, see what matches and what does
+not, with totals that add up; download it as XLSX, CSV or JSON. Supervisors of the office only."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import partial
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import UploadFile
+
+from loket.domain.errors import DomainError, invalid
+from loket.domain.reconciliation import Kind
+from loket.i18n import N_, translate
+from loket.reports.labels import KINDS, NOTES
+from loket.reports.render import MEDIA_TYPES, reconciliation_file
+from loket.services import reconciliation as reconciliation_service
+from loket.web.auth import Staff, Supervisor
+from loket.web.deps import DbDep, LocaleDep, NowDep, SettingsDep
+from loket.web.pages.home import render
+from loket.web.pages.report_support import (
+    FromQ,
+    ToQ,
+    cache_of,
+    check_format,
+    context,
+    download_headers,
+    office_of,
+    period,
+)
+
+router = APIRouter(include_in_schema=False)
+MAX_STATEMENT_BYTES = 5 * 1024 * 1024
+REVENUE_FORMATS = ("xlsx", "csv", "json")
+
+
+async def _page(
+    request: Request,
+    staff: Staff,
+    db: Any,
+    now: datetime,
+    locale: str,
+    max_days: int,
+    first: date | None,
+    last: date | None,
+    **extra: Any,
+) -> HTMLResponse:
+    code = staff.office_code or ""
+    office = await office_of(db, code)
+    start, end = period(office, now, first, last, max_days)
+    rec = await reconciliation_service.reconciliation(db, code, start, end)
+    return render(
+        request,
+        "reports/revenue.html",
+        locale,
+        staff=staff,
+        rec=rec,
+        totals=rec.totals(),
+        kinds=list(Kind),
+        kind_labels=KINDS,
+        note_labels=NOTES,
+        statements=await reconciliation_service.statements(db, code),
+        **context(office, start, end, **extra),
+    )
+
+
+@router.get("/offices/{code}/reports/revenue", response_class=HTMLResponse)
+async def revenue_page(
+    request: Request,
+    staff: Supervisor,
+    db: DbDep,
+    now: NowDep,
+    locale: LocaleDep,
+    settings: SettingsDep,
+    first: FromQ = None,
+    last: ToQ = None,
+) -> HTMLResponse:
+    """The PNBP reconciliation of a period and the statement upload."""
+    return await _page(
+        request, staff, db, now, locale, settings.report_max_days, first, last, error=None, imported=None
+    )
+
+
+@router.post("/offices/{code}/reports/revenue/statement", response_class=HTMLResponse)
+async def upload_statement(
+    request: Request, staff: Supervisor, db: DbDep, now: NowDep, locale: LocaleDep, settings: SettingsDep
+) -> HTMLResponse:
+    """Import a bank statement (CSV upload); a bad line is shown with its number, and nothing is kept."""
+    form = await request.form()
+    upload = form.get("statement")
+    error = imported = None
+    try:
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise invalid("statement", "statement_missing", "Choose the bank statement file (CSV)")
+        raw = await upload.read(MAX_STATEMENT_BYTES + 1)
+        if len(raw) > MAX_STATEMENT_BYTES:
+            raise invalid("statement", "statement_too_large", "The statement file is larger than 5 MB")
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise invalid("statement", "statement_encoding", "Save the statement as UTF-8 CSV") from exc
+        imported = await reconciliation_service.import_statement(
+            db, staff.office_code or "", text, filename=upload.filename, actor=staff.username, now=now
+        )
+    except DomainError as exc:
+        if exc.status in (401, 403):
+            raise
+        error = translate(locale, exc.message, **exc.params)
+    first = imported.first if imported else None
+    last = imported.last if imported else None
+    page = await _page(
+        request, staff, db, now, locale, settings.report_max_days, first, last, error=error, imported=imported
+    )
+    if error:
+        page.status_code = 422
+    return page
+
+
+@router.get("/offices/{code}/reports/revenue/download")
+async def revenue_download(
+    request: Request,
+    staff: Supervisor,
+    db: DbDep,
+    now: NowDep,
+    locale: LocaleDep,
+    settings: SettingsDep,
+    first: FromQ = None,
+    last: ToQ = None,
+    format: str = "xlsx",
+) -> Response:
+    """The reconciliation as a file: xlsx, csv or json."""
+    fmt = check_format(format, REVENUE_FORMATS)
+    code = staff.office_code or ""
+    office = await office_of(db, code)
+    start, end = period(office, now, first, last, settings.report_max_days)
+    rec = await reconciliation_service.reconciliation(db, code, start, end)
+    title = translate(locale, N_("Revenue reconciliation (PNBP)")) + f": {office.name}"
+    body = await cache_of(request).render(
+        partial(reconciliation_file, rec, fmt, locale, title=title, zone=office.timezone)
+    )
+    name = f"rekonsiliasi-pnbp-{code}-{start}-{end}.{fmt}"
+    return Response(body, media_type=MEDIA_TYPES[fmt], headers=download_headers(name))

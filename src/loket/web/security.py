@@ -1,0 +1,169 @@
+"""Web security in one ASGI middleware: the client's address, per-address rate limits on the routes
+bots and brokers hammer (429 with Retry-After, before any parsing), and the security headers of
+every answer (a CSP without inline scripts, no framing, no sniffing, no referrer).
+
+Per-identity limits (a NIK, a booking code, a username) need the parsed request, so routes call
+`check_rate` themselves. Pure ASGI rather than BaseHTTPMiddleware: a check costs microseconds.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from html import escape
+from typing import Any
+
+import orjson
+from fastapi import Request
+
+from loket.domain.client import client_address, fingerprint, network_key
+from loket.domain.ratelimit import Limiter, rules_from, too_many
+from loket.i18n import pick_locale, translate
+from loket.services.staff import LoginGuard
+from loket.settings import Settings
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+# (method, path pattern, rule family): the per-address limits; identity limits are in the routes.
+LIMITED = (
+    ("POST", re.compile(r"^/api/v1/offices/[^/]+/bookings$"), "booking"),
+    ("POST", re.compile(r"^/booking/[^/]+/[^/]+/[^/]+$"), "booking"),
+    ("POST", re.compile(r"^/waitlist/join/"), "booking"),
+    ("POST", re.compile(r"^/api/v1/offices/[^/]+/ballots/[^/]+/entries$"), "ballot"),
+    ("POST", re.compile(r"^/ballot/[^/]+/[^/]+$"), "ballot"),
+    ("POST", re.compile(r"^/api/v1/(bookings|ballot-entries)/"), "lookup"),
+    ("POST", re.compile(r"^/(status|ballot-status)(/|$)"), "lookup"),
+    ("POST", re.compile(r"^/waitlist/[^/]+/(accept|withdraw)$"), "lookup"),
+    ("POST", re.compile(r"^(/api/v1)?/staff/login$"), "login"),
+)
+HTML_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+# Answers that are not pages (JSON, the SVG charts and QR codes) load nothing; SVG keeps its styles.
+OTHER_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+
+
+def _headers(settings: Settings) -> list[tuple[bytes, bytes]]:
+    found = [
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"x-frame-options", b"DENY"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+        (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
+    ]
+    if settings.cookie_secure:
+        found.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+    return found
+
+
+def make_limiter(settings: Settings) -> Limiter | None:
+    """The process's limiter, or None when LOKET_RATE_LIMIT is off."""
+    return Limiter(rules_from(settings.rate_limits)) if settings.rate_limit else None
+
+
+class SecurityMiddleware:
+    """Client address into `request.state`, per-address limits, security headers."""
+
+    def __init__(self, app: ASGIApp, settings: Settings, limiter: Limiter | None) -> None:
+        self.app = app
+        self.settings = settings
+        self.limiter = limiter
+        self.trusted = frozenset(settings.trusted_proxies)
+        self.extra = _headers(settings)
+        # Built once: every answer gets these appended, nothing is computed per request.
+        self.html_headers = [*self.extra, (b"content-security-policy", HTML_CSP.encode())]
+        self.other_headers = [*self.extra, (b"content-security-policy", OTHER_CSP.encode())]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        peer = (scope.get("client") or (None,))[0]
+        ip = peer
+        if peer in self.trusted:  # only then read X-Forwarded-For: any client can send one
+            forwarded = next((v for k, v in scope.get("headers") or () if k == b"x-forwarded-for"), None)
+            ip = client_address(peer, forwarded.decode("latin-1") if forwarded else None, self.trusted)
+        scope.setdefault("state", {})["client_ip"] = ip
+        if self.limiter is not None and ip and scope["method"] == "POST":
+            wait = self._over_limit(scope["method"], scope["path"], ip)
+            if wait:
+                await self._refuse(scope, dict(scope.get("headers") or ()), send, wait)
+                return
+        html_headers, other_headers = self.html_headers, self.other_headers
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                raw = message.get("headers") or []
+                html = any(k == b"content-type" and v.startswith(b"text/html") for k, v in raw)
+                message["headers"] = [*raw, *(html_headers if html else other_headers)]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    def _over_limit(self, method: str, path: str, ip: str) -> float:
+        assert self.limiter is not None
+        for verb, pattern, family in LIMITED:
+            if method == verb and pattern.match(path):
+                return self.limiter.hit(f"{family}_address", network_key(ip), time.monotonic())
+        return 0.0
+
+    async def _refuse(self, scope: Scope, headers: dict[bytes, bytes], send: Send, wait: float) -> None:
+        error = too_many(wait)
+        cookies = headers.get(b"cookie", b"").decode("latin-1")
+        lang = re.search(r"(?:^|;\s*)lang=([a-z]{2})", cookies)
+        accept = headers.get(b"accept-language", b"").decode("latin-1")
+        locale = pick_locale(None, lang.group(1) if lang else None, accept, self.settings.default_locale)
+        message = translate(locale, error.message, **error.params)
+        if scope["path"].startswith("/api/"):
+            body = orjson.dumps({"error": error.code, "field": None, "message": message, **error.extra})
+            kind = b"application/json"
+        else:
+            page = f'<!doctype html><html lang="{locale}"><title>429</title><p>{escape(message)}</p></html>'
+            body = page.encode()
+            kind = b"text/html; charset=utf-8"
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 429,
+                "headers": [
+                    (b"content-type", kind),
+                    (b"retry-after", str(error.retry_after).encode()),
+                    (b"content-length", str(len(body)).encode()),
+                    *self.extra,
+                    (b"content-security-policy", OTHER_CSP.encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def client_ip(request: Request) -> str | None:
+    """The client's address as the middleware worked it out (None outside the app, e.g. tests)."""
+    return getattr(request.state, "client_ip", None) or (request.client.host if request.client else None)
+
+
+def client_fp(request: Request) -> str | None:
+    """The coarse browser fingerprint of this request."""
+    return fingerprint(request.headers.get("user-agent"), request.headers.get("accept-language"))
+
+
+def login_guard(settings: Settings) -> LoginGuard:
+    """The sign-in lock-out these settings set."""
+    return LoginGuard(settings.login_max_failures, settings.login_lockout_minutes)
+
+
+def check_rate(request: Request, family: str, identity: str) -> None:
+    """Count a request against `family`'s per-identity rule (NIK, code, username); 429 when over."""
+    limiter: Limiter | None = getattr(request.app.state, "limiter", None)
+    if limiter is None or not identity:
+        return
+    wait = limiter.hit(f"{family}_identity", identity.strip().lower()[:64], time.monotonic())
+    if wait:
+        raise too_many(wait)
