@@ -34,7 +34,8 @@ metadata = MetaData(
 )
 
 
-def _office_fk(table: str) -> ForeignKeyConstraint:
+def office_fk(table: str) -> ForeignKeyConstraint:
+    """The foreign key from a per-office table to its office."""
     return ForeignKeyConstraint(["office_code"], ["offices.code"], name=f"fk_{table}_office")
 
 
@@ -58,7 +59,7 @@ office_hours = Table(
     Column("closes", Time, nullable=False),
     CheckConstraint("weekday BETWEEN 1 AND 7", name="weekday"),
     CheckConstraint("opens < closes", name="order"),
-    _office_fk("office_hours"),
+    office_fk("office_hours"),
 )
 
 office_sessions = Table(
@@ -69,7 +70,7 @@ office_sessions = Table(
     Column("starts", Time, primary_key=True),
     Column("ends", Time, nullable=False),
     CheckConstraint("starts < ends", name="order"),
-    _office_fk("office_sessions"),
+    office_fk("office_sessions"),
 )
 
 stations = Table(
@@ -80,7 +81,7 @@ stations = Table(
     Column("kind", String(16), nullable=False),
     Column("name", String(100), nullable=False),
     Column("number", Integer, nullable=False),
-    _office_fk("stations"),
+    office_fk("stations"),
 )
 
 office_closures = Table(
@@ -91,7 +92,7 @@ office_closures = Table(
     Column("end_date", Date, nullable=False),
     Column("reason", String(200), nullable=False),
     CheckConstraint("start_date <= end_date", name="order"),
-    _office_fk("office_closures"),
+    office_fk("office_closures"),
 )
 
 extra_service_days = Table(
@@ -100,7 +101,7 @@ extra_service_days = Table(
     Column("office_code", String(8), primary_key=True),
     Column("day", Date, primary_key=True),
     Column("reason", String(200), nullable=False),
-    _office_fk("extra_service_days"),
+    office_fk("extra_service_days"),
 )
 
 # National, not per office: a reference table on a distributed cluster.
@@ -155,7 +156,7 @@ quota_templates = Table(
     Column("category", String(16), primary_key=True),
     Column("capacity", Integer, nullable=False),
     CheckConstraint("capacity >= 0", name="capacity"),
-    _office_fk("quota_templates"),
+    office_fk("quota_templates"),
 )
 
 # A day's capacity per category once the day is opened for booking (from the template or set).
@@ -168,7 +169,7 @@ day_quotas = Table(
     Column("capacity", Integer, nullable=False),
     Column("overridden", Boolean, nullable=False),
     CheckConstraint("capacity >= 0", name="capacity"),
-    _office_fk("day_quotas"),
+    office_fk("day_quotas"),
 )
 
 # One row per place: taking a place is claiming a free row (lock policy in docs/locking.md).
@@ -181,7 +182,7 @@ places = Table(
     Column("category", String(16), primary_key=True),
     Column("seat", Integer, primary_key=True),
     Column("booking_code", String(24), nullable=True),
-    _office_fk("places"),
+    office_fk("places"),
 )
 # Finding a free place scans only free places (the taken ones would grow the scan with every booking).
 Index(
@@ -231,7 +232,7 @@ bookings = Table(
     Column("flag_reason", String(200), nullable=True),
     Column("purged_at", UTCDateTime, nullable=True),  # personal data removed (retention)
     CheckConstraint("amount >= 0", name="amount"),
-    _office_fk("bookings"),
+    office_fk("bookings"),
 )
 Index("ix_bookings_unpaid", bookings.c.office_code, bookings.c.status, bookings.c.pay_before)
 Index("ix_bookings_nik", bookings.c.office_code, bookings.c.nik)
@@ -296,6 +297,6 @@ payments = Table(
     Column("refund_due", BigInteger, nullable=False, server_default="0"),
     # The bank's reference of who paid (an account or a hash of it): payers of many NIKs are brokers.
     Column("payer", String(64), nullable=True),
-    _office_fk("payments"),
+    office_fk("payments"),
 )
 Index("ix_payments_billing", payments.c.office_code, payments.c.billing_code)

@@ -11,7 +11,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -19,13 +18,8 @@ from sqlalchemy import (
     Text,
 )
 
-from loket.store.tables import metadata
+from loket.store.tables import metadata, office_fk
 from loket.store.types import UTCDateTime
-
-
-def _office_fk(table: str) -> ForeignKeyConstraint:
-    return ForeignKeyConstraint(["office_code"], ["offices.code"], name=f"fk_{table}_office")
-
 
 # National: one account per person, whichever offices they serve.
 staff_accounts = Table(
@@ -46,7 +40,7 @@ staff_memberships = Table(
     Column("username", String(40), primary_key=True),
     Column("role", String(16), nullable=False),
     Column("granted_at", UTCDateTime, nullable=False),
-    _office_fk("staff_memberships"),
+    office_fk("staff_memberships"),
 )
 Index("ix_staff_memberships_username", staff_memberships.c.username)
 
@@ -74,7 +68,7 @@ station_states = Table(
     # The ticket the station has called and not finished (day + label), if any.
     Column("ticket_day", Date, nullable=True),
     Column("ticket", String(8), nullable=True),
-    _office_fk("station_states"),
+    office_fk("station_states"),
 )
 
 # Ticket numbers: the last number issued per office, day and category.
@@ -85,7 +79,7 @@ ticket_counters = Table(
     Column("day", Date, primary_key=True),
     Column("category", String(16), primary_key=True),
     Column("last", Integer, nullable=False),
-    _office_fk("ticket_counters"),
+    office_fk("ticket_counters"),
 )
 
 # One row per application on the floor: issued at check-in, carried through every stage.
@@ -122,7 +116,7 @@ tickets = Table(
     Column("due_date", Date, nullable=True),
     Column("missing_documents", JSON, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
-    _office_fk("tickets"),
+    office_fk("tickets"),
 )
 Index("ix_tickets_booking", tickets.c.office_code, tickets.c.booking_code)
 Index(
@@ -153,7 +147,7 @@ stage_visits = Table(
     Column("station_code", String(16), nullable=True),
     Column("officer", String(40), nullable=True),
     Column("outcome", String(16), nullable=True),
-    _office_fk("stage_visits"),
+    office_fk("stage_visits"),
 )
 Index("ix_stage_visits_called", stage_visits.c.office_code, stage_visits.c.called_at)
 
@@ -171,7 +165,7 @@ stage_transitions = Table(
     Column("station_code", String(16), nullable=True),
     Column("at", UTCDateTime, nullable=False),
     Column("reason", Text, nullable=False, server_default=""),
-    _office_fk("stage_transitions"),
+    office_fk("stage_transitions"),
 )
 Index(
     "ix_stage_transitions_ticket",

@@ -10,7 +10,6 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
-    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -20,13 +19,8 @@ from sqlalchemy import (
 )
 
 from loket.domain.ikm import ELEMENT_KEYS
-from loket.store.tables import metadata
+from loket.store.tables import metadata, office_fk
 from loket.store.types import UTCDateTime
-
-
-def _office_fk(table: str) -> ForeignKeyConstraint:
-    return ForeignKeyConstraint(["office_code"], ["offices.code"], name=f"fk_{table}_office")
-
 
 # An office's own wait and service targets per stage (seconds; NULL: no target). Stages without a
 # row use the defaults of domain/service_targets.py.
@@ -39,7 +33,7 @@ stage_targets = Table(
     Column("service_s", Integer, nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("updated_by", String(100), nullable=False),
-    _office_fk("stage_targets"),
+    office_fk("stage_targets"),
 )
 
 # One row per imported statement file; `statement_id` fingerprints its lines, so importing the
@@ -56,7 +50,7 @@ bank_statements = Table(
     Column("last_day", Date, nullable=False),
     Column("imported_at", UTCDateTime, nullable=False),
     Column("imported_by", String(100), nullable=False),
-    _office_fk("bank_statements"),
+    office_fk("bank_statements"),
 )
 
 # What the bank says it received, one row per receipt number (NTPN).
@@ -72,7 +66,7 @@ bank_statement_lines = Table(
     Column("statement_id", String(64), nullable=False),
     Column("line", Integer, nullable=False),
     CheckConstraint("amount > 0", name="amount"),
-    _office_fk("bank_statement_lines"),
+    office_fk("bank_statement_lines"),
 )
 Index("ix_statement_lines_paid", bank_statement_lines.c.office_code, bank_statement_lines.c.paid_at)
 
@@ -89,7 +83,7 @@ survey_invitations = Table(
     Column("invited_at", UTCDateTime, nullable=False),
     Column("answered_at", UTCDateTime, nullable=True),
     UniqueConstraint("office_code", "token_hash", name="uq_survey_invitations_office_code"),
-    _office_fk("survey_invitations"),
+    office_fk("survey_invitations"),
 )
 
 # The answers: nine scores (1 to 4, PermenPAN-RB 14/2017) and a comment; one per application.
@@ -103,6 +97,6 @@ survey_responses = Table(
     Column("comment", Text, nullable=False, server_default=""),
     Column("locale", String(5), nullable=False),
     *(CheckConstraint(f"{key} BETWEEN 1 AND 4", name=f"{key}_scale") for key in ELEMENT_KEYS),
-    _office_fk("survey_responses"),
+    office_fk("survey_responses"),
 )
 Index("ix_survey_responses_answered", survey_responses.c.office_code, survey_responses.c.answered_at)

@@ -13,7 +13,6 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
-    ForeignKeyConstraint,
     Integer,
     String,
     Table,
@@ -21,13 +20,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from loket.store.tables import metadata
+from loket.store.tables import metadata, office_fk
 from loket.store.types import UTCDateTime
-
-
-def _office_fk(table: str) -> ForeignKeyConstraint:
-    return ForeignKeyConstraint(["office_code"], ["offices.code"], name=f"fk_{table}_office")
-
 
 # How an office releases one day's places: first come first served (the default for days without
 # a row) or a ballot whose seed is committed (SHA-256) before entries open and revealed at the draw.
@@ -48,7 +42,7 @@ day_releases = Table(
     Column("created_by", String(100), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     CheckConstraint("mode IN ('fcfs', 'ballot')", name="mode"),
-    _office_fk("day_releases"),
+    office_fk("day_releases"),
 )
 
 # One entry per NIK per day (the primary key), with everything needed to book for the winner.
@@ -81,7 +75,7 @@ ballot_entries = Table(
     Column("booking_code", String(24), nullable=True),
     Column("waitlist_code", String(24), nullable=True),
     UniqueConstraint("office_code", "entry_code", name="uq_ballot_entries_office_code"),
-    _office_fk("ballot_entries"),
+    office_fk("ballot_entries"),
 )
 
 # Entries per contact (tel:, mailto:, addr:) and day: the same conditional-increment rule as
@@ -93,7 +87,7 @@ ballot_contacts = Table(
     Column("day", Date, primary_key=True),
     Column("contact", String(270), primary_key=True),
     Column("entries", Integer, nullable=False),
-    _office_fk("ballot_contacts"),
+    office_fk("ballot_contacts"),
 )
 
 # The sealed end of each office's audit chain (office '*' for national writes). The chain itself is
