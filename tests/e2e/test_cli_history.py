@@ -15,8 +15,7 @@ from loket import cli_history
 from loket.cli import app
 from loket.services.demo import load_demo
 from loket.store.database import Database
-from loket.store.tables import day_quotas
-from loket.store.tables_planning import daily_applications
+from loket.store.tables import daily_applications, day_quotas
 
 runner = CliRunner()
 STORY_NOW = datetime(2017, 12, 28, 1, 30, tzinfo=UTC)  # Thursday 28 Dec 2017, 08:30 WIB

@@ -21,9 +21,15 @@ from loket.services import booking as booking_service
 from loket.services import quotas as quota_service
 from loket.services.catalog import Catalog
 from loket.store.database import Database
-from loket.store.tables import bookings, contact_usage, nik_holds, places
-from loket.store.tables_applicant import waitlist_entries
-from loket.store.tables_security import ballot_entries, day_releases
+from loket.store.tables import (
+    ballot_entries,
+    bookings,
+    contact_usage,
+    day_releases,
+    nik_holds,
+    places,
+    waitlist_entries,
+)
 
 from .test_booking import request_for
 

@@ -16,8 +16,7 @@ from loket.services import quotas as quota_service
 from loket.services.catalog import Catalog
 from loket.services.expiry import expire_lapsed
 from loket.store.database import Database
-from loket.store.tables import bookings, contact_usage, nik_holds, places
-from loket.store.tables_applicant import waitlist_entries
+from loket.store.tables import bookings, contact_usage, nik_holds, places, waitlist_entries
 
 from .conftest import pay
 

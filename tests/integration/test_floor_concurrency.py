@@ -13,7 +13,7 @@ from loket.services import checkin, floor
 from loket.services.demo import load_demo
 from loket.services.office_admin import add_station
 from loket.store.database import Database
-from loket.store.tables_floor import tickets
+from loket.store.tables import tickets
 
 from .floor_helpers import POLICY, at, book_and_pay, open_station
 

@@ -16,8 +16,7 @@ from loket.services.catalog import Catalog
 from loket.services.planning import QuotaChange, QuotaReport, apply_quotas, planning_inputs
 from loket.settings import Settings
 from loket.store.database import Database
-from loket.store.tables import audit_log, day_quotas
-from loket.store.tables_planning import daily_applications
+from loket.store.tables import audit_log, daily_applications, day_quotas
 
 from .floor_helpers import book_and_pay
 

@@ -18,7 +18,7 @@ from loket.services.catalog import Catalog
 from loket.services.reminders import queue_reminders
 from loket.settings import Settings
 from loket.store.database import Database
-from loket.store.tables_applicant import notify_outbox
+from loket.store.tables import notify_outbox
 
 from .conftest import pay
 from .test_booking import DAY, request_for

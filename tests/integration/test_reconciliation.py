@@ -20,8 +20,7 @@ from loket.services import quotas as quota_service
 from loket.services.catalog import Catalog
 from loket.services.reconciliation import import_statement, reconciliation
 from loket.store.database import Database
-from loket.store.tables import audit_log
-from loket.store.tables_reports import bank_statement_lines, bank_statements
+from loket.store.tables import audit_log, bank_statement_lines, bank_statements
 
 from .conftest import pay
 from .test_booking import request_for

@@ -13,7 +13,7 @@ from loket.domain.errors import Conflict, NotFound
 from loket.notify.outbox import messages_about
 from loket.services import survey
 from loket.store.database import Database
-from loket.store.tables_reports import survey_invitations, survey_responses
+from loket.store.tables import survey_invitations, survey_responses
 
 from .report_month import Month, wib
 

@@ -19,7 +19,7 @@ from loket.services import waitlist as waitlist_service
 from loket.services.catalog import Catalog
 from loket.services.expiry import expire_lapsed
 from loket.store.database import Database
-from loket.store.tables_applicant import notify_outbox
+from loket.store.tables import notify_outbox
 
 from .conftest import pay
 from .test_booking import DAY, invariants, request_for

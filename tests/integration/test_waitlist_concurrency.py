@@ -20,8 +20,7 @@ from loket.services import waitlist as waitlist_service
 from loket.services.catalog import Catalog
 from loket.services.demo import load_demo
 from loket.store.database import Database
-from loket.store.tables import places
-from loket.store.tables_applicant import waitlist_entries
+from loket.store.tables import places, waitlist_entries
 
 from .test_booking import DAY, invariants, request_for
 

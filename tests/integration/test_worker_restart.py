@@ -22,7 +22,7 @@ from loket.domain.booking import BookingPolicy
 from loket.services import booking as booking_service
 from loket.services.catalog import Catalog
 from loket.store.database import Database, sync_url
-from loket.store.tables_applicant import notify_outbox
+from loket.store.tables import notify_outbox
 
 from .notify_servers import Gateway
 from .test_booking import request_for

@@ -24,7 +24,7 @@ from loket.notify.messages import render
 from loket.services.catalog import Catalog
 from loket.settings import Settings
 from loket.store.database import Database
-from loket.store.tables_applicant import notify_outbox
+from loket.store.tables import notify_outbox
 
 log = logging.getLogger("loket.notify")
 

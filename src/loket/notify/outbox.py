@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from loket.domain.booking import BookingPlan
 from loket.domain.notification import Channel, Delivery, Event, channels_for, idempotency_key
 from loket.store.ids import new_id
-from loket.store.tables_applicant import notify_outbox
+from loket.store.tables import notify_outbox
 
 DEFAULT_LOCALE = "id"
 

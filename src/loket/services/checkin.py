@@ -39,8 +39,7 @@ from loket.domain.workflow import Stage
 from loket.services.audit import record
 from loket.store import booking_repo, floor_repo, offices_repo, quota_repo
 from loket.store.database import Database
-from loket.store.tables import day_quotas, places
-from loket.store.tables_floor import tickets
+from loket.store.tables import day_quotas, places, tickets
 
 
 @dataclass(frozen=True)

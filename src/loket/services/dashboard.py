@@ -14,8 +14,7 @@ from loket.services import floor_views
 from loket.services.survey import ikm_between
 from loket.store import offices_repo, reports_repo
 from loket.store.database import Database
-from loket.store.tables import bookings
-from loket.store.tables_floor import tickets
+from loket.store.tables import bookings, tickets
 
 REVENUE_OUTCOMES = ("accepted", "reinstated")
 

@@ -14,8 +14,7 @@ from loket.domain.fraud import BookingFact, Finding, FraudPolicy, broker_finding
 from loket.services.audit import record
 from loket.store import offices_repo
 from loket.store.database import Database
-from loket.store.tables import bookings, payments
-from loket.store.tables_security import day_releases
+from loket.store.tables import bookings, day_releases, payments
 
 MAX_DAYS = 366
 

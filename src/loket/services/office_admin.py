@@ -14,8 +14,7 @@ from loket.domain.office import STATION_KINDS, Session, check_sessions
 from loket.services.audit import record
 from loket.store import floor_repo, offices_repo
 from loket.store.database import Database
-from loket.store.tables import bookings, office_hours, places, stations
-from loket.store.tables_floor import station_states
+from loket.store.tables import bookings, office_hours, places, station_states, stations
 
 
 def parse_clock(raw: str, field: str) -> time:

@@ -18,10 +18,17 @@ from loket.domain.identity import mask_nik, parse_nik
 from loket.services.audit import NATIONAL, record
 from loket.store import offices_repo
 from loket.store.database import Database
-from loket.store.tables import bookings, contact_usage, payments
-from loket.store.tables_applicant import notify_outbox, waitlist_entries
-from loket.store.tables_floor import stage_transitions, tickets
-from loket.store.tables_security import ballot_contacts, ballot_entries
+from loket.store.tables import (
+    ballot_contacts,
+    ballot_entries,
+    bookings,
+    contact_usage,
+    notify_outbox,
+    payments,
+    stage_transitions,
+    tickets,
+    waitlist_entries,
+)
 
 
 def _plain(value: Any) -> Any:

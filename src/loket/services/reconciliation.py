@@ -27,8 +27,7 @@ from loket.domain.reconciliation import (
 from loket.services.audit import record
 from loket.store import offices_repo, reports_repo
 from loket.store.database import Database
-from loket.store.tables import banks
-from loket.store.tables_reports import bank_statement_lines
+from loket.store.tables import bank_statement_lines, banks
 
 
 @dataclass(frozen=True)

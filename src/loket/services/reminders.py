@@ -13,8 +13,7 @@ from loket.notify import events
 from loket.services.catalog import Catalog
 from loket.store import offices_repo
 from loket.store.database import Database
-from loket.store.tables import bookings
-from loket.store.tables_applicant import notify_outbox
+from loket.store.tables import bookings, notify_outbox
 
 BATCH = 500
 

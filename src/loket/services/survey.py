@@ -25,7 +25,7 @@ from loket.notify import events
 from loket.services.audit import record
 from loket.store import offices_repo, reports_repo
 from loket.store.database import Database
-from loket.store.tables_reports import survey_invitations, survey_responses
+from loket.store.tables import survey_invitations, survey_responses
 
 MAX_COMMENT = 1000
 DEFAULT_VALID_DAYS = 30

@@ -41,8 +41,7 @@ from loket.services.quotas import open_days
 from loket.store import booking_repo, waitlist_repo
 from loket.store.database import Database
 from loket.store.ids import new_id
-from loket.store.tables import audit_log, billings, bookings, places
-from loket.store.tables_applicant import waitlist_entries
+from loket.store.tables import audit_log, billings, bookings, places, waitlist_entries
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loket.domain.audit_chain import GENESIS, Entry, Link
-from loket.store.tables import audit_log
-from loket.store.tables_security import audit_heads
+from loket.store import dialect
+from loket.store.tables import audit_heads, audit_log
 
 
 def entry_of(row: Any) -> Entry:
@@ -48,15 +47,14 @@ async def chained_offices(conn: AsyncConnection) -> list[str]:
 
 async def lock_head(conn: AsyncConnection, office_code: str, now: datetime) -> tuple[int, str]:
     """The office's chain head, locked until commit (created at seq 0 on first use)."""
-    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(audit_heads)
+    insert = dialect.insert(conn, audit_heads)
     await conn.execute(
         insert.values(office_code=office_code, seq=0, hash=GENESIS, sealed_at=now).on_conflict_do_nothing(
             index_elements=["office_code"]
         )
     )
     query = select(audit_heads.c.seq, audit_heads.c.hash).where(audit_heads.c.office_code == office_code)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
+    query = dialect.locked(conn, query)
     row = (await conn.execute(query)).one()
     return int(row.seq), str(row.hash)
 

@@ -12,13 +12,12 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loket.domain.ballot import Mode, Release
-from loket.store.tables import places
-from loket.store.tables_security import ballot_contacts, ballot_entries, day_releases
+from loket.store import dialect
+from loket.store.tables import ballot_contacts, ballot_entries, day_releases, places
 
 
 def release_of(row: Any) -> Release:
@@ -40,8 +39,8 @@ async def release_row(
 ) -> Row[Any] | None:
     """The day's release; `lock` is None, "share" (entries) or "update" (the draw, changes)."""
     query = select(day_releases).where(day_releases.c.office_code == office_code, day_releases.c.day == day)
-    if lock and conn.dialect.name == "postgresql":
-        query = query.with_for_update(read=lock == "share")
+    if lock:
+        query = dialect.locked(conn, query, read=lock == "share")
     return (await conn.execute(query)).first()
 
 
@@ -57,7 +56,7 @@ async def latest_releases(conn: AsyncConnection, office_code: str, limit: int = 
 
 
 async def upsert_release(conn: AsyncConnection, values: dict[str, Any]) -> None:
-    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(day_releases)
+    insert = dialect.insert(conn, day_releases)
     changing = {k: v for k, v in values.items() if k not in ("office_code", "day")}
     await conn.execute(
         insert.values(**values).on_conflict_do_update(index_elements=["office_code", "day"], set_=changing)
@@ -96,7 +95,7 @@ async def free_places(conn: AsyncConnection, office_code: str, day: date) -> dic
 
 async def take_contact(conn: AsyncConnection, office_code: str, day: date, contact: str, limit: int) -> bool:
     """Count one more entry against the contact for the day; False when it already has `limit`."""
-    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(ballot_contacts)
+    insert = dialect.insert(conn, ballot_contacts)
     stmt = (
         insert.values(office_code=office_code, day=day, contact=contact, entries=1)
         .on_conflict_do_update(

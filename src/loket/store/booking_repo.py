@@ -19,13 +19,13 @@ from enum import StrEnum
 from typing import Any
 
 import psycopg.errors
-from sqlalchemy import Table, and_, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, delete, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loket.domain.booking import ACTIVE_STATUSES, BookingPlan, Status
 from loket.notify.outbox import booking_made_rows
+from loket.store import dialect
 from loket.store.ids import new_id
 from loket.store.tables import (
     audit_log,
@@ -33,9 +33,9 @@ from loket.store.tables import (
     bookings,
     contact_usage,
     nik_holds,
+    notify_outbox,
     places,
 )
-from loket.store.tables_applicant import notify_outbox
 
 
 class Outcome(StrEnum):
@@ -72,9 +72,6 @@ def limits_of(plan: BookingPlan, max_per_contact: int, max_per_address: int = 0)
         found[plan.address_key] = max_per_address
     return found
 
-
-def _insert(conn: AsyncConnection, table: Table) -> Any:
-    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
 def booking_row(
@@ -129,13 +126,12 @@ async def claim_seat(
             .order_by(places.c.seat)
             .limit(1)
         )
-        if conn.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=skip_locked)
+        query = dialect.locked(conn, query, skip_locked=skip_locked)
         seat = (await conn.execute(query)).scalar()
         if seat is not None:
             await conn.execute(update(places).where(scope, places.c.seat == seat).values(booking_code=code))
             return int(seat)
-        if conn.dialect.name != "postgresql":
+        if not dialect.is_postgresql(conn):
             break  # SQLite holds the database write lock: nothing is in flight elsewhere
     return None
 
@@ -148,7 +144,7 @@ async def take_contacts(
     `limits` gives a key its own limit (the address limit differs from the family limit)."""
     for contact in sorted(contacts):
         cap = (limits or {}).get(contact, limit)
-        stmt = _insert(conn, contact_usage).values(contact=contact, active=1, max_active=cap)
+        stmt = dialect.insert(conn, contact_usage).values(contact=contact, active=1, max_active=cap)
         stmt = stmt.on_conflict_do_update(
             index_elements=["contact"],
             set_={"active": contact_usage.c.active + 1, "max_active": cap},
@@ -161,7 +157,7 @@ async def take_contacts(
 
 async def take_hold(conn: AsyncConnection, nik: str, office_code: str, code: str) -> bool:
     stmt = (
-        _insert(conn, nik_holds)
+        dialect.insert(conn, nik_holds)
         .values(nik=nik, office_code=office_code, booking_code=code)
         .on_conflict_do_nothing(index_elements=["nik"])
         .returning(nik_holds.c.nik)
@@ -388,8 +384,8 @@ async def booking_by_code(
     conn: AsyncConnection, office_code: str, code: str, *, lock: bool = False
 ) -> Row[Any] | None:
     query = select(bookings).where(bookings.c.office_code == office_code, bookings.c.booking_code == code)
-    if lock and conn.dialect.name == "postgresql":
-        query = query.with_for_update()
+    if lock:
+        query = dialect.locked(conn, query)
     return (await conn.execute(query)).first()
 
 

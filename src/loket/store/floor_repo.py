@@ -16,20 +16,21 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loket.domain.booking import Status
 from loket.domain.calling import QueueState, StationState
 from loket.domain.workflow import Stage
+from loket.store import dialect
 from loket.store.ids import new_id
-from loket.store.tables import bookings, stations
-from loket.store.tables_floor import (
+from loket.store.tables import (
+    bookings,
     stage_transitions,
     stage_visits,
     station_states,
+    stations,
     ticket_counters,
     tickets,
 )
@@ -38,17 +39,12 @@ from loket.store.tables_floor import (
 MULTI_DAY_STAGES = (Stage.PRINTING.value, Stage.QUALITY_CHECK.value)
 
 
-def _insert(conn: AsyncConnection, table: Table) -> Any:
-    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
-
-
-def _pg(conn: AsyncConnection) -> bool:
-    return conn.dialect.name == "postgresql"
-
 
 async def next_number(conn: AsyncConnection, office_code: str, day: date, category: str) -> int:
     """The next ticket number of the category that day (locks the counter row until commit)."""
-    stmt = _insert(conn, ticket_counters).values(office_code=office_code, day=day, category=category, last=1)
+    stmt = dialect.insert(conn, ticket_counters).values(
+        office_code=office_code, day=day, category=category, last=1
+    )
     stmt = stmt.on_conflict_do_update(
         index_elements=["office_code", "day", "category"], set_={"last": ticket_counters.c.last + 1}
     ).returning(ticket_counters.c.last)
@@ -57,7 +53,9 @@ async def next_number(conn: AsyncConnection, office_code: str, day: date, catego
 
 async def lock_counter(conn: AsyncConnection, office_code: str, day: date, category: str) -> None:
     """Lock the category's counter row without taking a number (counting walk-ins one at a time)."""
-    stmt = _insert(conn, ticket_counters).values(office_code=office_code, day=day, category=category, last=0)
+    stmt = dialect.insert(conn, ticket_counters).values(
+        office_code=office_code, day=day, category=category, last=0
+    )
     stmt = stmt.on_conflict_do_update(
         index_elements=["office_code", "day", "category"], set_={"last": ticket_counters.c.last}
     )
@@ -76,8 +74,8 @@ async def ticket(
     conn: AsyncConnection, office_code: str, day: date, label: str, *, lock: bool = False
 ) -> Row[Any] | None:
     query = select(tickets).where(_ticket_key(office_code, day, label))
-    if lock and _pg(conn):
-        query = query.with_for_update()
+    if lock:
+        query = dialect.locked(conn, query)
     return (await conn.execute(query)).first()
 
 
@@ -130,7 +128,7 @@ async def ensure_station_states(conn: AsyncConnection, office_code: str, now: da
         for r in await conn.execute(select(stations.c.code).where(stations.c.office_code == office_code))
     ]
     for code in codes:
-        stmt = _insert(conn, station_states).values(
+        stmt = dialect.insert(conn, station_states).values(
             office_code=office_code, station_code=code, state=StationState.CLOSED.value, reason="", since=now
         )
         await conn.execute(stmt.on_conflict_do_nothing(index_elements=["office_code", "station_code"]))
@@ -163,8 +161,8 @@ async def station(conn: AsyncConnection, office_code: str, code: str, *, lock: b
         )
         .where(stations.c.office_code == office_code, stations.c.code == code)
     )
-    if lock and _pg(conn):
-        query = query.with_for_update(of=station_states)
+    if lock:
+        query = dialect.locked(conn, query, of=station_states)
     return (await conn.execute(query)).first()
 
 
@@ -231,8 +229,7 @@ async def claim_next(
     query = (
         select(tickets).where(_queue_scope(office_code, day, stages, station_code)).order_by(*POLICY_ORDER)
     )
-    if _pg(conn):
-        query = query.with_for_update(skip_locked=True)
+    query = dialect.locked(conn, query, skip_locked=True)
     return (await conn.execute(query.limit(1))).first()
 
 

@@ -10,11 +10,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from loket.store.tables_security import login_guards
+from loket.store import dialect
+from loket.store.tables import login_guards
 
 
 async def guard_of(conn: AsyncConnection, username: str) -> Row[Any] | None:
@@ -25,7 +25,7 @@ async def count_failure(
     conn: AsyncConnection, username: str, now: datetime, max_failures: int, lockout: timedelta
 ) -> int:
     """One more failure in a row; at `max_failures` the name is locked until now + lockout."""
-    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(login_guards)
+    insert = dialect.insert(conn, login_guards)
     failures = login_guards.c.failures + 1
     stmt = (
         insert.values(username=username, failures=1, last_failure_at=now, locked_until=None)

@@ -10,24 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import Table, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loket.domain.booking import Status
-from loket.store.tables import bookings
-from loket.store.tables_floor import tickets
-from loket.store.tables_planning import daily_applications
+from loket.store import dialect
+from loket.store.tables import bookings, daily_applications, tickets
 
 # Bookings that never became an application: the place went back to the pool (and may have
 # been booked again by someone else, who is counted instead).
 NOT_APPLICATIONS = (Status.CANCELLED.value, Status.EXPIRED.value)
 
-
-def _insert(conn: AsyncConnection, table: Table) -> Any:
-    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
 async def upsert_days(
@@ -46,7 +40,7 @@ async def upsert_days(
     ]
     if not values:
         return 0
-    stmt = _insert(conn, daily_applications)
+    stmt = dialect.insert(conn, daily_applications)
     keys = ["office_code", "day"]
     if keep_existing:
         stmt = stmt.on_conflict_do_nothing(index_elements=keys)

@@ -10,20 +10,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, time
-from typing import Any
 
-from sqlalchemy import Table, and_, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loket.domain.booking import Category
 from loket.domain.office import Office
 from loket.domain.quota import allocate, spread
+from loket.store import dialect
 from loket.store.tables import day_quotas, places, quota_templates
-
-
-def _insert(conn: AsyncConnection, table: Table) -> Any:
-    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
 async def template_for(conn: AsyncConnection, office_code: str) -> dict[tuple[int, str], int]:
@@ -35,7 +30,7 @@ async def template_for(conn: AsyncConnection, office_code: str) -> dict[tuple[in
 async def set_template_row(
     conn: AsyncConnection, office_code: str, weekday: int, category: str, capacity: int
 ) -> None:
-    stmt = _insert(conn, quota_templates).values(
+    stmt = dialect.insert(conn, quota_templates).values(
         office_code=office_code, weekday=weekday, category=category, capacity=capacity
     )
     await conn.execute(
@@ -62,7 +57,7 @@ async def open_day(
     for category in Category:
         capacity = template.get((day.isoweekday(), category.value), 0)
         stmt = (
-            _insert(conn, day_quotas)
+            dialect.insert(conn, day_quotas)
             .values(
                 office_code=office.code, day=day, category=category.value, capacity=capacity, overridden=False
             )
@@ -114,18 +109,15 @@ async def set_day_capacity(
     conn: AsyncConnection, office: Office, day: date, category: str, capacity: int
 ) -> list[int]:
     """Set a day's capacity for one category, spread over the sessions; returns per-session sizes."""
-    await conn.execute(
-        select(day_quotas.c.capacity)
-        .where(
-            day_quotas.c.office_code == office.code,
-            day_quotas.c.day == day,
-            day_quotas.c.category == category,
-        )
-        .with_for_update()
+    day_row = select(day_quotas.c.capacity).where(
+        day_quotas.c.office_code == office.code,
+        day_quotas.c.day == day,
+        day_quotas.c.category == category,
     )
+    await conn.execute(dialect.locked(conn, day_row))
     scope = and_(places.c.office_code == office.code, places.c.day == day, places.c.category == category)
     # Lock the day's places of this category: a booking in flight finishes first, later ones wait.
-    rows = (await conn.execute(select(places).where(scope).with_for_update())).all()
+    rows = (await conn.execute(dialect.locked(conn, select(places).where(scope)))).all()
     seats: dict[time, list[tuple[int, str | None]]] = defaultdict(list)
     for r in rows:
         seats[r.starts].append((r.seat, r.booking_code))

@@ -7,26 +7,28 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loket.domain.reconciliation import BankLine, RecordedPayment
 from loket.domain.service_report import BookingFact, MoveFact, StationEvent, TicketFact, VisitFact
-from loket.store.tables import audit_log, billings, bookings, payments
-from loket.store.tables_floor import stage_transitions, stage_visits, tickets
-from loket.store.tables_reports import (
+from loket.store import dialect
+from loket.store.tables import (
+    audit_log,
     bank_statement_lines,
     bank_statements,
+    billings,
+    bookings,
+    payments,
     stage_targets,
+    stage_transitions,
+    stage_visits,
     survey_invitations,
     survey_responses,
+    tickets,
 )
 
 REPORT_MOVES = ("incomplete", "ready")
 
-
-def _insert(conn: AsyncConnection, table: Any) -> Any:
-    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
 # --- Service report -----------------------------------------------------------------------------
@@ -160,7 +162,7 @@ async def set_target(
 ) -> None:
     """Insert or replace one stage's targets."""
     values = {"wait_s": wait_s, "service_s": service_s, "updated_at": now, "updated_by": actor}
-    stmt = _insert(conn, stage_targets).values(office_code=office_code, stage=stage, **values)
+    stmt = dialect.insert(conn, stage_targets).values(office_code=office_code, stage=stage, **values)
     await conn.execute(stmt.on_conflict_do_update(index_elements=["office_code", "stage"], set_=values))
 
 
@@ -199,7 +201,7 @@ async def stored_lines(conn: AsyncConnection, office_code: str, ntpns: Collectio
 async def claim_statement(conn: AsyncConnection, values: dict[str, Any]) -> bool:
     """Insert a statement's row; False when the office already has that statement (nothing written)."""
     stmt = (
-        _insert(conn, bank_statements)
+        dialect.insert(conn, bank_statements)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["office_code", "statement_id"])
         .returning(bank_statements.c.statement_id)

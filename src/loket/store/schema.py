@@ -1,16 +1,7 @@
-"""The whole schema: every table module, imported so that `metadata` knows all tables
-(Alembic, tests). Each capability keeps its tables in its own module."""
+"""The whole schema: `metadata` with every table registered (Alembic, tests)."""
 
 from __future__ import annotations
 
-from loket.store import (  # noqa: F401  (registers the tables)
-    tables,
-    tables_applicant,
-    tables_floor,
-    tables_planning,
-    tables_reports,
-    tables_security,
-)
 from loket.store.tables import metadata
 
 __all__ = ["metadata"]

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loket.domain.staff import Role, StaffIdentity
-from loket.store.tables_floor import staff_accounts, staff_memberships, staff_sessions
+from loket.store.tables import staff_accounts, staff_memberships, staff_sessions
 
 
 async def account(conn: AsyncConnection, username: str) -> Row[Any] | None:

@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from loket.domain.waitlist import WaitStatus, hold_mark
 from loket.notify import events
 from loket.services.audit import record
-from loket.store import booking_repo
+from loket.store import booking_repo, dialect
 from loket.store.tables import offices, places
-from loket.store.tables_applicant import waitlist_entries as entries
+from loket.store.tables import waitlist_entries as entries
 
 SWEEP_LIMIT = 500
 
@@ -43,8 +43,8 @@ async def entry_by_code(
     conn: AsyncConnection, office_code: str, code: str, *, lock: bool = False
 ) -> Row[Any] | None:
     query = select(entries).where(entries.c.office_code == office_code, entries.c.entry_code == code)
-    if lock and conn.dialect.name == "postgresql":
-        query = query.with_for_update()
+    if lock:
+        query = dialect.locked(conn, query)
     return (await conn.execute(query)).first()
 
 
@@ -95,9 +95,8 @@ async def _next_waiting(
         .order_by(entries.c.joined_at, entries.c.seq)
         .limit(1)
     )
-    if conn.dialect.name == "postgresql":
-        # Skip a person another transaction is offering a place to right now: they get that one.
-        query = query.with_for_update(skip_locked=True)
+    # Skip a person another transaction is offering a place to right now: they get that one.
+    query = dialect.locked(conn, query, skip_locked=True)
     return (await conn.execute(query)).first()
 
 

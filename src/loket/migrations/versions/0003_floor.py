@@ -1,4 +1,4 @@
-"""floor: tables of loket.store.tables_floor (staff, stations, tickets, stages, measurements)
+"""floor: tables of loket.store.tables (staff, stations, tickets, stages, measurements)
 
 Revision ID: 0003
 Revises: 0002

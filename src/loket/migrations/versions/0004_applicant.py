@@ -1,4 +1,4 @@
-"""applicant: tables of loket.store.tables_applicant (waiting lists, notification outbox)
+"""applicant: tables of loket.store.tables (waiting lists, notification outbox)
 
 Revision ID: 0004
 Revises: 0003

@@ -1,4 +1,4 @@
-"""reports: tables of loket.store.tables_reports (service targets, bank statements, IKM survey)
+"""reports: tables of loket.store.tables (service targets, bank statements, IKM survey)
 
 Revision ID: 0007
 Revises: 0006

@@ -1,14 +1,9 @@
-"""Tables of fair allocation and security (issue 7): release modes and ballots, the audit chain's
-heads, and sign-in failures. New columns of `bookings`, `payments` and `audit_log` are in tables.py.
-
-Office tables have `office_code` first in the primary key and in every unique key (Citus).
-"""
+"""How an office releases a day's places: first come first served or a ballot, and its entries."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -20,7 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from loket.store.tables import metadata, office_fk
+from loket.store.tables.base import metadata, office_fk
 from loket.store.types import UTCDateTime
 
 # How an office releases one day's places: first come first served (the default for days without
@@ -44,6 +39,7 @@ day_releases = Table(
     CheckConstraint("mode IN ('fcfs', 'ballot')", name="mode"),
     office_fk("day_releases"),
 )
+
 
 # One entry per NIK per day (the primary key), with everything needed to book for the winner.
 ballot_entries = Table(
@@ -78,6 +74,7 @@ ballot_entries = Table(
     office_fk("ballot_entries"),
 )
 
+
 # Entries per contact (tel:, mailto:, addr:) and day: the same conditional-increment rule as
 # `contact_usage`, so one phone cannot enter a hundred NIKs into a ballot.
 ballot_contacts = Table(
@@ -88,25 +85,4 @@ ballot_contacts = Table(
     Column("contact", String(270), primary_key=True),
     Column("entries", Integer, nullable=False),
     office_fk("ballot_contacts"),
-)
-
-# The sealed end of each office's audit chain (office '*' for national writes). The chain itself is
-# in audit_log (seq, prev_hash, hash); this row is the sealer's lock and a copy of the head.
-audit_heads = Table(
-    "audit_heads",
-    metadata,
-    Column("office_code", String(8), primary_key=True),
-    Column("seq", BigInteger, nullable=False),
-    Column("hash", String(64), nullable=False),
-    Column("sealed_at", UTCDateTime, nullable=False),
-)
-
-# Failed sign-ins per typed username (known or not, so a lock-out reveals no account).
-login_guards = Table(
-    "login_guards",
-    metadata,
-    Column("username", String(64), primary_key=True),
-    Column("failures", Integer, nullable=False),
-    Column("last_failure_at", UTCDateTime, nullable=False),
-    Column("locked_until", UTCDateTime, nullable=True),
 )

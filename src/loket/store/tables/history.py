@@ -1,13 +1,14 @@
-"""Tables of planning (issue 6): the daily application history of each office."""
+"""The daily application history of each office (planning)."""
 
 from __future__ import annotations
 
 from sqlalchemy import CheckConstraint, Column, Date, ForeignKeyConstraint, Integer, String, Table
 
-from loket.store.tables import metadata
+from loket.store.tables.base import metadata
 from loket.store.types import UTCDateTime
 
 HISTORY_SOURCES = ("import", "bookings", "synthetic")
+
 
 # One row per office and day: how many applications the office had. `source` says where the
 # count came from, so that synthetic demo rows are never mistaken for real ones.

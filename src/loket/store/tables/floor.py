@@ -1,59 +1,11 @@
-"""Tables of the office floor and staff (issue 4): staff accounts, tickets, stages, stations.
-
-Office tables have `office_code` first in the primary key and in every unique key (Citus).
-Staff accounts and sign-in sessions are national, keyed by username and by token.
-"""
+"""The office floor: station states, tickets, stage visits and transitions, stage targets."""
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Column,
-    Date,
-    Index,
-    Integer,
-    String,
-    Table,
-    Text,
-)
+from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, String, Table, Text
 
-from loket.store.tables import metadata, office_fk
+from loket.store.tables.base import metadata, office_fk
 from loket.store.types import UTCDateTime
-
-# National: one account per person, whichever offices they serve.
-staff_accounts = Table(
-    "staff_accounts",
-    metadata,
-    Column("username", String(40), primary_key=True),
-    Column("full_name", String(120), nullable=False),
-    Column("password_hash", String(200), nullable=False),
-    Column("active", Boolean, nullable=False, server_default="1"),
-    Column("created_at", UTCDateTime, nullable=False),
-)
-
-# The role an account holds in one office.
-staff_memberships = Table(
-    "staff_memberships",
-    metadata,
-    Column("office_code", String(8), primary_key=True),
-    Column("username", String(40), primary_key=True),
-    Column("role", String(16), nullable=False),
-    Column("granted_at", UTCDateTime, nullable=False),
-    office_fk("staff_memberships"),
-)
-Index("ix_staff_memberships_username", staff_memberships.c.username)
-
-# Signed-in sessions: the cookie carries a random token; only its SHA-256 is stored.
-staff_sessions = Table(
-    "staff_sessions",
-    metadata,
-    Column("token_hash", String(64), primary_key=True),
-    Column("username", String(40), nullable=False),
-    Column("csrf_token", String(64), nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("expires_at", UTCDateTime, nullable=False),
-)
 
 # The live state of each station (the station itself is in `stations`).
 station_states = Table(
@@ -71,6 +23,7 @@ station_states = Table(
     office_fk("station_states"),
 )
 
+
 # Ticket numbers: the last number issued per office, day and category.
 ticket_counters = Table(
     "ticket_counters",
@@ -81,6 +34,7 @@ ticket_counters = Table(
     Column("last", Integer, nullable=False),
     office_fk("ticket_counters"),
 )
+
 
 # One row per application on the floor: issued at check-in, carried through every stage.
 tickets = Table(
@@ -118,7 +72,11 @@ tickets = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     office_fk("tickets"),
 )
+
+
 Index("ix_tickets_booking", tickets.c.office_code, tickets.c.booking_code)
+
+
 Index(
     "ix_tickets_queue",
     tickets.c.office_code,
@@ -130,7 +88,10 @@ Index(
     tickets.c.order_at,
     tickets.c.seq,
 )
+
+
 Index("ix_tickets_due", tickets.c.office_code, tickets.c.due_date)
+
 
 # Raw ISO measurements: one row per ticket per visit to a stage (waiting, called, finished).
 stage_visits = Table(
@@ -149,7 +110,10 @@ stage_visits = Table(
     Column("outcome", String(16), nullable=True),
     office_fk("stage_visits"),
 )
+
+
 Index("ix_stage_visits_called", stage_visits.c.office_code, stage_visits.c.called_at)
+
 
 # Every stage transition: who, where, when.
 stage_transitions = Table(
@@ -167,9 +131,26 @@ stage_transitions = Table(
     Column("reason", Text, nullable=False, server_default=""),
     office_fk("stage_transitions"),
 )
+
+
 Index(
     "ix_stage_transitions_ticket",
     stage_transitions.c.office_code,
     stage_transitions.c.day,
     stage_transitions.c.ticket,
+)
+
+
+# An office's own wait and service targets per stage (seconds; NULL: no target). Stages without a
+# row use the defaults of domain/service_targets.py.
+stage_targets = Table(
+    "stage_targets",
+    metadata,
+    Column("office_code", String(8), primary_key=True),
+    Column("stage", String(16), primary_key=True),
+    Column("wait_s", Integer, nullable=True),
+    Column("service_s", Integer, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_by", String(100), nullable=False),
+    office_fk("stage_targets"),
 )

@@ -1,12 +1,8 @@
-"""Tables of the applicant's side (issue 5): waiting lists and the notification outbox.
-
-Both belong to an office: `office_code` comes first in every primary and unique key.
-"""
+"""Waiting lists for full sessions."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
-    JSON,
     Column,
     Date,
     ForeignKeyConstraint,
@@ -14,12 +10,11 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
-    Text,
     Time,
     UniqueConstraint,
 )
 
-from loket.store.tables import metadata
+from loket.store.tables.base import metadata
 from loket.store.types import UTCDateTime
 
 # One row per person waiting for a full session. While `status` is `offered`, the place whose
@@ -59,6 +54,8 @@ waitlist_entries = Table(
     ),
     ForeignKeyConstraint(["office_code"], ["offices.code"], name="fk_waitlist_entries_office"),
 )
+
+
 Index(
     "ix_waitlist_queue",
     waitlist_entries.c.office_code,
@@ -69,31 +66,6 @@ Index(
     waitlist_entries.c.joined_at,
     waitlist_entries.c.seq,
 )
-Index("ix_waitlist_offers", waitlist_entries.c.status, waitlist_entries.c.offered_at)
 
-# Messages to send, written in the same transaction as the event they tell about (the outbox);
-# `loket worker` delivers them. `idempotency_key` travels with the message so that a message
-# re-sent after a crash is recognised by the receiving side.
-notify_outbox = Table(
-    "notify_outbox",
-    metadata,
-    Column("office_code", String(8), primary_key=True),
-    Column("id", String(32), primary_key=True),
-    Column("idempotency_key", String(120), nullable=False),
-    Column("event", String(32), nullable=False),
-    Column("subject", String(24), nullable=False),  # the booking or waiting-list entry code
-    Column("channel", String(8), nullable=False),  # email | phone
-    Column("recipient", String(254), nullable=False),
-    Column("locale", String(5), nullable=False),
-    Column("params", JSON, nullable=False),
-    # pending -> sending (leased to a worker) -> sent | failed | skipped
-    Column("status", String(10), nullable=False),
-    Column("attempts", Integer, nullable=False, server_default="0"),
-    Column("next_attempt_at", UTCDateTime, nullable=False),
-    Column("last_error", Text, nullable=True),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("sent_at", UTCDateTime, nullable=True),
-    UniqueConstraint("office_code", "idempotency_key", name="uq_notify_outbox_office_code"),
-)
-Index("ix_outbox_due", notify_outbox.c.status, notify_outbox.c.next_attempt_at)
-Index("ix_outbox_subject", notify_outbox.c.office_code, notify_outbox.c.subject)
+
+Index("ix_waitlist_offers", waitlist_entries.c.status, waitlist_entries.c.offered_at)

@@ -1,0 +1,79 @@
+"""The schema, one module per thing it holds; importing the package registers every table.
+
+Import tables from here (`from loket.store.tables import bookings`); only `store/` does.
+"""
+
+from __future__ import annotations
+
+from loket.store.tables.audit import audit_heads, audit_log
+from loket.store.tables.base import metadata, office_fk
+from loket.store.tables.bookings import bookings, contact_usage, nik_holds
+from loket.store.tables.fees import fee_tariffs
+from loket.store.tables.floor import (
+    stage_targets,
+    stage_transitions,
+    stage_visits,
+    station_states,
+    ticket_counters,
+    tickets,
+)
+from loket.store.tables.history import HISTORY_SOURCES, daily_applications
+from loket.store.tables.offices import (
+    extra_service_days,
+    office_closures,
+    office_hours,
+    office_sessions,
+    offices,
+    stations,
+)
+from loket.store.tables.outbox import notify_outbox
+from loket.store.tables.payments import bank_statement_lines, bank_statements, banks, billings, payments
+from loket.store.tables.quotas import day_quotas, places, quota_templates
+from loket.store.tables.releases import ballot_contacts, ballot_entries, day_releases
+from loket.store.tables.staff import login_guards, staff_accounts, staff_memberships, staff_sessions
+from loket.store.tables.survey import survey_invitations, survey_responses
+from loket.store.tables.waitlist import waitlist_entries
+
+__all__ = [
+    "HISTORY_SOURCES",
+    "audit_heads",
+    "audit_log",
+    "ballot_contacts",
+    "ballot_entries",
+    "bank_statement_lines",
+    "bank_statements",
+    "banks",
+    "billings",
+    "bookings",
+    "contact_usage",
+    "daily_applications",
+    "day_quotas",
+    "day_releases",
+    "extra_service_days",
+    "fee_tariffs",
+    "login_guards",
+    "metadata",
+    "nik_holds",
+    "notify_outbox",
+    "office_closures",
+    "office_fk",
+    "office_hours",
+    "office_sessions",
+    "offices",
+    "payments",
+    "places",
+    "quota_templates",
+    "staff_accounts",
+    "staff_memberships",
+    "staff_sessions",
+    "stage_targets",
+    "stage_transitions",
+    "stage_visits",
+    "station_states",
+    "stations",
+    "survey_invitations",
+    "survey_responses",
+    "ticket_counters",
+    "tickets",
+    "waitlist_entries",
+]

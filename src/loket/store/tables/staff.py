@@ -1,0 +1,57 @@
+"""Staff accounts, their roles per office, signed-in sessions and sign-in failures."""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Column, Index, Integer, String, Table
+
+from loket.store.tables.base import metadata, office_fk
+from loket.store.types import UTCDateTime
+
+# National: one account per person, whichever offices they serve.
+staff_accounts = Table(
+    "staff_accounts",
+    metadata,
+    Column("username", String(40), primary_key=True),
+    Column("full_name", String(120), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("active", Boolean, nullable=False, server_default="1"),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+
+# The role an account holds in one office.
+staff_memberships = Table(
+    "staff_memberships",
+    metadata,
+    Column("office_code", String(8), primary_key=True),
+    Column("username", String(40), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("granted_at", UTCDateTime, nullable=False),
+    office_fk("staff_memberships"),
+)
+
+
+Index("ix_staff_memberships_username", staff_memberships.c.username)
+
+
+# Signed-in sessions: the cookie carries a random token; only its SHA-256 is stored.
+staff_sessions = Table(
+    "staff_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("username", String(40), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+)
+
+
+# Failed sign-ins per typed username (known or not, so a lock-out reveals no account).
+login_guards = Table(
+    "login_guards",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", UTCDateTime, nullable=False),
+    Column("locked_until", UTCDateTime, nullable=True),
+)
