@@ -352,3 +352,11 @@ def test_any_run_of_letters_is_a_name(word: str) -> None:
 def test_a_digit_anywhere_is_refused(word: str, digit: int) -> None:
     with pytest.raises(InvalidInput):
         normalize_name(f"{word}{digit}")
+
+
+def test_nik_matches_ignores_spaces_typed_and_refuses_any_other_nik() -> None:
+    from loket.domain.identity import nik_matches
+
+    assert nik_matches("1671011701008835", "1671 0117 0100 8835")
+    assert not nik_matches("1671011701008835", "1671011701008836")
+    assert not nik_matches("1671011701008835", "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -153,6 +154,12 @@ def make_nik(region: str, birth_date: date, sex: Sex | str, serial: int) -> str:
         raise ValueError("region must be 6 digits")
     day = birth_date.day + (40 if Sex(sex) == Sex.FEMALE else 0)
     return f"{region}{day:02d}{birth_date.month:02d}{birth_date.year % 100:02d}{serial:04d}"
+
+
+def nik_matches(stored: object, given: object) -> bool:
+    """True when `given` (as typed, spaces allowed) is the stored NIK; constant time, so a
+    look-up answers as fast for a near miss as for a far one."""
+    return hmac.compare_digest(str(stored).encode(), "".join(str(given).split()).encode())
 
 
 def mask_nik(nik: str) -> str:

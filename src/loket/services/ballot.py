@@ -3,7 +3,6 @@ ballot day's draw during its window (one entry per NIK). The draw is in services
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -23,6 +22,7 @@ from loket.domain.ballot import (
 )
 from loket.domain.booking import BookingPolicy, BookingRequest, plan_booking
 from loket.domain.errors import Conflict, NotFound, invalid
+from loket.domain.identity import nik_matches
 from loket.services.audit import record
 from loket.services.catalog import Catalog
 from loket.store import ballot_repo, booking_repo, offices_repo
@@ -248,6 +248,6 @@ async def find_entry(db: Database, code: str, nik: str) -> EntryView:
         raise _not_found()
     async with db.read() as conn:
         row = await ballot_repo.entry_by_code(conn, office, clean)
-    if row is None or not hmac.compare_digest(str(row.nik).encode(), "".join(str(nik).split()).encode()):
+    if row is None or not nik_matches(row.nik, nik):
         raise _not_found()
     return entry_view(row)

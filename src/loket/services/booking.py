@@ -7,7 +7,6 @@ the hot path of a quota release, when thousands of applicants press the button a
 
 from __future__ import annotations
 
-import hmac
 import logging
 import time as monotonic_time
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from loket.domain.booking import (
     plan_booking,
 )
 from loket.domain.errors import Conflict, NotFound
-from loket.domain.identity import mask_nik
+from loket.domain.identity import mask_nik, nik_matches
 from loket.services.audit import record
 from loket.services.catalog import Catalog
 from loket.services.expiry import expire_lapsed, hold_lapsed
@@ -324,9 +323,6 @@ def _not_found() -> NotFound:
     return NotFound("booking_not_found", "No booking matches this code and NIK", field="booking_code")
 
 
-def _nik_matches(row: Any, nik: str) -> bool:
-    return hmac.compare_digest(str(row.nik).encode(), "".join(str(nik).split()).encode())
-
 
 async def find_booking(db: Database, code: str, nik: str, now: datetime) -> BookingView:
     """The booking with this code, when the NIK is its holder's; one 404 for every mismatch."""
@@ -334,7 +330,7 @@ async def find_booking(db: Database, code: str, nik: str, now: datetime) -> Book
     await expire_lapsed(db, now, office)
     async with db.read() as conn:
         row = await booking_repo.booking_by_code(conn, office, code.strip().upper())
-    if row is None or not _nik_matches(row, nik):
+    if row is None or not nik_matches(row.nik, nik):
         raise _not_found()
     return _view(row)
 
@@ -345,7 +341,7 @@ async def cancel_booking(db: Database, catalog: Catalog, code: str, nik: str, no
     await expire_lapsed(db, now, office)
     async with db.write() as conn:
         row = await booking_repo.booking_by_code(conn, office, code.strip().upper(), lock=True)
-        if row is None or not _nik_matches(row, nik):
+        if row is None or not nik_matches(row.nik, nik):
             raise _not_found()
         if row.status not in ACTIVE_STATUSES:
             raise Conflict("booking_not_active", "This booking is no longer active", field="booking_code")
@@ -389,7 +385,7 @@ async def reschedule_booking(
     await open_days(db, ctx, day, day)
     async with db.write() as conn:
         row = await booking_repo.booking_by_code(conn, office_code, code.strip().upper(), lock=True)
-        if row is None or not _nik_matches(row, nik):
+        if row is None or not nik_matches(row.nik, nik):
             raise _not_found()
         check_reschedulable(row.status, row.reschedules, row.day, ctx.office, now)
         if (row.day, row.starts) == (day, session.starts):

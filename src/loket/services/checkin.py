@@ -7,7 +7,6 @@ marked checked_in and the audit row written.
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -33,7 +32,7 @@ from loket.domain.calling import (
 )
 from loket.domain.errors import Conflict, NotFound, invalid
 from loket.domain.fees import product_code
-from loket.domain.identity import check_nik_matches, normalize_name, parse_nik
+from loket.domain.identity import check_nik_matches, nik_matches, normalize_name, parse_nik
 from loket.domain.office import Office
 from loket.domain.workflow import Stage
 from loket.services.audit import record
@@ -150,7 +149,7 @@ async def check_in(
     async with db.write() as conn:
         office = await offices_repo.load_office(conn, office_code)
         row = await booking_repo.booking_by_code(conn, office_code, code, lock=True)
-        if row is None or not hmac.compare_digest(str(row.nik).encode(), "".join(str(nik).split()).encode()):
+        if row is None or not nik_matches(row.nik, nik):
             raise _not_found()
         if row.status == Status.CHECKED_IN.value:
             existing = await floor_repo.ticket_of_booking(conn, office_code, code)

@@ -3,11 +3,11 @@ hand-over of a ready passport at a collection counter. One transaction and one a
 
 from __future__ import annotations
 
-import hmac
 from datetime import datetime
 
 from loket.domain.calling import QueueState, StationState, check_station_move
 from loket.domain.errors import Conflict, NotFound, invalid
+from loket.domain.identity import nik_matches
 from loket.domain.workflow import Stage, check_transition
 from loket.services import survey
 from loket.services.audit import record
@@ -37,7 +37,7 @@ async def hand_over(
                 station=st.name,
             )
         row = await floor_repo.ticket_of_booking(conn, office_code, booking_code.strip().upper())
-        if row is None or not hmac.compare_digest(row.nik.encode(), "".join(nik.split()).encode()):
+        if row is None or not nik_matches(row.nik, nik):
             raise NotFound("booking_not_found", "No booking matches this code and NIK", field="booking_code")
         check_transition(row.stage, Stage.COLLECTED)
         await floor_repo.update_ticket(

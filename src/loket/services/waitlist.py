@@ -4,7 +4,6 @@ store/waitlist_repo.py (docs/locking.md, "Waiting list")."""
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -21,6 +20,7 @@ from loket.domain.booking import (
     plan_booking,
 )
 from loket.domain.errors import Conflict, NotFound
+from loket.domain.identity import nik_matches
 from loket.domain.waitlist import (
     OPEN_STATUSES,
     WaitlistPolicy,
@@ -188,9 +188,6 @@ async def find_entry(db: Database, code: str, *, waitlist: WaitlistPolicy, now: 
         return await _view(conn, row, waitlist, now)
 
 
-def _nik_matches(row: Any, nik: str) -> bool:
-    return hmac.compare_digest(str(row.nik).encode(), "".join(str(nik).split()).encode())
-
 
 async def accept_offer(
     db: Database,
@@ -207,7 +204,7 @@ async def accept_offer(
     ctx = await catalog.get(db, office_code)
     async with db.write() as conn:
         entry = await waitlist_repo.entry_by_code(conn, office_code, code.strip().upper(), lock=True)
-        if entry is None or not _nik_matches(entry, nik):
+        if entry is None or not nik_matches(entry.nik, nik):
             raise NotFound("entry_not_found", "No waiting-list entry matches this code and NIK", field="nik")
         check_acceptable(entry.status, entry.offered_at, now, waitlist)
         request = BookingRequest(
@@ -279,7 +276,7 @@ async def withdraw(db: Database, code: str, nik: str, *, now: datetime) -> None:
     office_code = _office_of(code)
     async with db.write() as conn:
         entry = await waitlist_repo.entry_by_code(conn, office_code, code.strip().upper(), lock=True)
-        if entry is None or not _nik_matches(entry, nik):
+        if entry is None or not nik_matches(entry.nik, nik):
             raise NotFound("entry_not_found", "No waiting-list entry matches this code and NIK", field="nik")
         if entry.status not in OPEN_STATUSES:
             raise Conflict("entry_closed", "This waiting-list entry is no longer open", field="entry_code")

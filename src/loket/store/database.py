@@ -8,7 +8,8 @@ says which rows each write locks.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import inspect
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -69,6 +70,23 @@ def libpq_url(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+_AFTER_COMMIT = "loket_after_commit"
+
+
+def on_commit(conn: AsyncConnection, effect: Callable[[], object]) -> None:
+    """Run `effect` (a function, sync or async) once the transaction of `conn` has committed.
+
+    Outside `Database.write()` (a read, an autocommit statement) it runs at once: there is no
+    transaction to wait for."""
+    pending = conn.info.get(_AFTER_COMMIT)
+    if pending is None:
+        result = effect()
+        if inspect.isawaitable(result):
+            raise RuntimeError("an async effect outside a write transaction must be awaited by its caller")
+        return
+    pending.append(effect)
+
+
 class Database:
     """An async engine and the two kinds of transaction the services use.
 
@@ -115,9 +133,23 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
-        """One write transaction: committed when the block ends, rolled back on any error."""
-        async with self.engine.begin() as conn:
-            yield conn
+        """One write transaction: committed when the block ends, rolled back on any error.
+
+        Callbacks registered with `on_commit(conn, ...)` run after the commit succeeded, in the
+        order registered, and are dropped on rollback (zulip's `send_event_on_commit`).
+        """
+        async with self.engine.connect() as conn:
+            conn.info[_AFTER_COMMIT] = []
+            try:
+                async with conn.begin():
+                    yield conn
+                effects: list[Callable[[], object]] = conn.info.pop(_AFTER_COMMIT, [])
+            finally:
+                conn.info.pop(_AFTER_COMMIT, None)
+        for effect in effects:
+            result = effect()
+            if inspect.isawaitable(result):
+                await result
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
