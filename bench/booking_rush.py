@@ -29,8 +29,8 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from loadgen import percentile, request_bytes, run_load
 
-from loket.applicants import applicant
 from loket.domain.calendar import WorkingCalendar
+from loket.testing.applicants import applicant
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN = os.environ.get("LOKET_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -33,7 +33,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 from floor_setup import zone_for_midday  # noqa: E402
 
-from loket.applicants import applicant  # noqa: E402
 from loket.domain.booking import BookingPolicy, BookingRequest  # noqa: E402
 from loket.domain.calling import FloorPolicy, percentile  # noqa: E402
 from loket.domain.office import Session, Station  # noqa: E402
@@ -48,6 +47,7 @@ from loket.services.payments import bank_secret, receive_bank_callback  # noqa: 
 from loket.services.quotas import set_template  # noqa: E402
 from loket.store.database import Database  # noqa: E402
 from loket.store.migrate import upgrade  # noqa: E402
+from loket.testing.applicants import applicant  # noqa: E402
 
 PG_ADMIN = os.environ.get("LOKET_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 OFFICERS = 8

@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 import simpy
 
+from loket.planning.entry import Loaded
 from loket.planning.forecast import ForecastSettings, backtest, model_forecaster, seasonal_naive
 from loket.planning.overview import overview, what_if
-from loket.planning.reports import Loaded
 from loket.planning.simulation import Fault, OfficeModel, simulate_day, simulate_period
 from loket.planning.synthetic import demo_calendar, demo_spec, synthetic_history
 

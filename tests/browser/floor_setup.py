@@ -11,7 +11,6 @@ import sys
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from loket.applicants import applicant
 from loket.domain.booking import BookingPolicy, BookingRequest
 from loket.domain.office import Session, Station
 from loket.services import booking as booking_service
@@ -20,6 +19,7 @@ from loket.services.offices import OfficeSpec, create_office, declare_extra_day
 from loket.services.payments import receive_bank_callback
 from loket.services.quotas import set_template
 from loket.store.database import Database
+from loket.testing.applicants import applicant
 
 
 def zone_for_midday(now: datetime) -> str:

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from loket.applicants import family
+from loket.testing.applicants import family
 
 from .applicant_helpers import phone_page, shot, weigh
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from loket.applicants import applicant
+from loket.testing.applicants import applicant
 
 from .applicant_helpers import phone_page, shot, weigh
 

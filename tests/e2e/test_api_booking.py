@@ -7,10 +7,10 @@ from datetime import date
 
 import httpx
 
-from loket.applicants import applicant
 from loket.domain.payment import SIGNATURE_HEADER, sign
 from loket.services.payments import bank_secret
 from loket.store.database import Database
+from loket.testing.applicants import applicant
 
 DAY = date(2017, 12, 29)
 

@@ -6,7 +6,7 @@ import re
 
 import httpx
 
-from loket.applicants import applicant, family
+from loket.testing.applicants import applicant, family
 
 DAY = "2017-12-29"
 

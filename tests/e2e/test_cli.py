@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
+from loket.cli import app
 
 
-def loket(args: list[str], db_url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "LOKET_DATABASE_URL": db_url, "COLUMNS": "200"}
+def loket(
+    args: list[str], db_url: str, cwd: Path, *, lang: str = "C.UTF-8"
+) -> subprocess.CompletedProcess[str]:
+    # Errors speak the terminal's language: pinned, so that the English the tests read stays English.
+    env = {**os.environ, "LOKET_DATABASE_URL": db_url, "COLUMNS": "200", "LC_ALL": lang}
     return subprocess.run(
         [sys.executable, "-m", "loket", *args],
         cwd=cwd,
@@ -83,3 +90,29 @@ def test_demo_load_is_idempotent_and_unknown_office_fails_cleanly(fresh: tuple[s
     assert unknown.returncode == 2
     assert "office_not_found" in unknown.stderr
     assert "Traceback" not in unknown.stderr
+
+
+def test_an_error_speaks_the_terminal_language(fresh: tuple[str, Path]) -> None:
+    args = ["calendar", "due", "--office", "XYZ", "--start", "2017-12-21"]
+    english = loket(args, *fresh)
+    assert english.returncode == 2 and "office_not_found: office: Unknown office XYZ" in english.stderr
+    indonesian = loket(args, *fresh, lang="id_ID.UTF-8")
+    assert indonesian.returncode == 2
+    assert "office_not_found: office: Kantor XYZ tidak dikenal" in indonesian.stderr
+
+
+def test_a_bad_date_names_its_option(tmp_path: Path) -> None:
+    out = loket(["calendar", "due", "--office", "PLG", "--start", "2017-13-01"], "sqlite:///x.db", tmp_path)
+    assert out.returncode == 2 and "--start" in out.stderr and "is not a date" in out.stderr
+
+
+def test_every_command_masks_niks_in_its_logs(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Any command that opens the database goes through the one runner, which installs the masking.
+    monkeypatch.setenv("LOKET_DATABASE_URL", db_url)
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    done = CliRunner().invoke(app, ["calendar", "due", "--office", "XYZ", "--start", "2017-12-21"])
+    assert done.exit_code == 2 and "office_not_found" in done.output
+    record = logging.getLogRecordFactory()(
+        "loket.test", logging.INFO, __file__, 1, "lookup by %s", ("3171014101900001",), None
+    )
+    assert record.getMessage() == "lookup by 3171********0001"

@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from loket import cli_history
 from loket.cli import app
+from loket.cli import history as history_commands
+from loket.cli import quota as quota_commands
 from loket.services.demo import load_demo
 from loket.store.database import Database
 from loket.store.tables import daily_applications, day_quotas
@@ -36,7 +37,10 @@ def _run(db_url: str, work):  # type: ignore[no-untyped-def]
 def demo_db(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     _run(db_url, lambda db: load_demo(db, now=STORY_NOW))
     monkeypatch.setenv("LOKET_DATABASE_URL", db_url)
-    monkeypatch.setattr(cli_history, "utcnow", lambda: STORY_NOW)
+    # Errors speak the terminal's language; these tests read the English messages.
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    monkeypatch.setattr(history_commands, "utcnow", lambda: STORY_NOW)
+    monkeypatch.setattr(quota_commands, "utcnow", lambda: STORY_NOW)
     return db_url
 
 

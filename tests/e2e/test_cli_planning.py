@@ -12,7 +12,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from loket.cli_planning import forecast_app, plan, simulate, staffing_app
+from loket.cli.forecast import forecast_app
+from loket.cli.plan import plan
+from loket.cli.simulate import simulate
+from loket.cli.staffing import staffing_app
 from loket.planning.history import history_to_csv
 from loket.planning.synthetic import synthetic_history
 from loket.services.demo import load_demo

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from loket.applicants import applicant
 from loket.domain.booking import BookingPolicy, BookingRequest
 from loket.domain.payment import sign
 from loket.services import booking as booking_service
@@ -16,6 +15,7 @@ from loket.services.catalog import Catalog
 from loket.services.demo import load_demo
 from loket.services.payments import bank_secret, receive_bank_callback
 from loket.store.database import Database
+from loket.testing.applicants import applicant
 
 from .test_cli import loket
 

@@ -16,10 +16,10 @@ from pathlib import Path
 import httpx
 from sqlalchemy import create_engine, func, select
 
-from loket.applicants import applicant
 from loket.domain.calendar import WorkingCalendar
 from loket.store.database import sync_url
 from loket.store.tables import bookings, nik_holds, places
+from loket.testing.applicants import applicant
 
 CAPACITY = 60  # per session: the demo spreads a day over six sessions
 

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from loket.applicants import applicant
 from loket.clock import FrozenClock
 from loket.store.database import Database
+from loket.testing.applicants import applicant
 
 from .floor_fixtures import fast_hashing, make_staff, sign_in
 

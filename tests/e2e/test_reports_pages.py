@@ -14,7 +14,6 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from loket.applicants import applicant
 from loket.clock import FrozenClock
 from loket.domain.booking import BookingPolicy, BookingRequest
 from loket.domain.calling import FloorPolicy
@@ -29,6 +28,7 @@ from loket.services.catalog import Catalog
 from loket.services.payments import bank_secret, receive_bank_callback
 from loket.store import offices_repo
 from loket.store.database import Database
+from loket.testing.applicants import applicant
 
 from .floor_fixtures import fast_hashing, make_staff, sign_in
 

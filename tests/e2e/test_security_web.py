@@ -13,11 +13,11 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from loket.applicants import applicant
 from loket.clock import FrozenClock
 from loket.services.demo import load_demo
 from loket.settings import Settings
 from loket.store.database import Database
+from loket.testing.applicants import applicant
 from loket.web.app import create_app
 
 from .floor_fixtures import PASSWORD, fast_hashing, make_staff, sign_in

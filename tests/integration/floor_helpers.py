@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from loket.applicants import applicant
 from loket.clock import FrozenClock
 from loket.domain.booking import BookingPolicy, BookingRequest
 from loket.domain.calling import FloorPolicy
@@ -14,6 +13,7 @@ from loket.services import staff as staff_service
 from loket.services import stations as station_service
 from loket.services.catalog import Catalog
 from loket.store.database import Database
+from loket.testing.applicants import applicant
 
 from .conftest import pay
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from loket.applicants import applicant
 from loket.domain.booking import BookingPolicy, BookingRequest
 from loket.domain.calling import FloorPolicy
 from loket.notify.outbox import messages_about
@@ -20,6 +19,7 @@ from loket.services import checkin, floor, survey
 from loket.services import stations as station_service
 from loket.services.catalog import Catalog
 from loket.store.database import Database
+from loket.testing.applicants import applicant
 
 from .conftest import pay
 

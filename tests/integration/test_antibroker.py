@@ -12,7 +12,6 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from loket.applicants import applicant
 from loket.clock import FrozenClock
 from loket.domain.booking import BookingPolicy
 from loket.domain.errors import Conflict, NotFound, Unauthorized
@@ -27,6 +26,7 @@ from loket.services.catalog import Catalog
 from loket.services.payments import bank_secret, receive_bank_callback
 from loket.store.database import Database
 from loket.store.tables import bookings, contact_usage, payments
+from loket.testing.applicants import applicant
 
 from .conftest import pay
 from .floor_helpers import POLICY, at, book_and_pay

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from loket.applicants import applicant
 from loket.clock import FrozenClock
 from loket.domain.audit_chain import BreakKind
 from loket.domain.booking import BookingPolicy
@@ -19,6 +18,7 @@ from loket.services import booking as booking_service
 from loket.services.catalog import Catalog
 from loket.store.database import Database
 from loket.store.tables import audit_log
+from loket.testing.applicants import applicant
 
 from .test_booking import request_for
 

@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from loket.applicants import applicant
 from loket.clock import FrozenClock
 from loket.domain.ballot import commitment_of, draw_order
 from loket.domain.booking import BookingPolicy
@@ -30,6 +29,7 @@ from loket.store.tables import (
     places,
     waitlist_entries,
 )
+from loket.testing.applicants import applicant
 
 from .test_booking import request_for
 

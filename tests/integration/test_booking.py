@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from loket.applicants import applicant, family
 from loket.clock import FrozenClock
 from loket.domain.booking import BookingPolicy, BookingRequest
 from loket.domain.errors import Conflict, InvalidInput, NotFound
@@ -17,6 +16,7 @@ from loket.services.catalog import Catalog
 from loket.services.expiry import expire_lapsed
 from loket.store.database import Database
 from loket.store.tables import bookings, contact_usage, nik_holds, places, waitlist_entries
+from loket.testing.applicants import applicant, family
 
 from .conftest import pay
 

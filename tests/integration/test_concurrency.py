@@ -9,7 +9,6 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from loket.applicants import applicant, family
 from loket.clock import FrozenClock
 from loket.domain.booking import BookingPolicy
 from loket.domain.errors import Conflict
@@ -18,6 +17,7 @@ from loket.services import quotas as quota_service
 from loket.services.catalog import Catalog
 from loket.store.database import Database
 from loket.store.tables import bookings, payments, places
+from loket.testing.applicants import applicant, family
 
 from .conftest import pay
 from .test_booking import DAY, invariants, request_for

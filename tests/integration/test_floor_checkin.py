@@ -8,7 +8,6 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from loket.applicants import applicant
 from loket.clock import FrozenClock
 from loket.domain.errors import Conflict, NotFound
 from loket.services import checkin
@@ -16,6 +15,7 @@ from loket.services import quotas as quota_service
 from loket.services.catalog import Catalog
 from loket.store.database import Database
 from loket.store.tables import bookings
+from loket.testing.applicants import applicant
 
 from .floor_helpers import DAY, POLICY, at, book_and_pay, checked_in
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from loket.applicants import applicant, family
 from loket.clock import FrozenClock
 from loket.domain.booking import BookingPolicy
 from loket.notify import events
@@ -19,6 +18,7 @@ from loket.services.reminders import queue_reminders
 from loket.settings import Settings
 from loket.store.database import Database
 from loket.store.tables import notify_outbox
+from loket.testing.applicants import applicant, family
 
 from .conftest import pay
 from .test_booking import DAY, request_for

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from loket.applicants import applicant
 from loket.clock import FrozenClock
 from loket.domain.booking import BookingPolicy
 from loket.domain.errors import InvalidInput, NotFound, Unauthorized
@@ -19,6 +18,7 @@ from loket.services.catalog import Catalog
 from loket.services.payments import bank_secret, receive_bank_callback
 from loket.store.database import Database
 from loket.store.tables import payments
+from loket.testing.applicants import applicant
 
 from .conftest import pay
 from .test_booking import DAY, invariants, request_for

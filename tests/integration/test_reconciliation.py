@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from loket.applicants import applicant
 from loket.clock import FrozenClock
 from loket.domain.booking import BookingPolicy
 from loket.domain.errors import InvalidInput
@@ -21,6 +20,7 @@ from loket.services.catalog import Catalog
 from loket.services.reconciliation import import_statement, reconciliation
 from loket.store.database import Database
 from loket.store.tables import audit_log, bank_statement_lines, bank_statements
+from loket.testing.applicants import applicant
 
 from .conftest import pay
 from .test_booking import request_for

@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from loket.applicants import applicant
 from loket.clock import FrozenClock
 from loket.domain.booking import BookingPolicy
 from loket.domain.errors import Conflict, NotFound
@@ -20,6 +19,7 @@ from loket.services.catalog import Catalog
 from loket.services.expiry import expire_lapsed
 from loket.store.database import Database
 from loket.store.tables import notify_outbox
+from loket.testing.applicants import applicant
 
 from .conftest import pay
 from .test_booking import DAY, invariants, request_for

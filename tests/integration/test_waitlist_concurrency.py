@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import select
 
-from loket.applicants import applicant
 from loket.clock import FrozenClock
 from loket.domain.booking import BookingPolicy
 from loket.domain.waitlist import WaitlistPolicy
@@ -21,6 +20,7 @@ from loket.services.catalog import Catalog
 from loket.services.demo import load_demo
 from loket.store.database import Database
 from loket.store.tables import places, waitlist_entries
+from loket.testing.applicants import applicant
 
 from .test_booking import DAY, invariants, request_for
 

@@ -16,13 +16,13 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, select
 
-from loket.applicants import applicant
 from loket.clock import FrozenClock
 from loket.domain.booking import BookingPolicy
 from loket.services import booking as booking_service
 from loket.services.catalog import Catalog
 from loket.store.database import Database, sync_url
 from loket.store.tables import notify_outbox
+from loket.testing.applicants import applicant
 
 from .notify_servers import Gateway
 from .test_booking import request_for

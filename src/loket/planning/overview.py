@@ -11,8 +11,8 @@ from datetime import date, timedelta
 import numpy as np
 
 from loket.planning.capacity import CapacityPlan, overtime_minutes
+from loket.planning.entry import Loaded, make_plan, predict
 from loket.planning.forecast import Forecast
-from loket.planning.reports import Loaded, make_plan, predict
 from loket.planning.simulation import Fault, OfficeModel, SimulationSummary, simulate_day
 
 # Rows forecast just before the plan and compared with what happened (about eight weeks).

@@ -10,6 +10,8 @@ from typer.testing import CliRunner
 
 from loket.cli import app
 
+from ..doc_commands import command_problem
+
 DOC = Path(__file__).resolve().parents[3] / "docs" / "planning.md"
 runner = CliRunner()
 
@@ -43,6 +45,8 @@ def test_the_note_shows_the_planning_commands() -> None:
 
 @pytest.mark.parametrize("line", doc_commands())
 def test_each_command_and_option_exists(line: str) -> None:
+    # The whole path must be commands: a wrong sub-command is not taken for an argument.
+    assert command_problem(line) is None
     words = line.split()[1:]
     path: list[str] = []
     for word in words:

@@ -7,10 +7,10 @@ import random
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
-from loket.applicants import applicant
 from loket.domain.client import fingerprint
 from loket.domain.fraud import BookingFact, Kind, broker_findings
 from loket.domain.identity import make_nik
+from loket.testing.applicants import applicant
 
 RELEASE = datetime(2017, 12, 1, 1, 0, tzinfo=UTC)  # 08:00 WIB
 DAYS = [date(2017, 12, 18) + timedelta(days=i) for i in range(5)]

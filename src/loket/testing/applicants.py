@@ -1,4 +1,4 @@
-"""Synthetic applicants with valid, consistent identities: for the demo, tests and benchmarks.
+"""Synthetic applicants with valid, consistent identities: for the tests and the benchmarks.
 
 NIKs use real region codes (Palembang 167101.., Denpasar 517101..) and encode the birth date and
 sex the way the civil registry does; serial numbers make them distinct.

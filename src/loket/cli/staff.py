@@ -1,41 +1,15 @@
-"""Staff and office-floor commands (issue 4), registered by loket.cli."""
+"""`loket staff`: staff accounts and their roles per office."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from loket.cli.runner import console, run
 from loket.clock import utcnow
-from loket.domain.errors import DomainError
-from loket.settings import get_settings
-from loket.store.database import Database
 
 staff_app = typer.Typer(help="Staff accounts and their roles.", no_args_is_help=True)
-console = Console()
-
-
-T = TypeVar("T")
-
-
-def _run(work: Callable[[Database], Awaitable[T]]) -> T:
-    settings = get_settings()
-
-    async def runner() -> T:
-        db = Database(settings.database_url, pool_size=2)
-        try:
-            return await work(db)
-        finally:
-            await db.dispose()
-
-    try:
-        return asyncio.run(runner())
-    except DomainError as exc:
-        Console(stderr=True).print(f"[red]error[/red] {exc.code}: {exc}")
-        raise typer.Exit(2) from exc
 
 
 @staff_app.command("add")
@@ -49,7 +23,7 @@ def staff_add(
     from loket.services.staff import create_staff
 
     password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    _run(
+    run(
         lambda db: create_staff(
             db,
             office_code=office.upper(),
@@ -72,7 +46,7 @@ def staff_grant(
     """Give an existing account a role in another office (or change its role there)."""
     from loket.services.staff import grant_role
 
-    _run(lambda db: grant_role(db, office_code=office.upper(), username=username, role=role, now=utcnow()))
+    run(lambda db: grant_role(db, office_code=office.upper(), username=username, role=role, now=utcnow()))
     console.print(f"{username} is {role} at {office.upper()}")
 
 
@@ -82,7 +56,7 @@ def staff_password(username: Annotated[str, typer.Option(help="The account")]) -
     from loket.services.staff import set_password
 
     password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
-    _run(lambda db: set_password(db, username=username, password=password, now=utcnow()))
+    run(lambda db: set_password(db, username=username, password=password, now=utcnow()))
     console.print(f"password of {username} changed")
 
 
@@ -91,5 +65,5 @@ def staff_list(office: Annotated[str, typer.Option(help="Office code")]) -> None
     """List an office's staff and their roles."""
     from loket.services.staff import office_staff
 
-    for row in _run(lambda db: office_staff(db, office.upper())):
+    for row in run(lambda db: office_staff(db, office.upper())):
         console.print(f"{row['username']}\t{row['role']}\t{row['full_name']}")

@@ -1,0 +1,1 @@
+"""Test data that the tests and the benchmarks share (shipped so `bench/` needs no test package)."""
