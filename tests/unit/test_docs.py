@@ -31,13 +31,13 @@ def test_every_readme_command_exists() -> None:
     commands = shown_commands(README.read_text(encoding="utf-8"))
     assert commands, "README shows no loket command"
     problems = [p for p in map(command_problem, commands) if p]
-    assert problems == []
+    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
 def test_every_command_in_the_docs_exists(doc: Path) -> None:
     problems = [p for p in map(command_problem, shown_commands(doc.read_text(encoding="utf-8"))) if p]
-    assert problems == []
+    assert not problems, "\n".join(problems)
 
 
 def test_a_wrong_subcommand_in_the_readme_fails_the_check(tmp_path: Path) -> None:
