@@ -1,5 +1,5 @@
 """The one way a command reaches the database: settings, the handle, NIK-masked logs, the event
-loop, and domain errors printed in the user's language with exit code 2 (never a traceback)."""
+loop, and domain errors printed in the terminal's language with exit code 2 (never a traceback)."""
 
 from __future__ import annotations
 
