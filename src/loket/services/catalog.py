@@ -1,8 +1,9 @@
 """A short-lived, per-process cache of what the hot paths read on every request: the office,
-its calendar, the fee schedule and which days are open. Places themselves are never cached:
-the database decides who gets one. A write in this process clears the office's entry; other
-processes see changes within `ttl` seconds. Loads are single-flight: when a release opens and
-a thousand requests arrive at once, one of them reads the office and the others wait for it."""
+its calendar, the fee schedule and which days are open, and the list of offices. Places
+themselves are never cached: the database decides who gets one. `forget` clears an office's
+entry (and the list) after a write in this process; other processes see changes within `ttl`
+seconds. Loads are single-flight: when a release opens and a thousand requests arrive at once,
+one of them reads the office and the others wait for it."""
 
 from __future__ import annotations
 
@@ -68,6 +69,8 @@ class Catalog:
         self.country = country
         self._entries: dict[str, OfficeContext] = {}
         self._loading: dict[str, asyncio.Lock] = {}
+        self._offices: tuple[float, tuple[Office, ...]] | None = None
+        self._offices_lock = asyncio.Lock()
 
     def _fresh(self, office_code: str) -> OfficeContext | None:
         entry = self._entries.get(office_code)
@@ -98,6 +101,18 @@ class Catalog:
             self._entries[office_code] = entry
             return entry
 
+    async def offices(self, db: Database) -> list[Office]:
+        """Every office, by code: cached like the contexts, loaded once however many ask at once."""
+        found = self._offices
+        if found is not None and time.monotonic() - found[0] < self.ttl:
+            return list(found[1])
+        async with self._offices_lock:
+            found = self._offices
+            if found is None or time.monotonic() - found[0] >= self.ttl:
+                async with db.read() as conn:
+                    found = self._offices = (time.monotonic(), tuple(await offices_repo.list_offices(conn)))
+            return list(found[1])
+
     def forget_alternatives(self, office_code: str) -> None:
         """A place came back (cancel, reschedule, expiry): 'full' answers must be recomputed."""
         entry = self._entries.get(office_code)
@@ -106,7 +121,8 @@ class Catalog:
             entry.full_until.clear()
 
     def forget(self, office_code: str | None = None) -> None:
-        """Drop cached data after a write (all offices when no code is given)."""
+        """Drop cached data after a write (all offices when no code is given); the list goes too."""
+        self._offices = None
         if office_code is None:
             self._entries.clear()
         else:

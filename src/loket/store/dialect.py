@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 import psycopg.errors
+import sqlalchemy.exc
 from sqlalchemy import Select, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -62,3 +63,10 @@ def constraint_of(exc: BaseException) -> str | None:
     original = getattr(exc, "orig", exc)
     diag = getattr(original, "diag", None)
     return getattr(diag, "constraint_name", None)
+
+
+# Errors that mean "the database refused a value of the request" (a NUL character in text, a
+# number out of its column's range): bad input found only when stored, not a bug. The hot
+# booking path speaks psycopg directly, so its class comes as is; SQLAlchemy wraps the rest.
+# A tuple of classes, not a predicate: the web app registers its error answer per class.
+BAD_VALUE_ERRORS: tuple[type[Exception], ...] = (sqlalchemy.exc.DataError, psycopg.DataError)

@@ -14,13 +14,13 @@ from loket.logs import install_log_masking
 from loket.services.catalog import Catalog
 from loket.settings import Settings
 from loket.store.database import Database
-from loket.web.api import ballots, bookings, floor, health, offices, staff
-from loket.web.api import security as security_api
+from loket.web.api import audit, ballots, bookings, floor, fraud, health, offices, privacy, staff
 from loket.web.errors import install_error_handlers
+from loket.web.limits import make_limiter
+from loket.web.middleware import SecurityMiddleware
 from loket.web.pages import applicant, ballot, home, planning, reports, security
 from loket.web.pages import floor as floor_pages
 from loket.web.pages import staff as staff_pages
-from loket.web.security import SecurityMiddleware, make_limiter
 from loket.web.templating import STATIC_DIR, make_templates
 
 
@@ -59,7 +59,9 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     app.include_router(staff.router)
     app.include_router(floor.router)
     app.include_router(ballots.router)
-    app.include_router(security_api.router)
+    app.include_router(fraud.router)
+    app.include_router(privacy.router)
+    app.include_router(audit.router)
     app.include_router(home.router)
     app.include_router(applicant.router)
     app.include_router(ballot.router)

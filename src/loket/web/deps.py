@@ -1,4 +1,5 @@
-"""Request-scoped dependencies: the database, the clock, the language.
+"""Request-scoped dependencies: the database, the office catalog, the settings, the clock and
+the language, each as an `Annotated` type a route names in its signature (`db: DbDep`).
 
 All are `async def`: FastAPI runs a plain `def` dependency in a thread pool, a thread hop per
 request per dependency (measured: most of the CPU of a /healthz call)."""
@@ -11,6 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from loket.i18n import pick_locale
+from loket.services.catalog import Catalog
 from loket.settings import Settings
 from loket.store.database import Database
 
@@ -18,6 +20,12 @@ from loket.store.database import Database
 async def get_db(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
+
+
+async def get_catalog(request: Request) -> Catalog:
+    """The process's office catalog (services/catalog.py), made by create_app."""
+    catalog: Catalog = request.app.state.catalog
+    return catalog
 
 
 async def get_settings(request: Request) -> Settings:
@@ -52,6 +60,7 @@ async def current_locale(request: Request) -> str:
 
 
 DbDep = Annotated[Database, Depends(get_db)]
+CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 NowDep = Annotated[datetime, Depends(get_now)]
 LocaleDep = Annotated[str, Depends(current_locale)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -6,15 +6,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import DataError as SQLDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from loket.domain.errors import DomainError, TooMany
 from loket.i18n import N_, translate
+from loket.services.bad_input import BAD_VALUE_ERRORS
 from loket.web.deps import request_locale
 
 log = logging.getLogger("loket.web")
@@ -137,8 +136,8 @@ def install_error_handlers(app: FastAPI) -> None:
         )
         return JSONResponse({"error": "invalid_value", "field": None, "message": message}, status_code=422)
 
-    app.add_exception_handler(SQLDataError, on_data_error)
-    app.add_exception_handler(psycopg.DataError, on_data_error)
+    for refused in BAD_VALUE_ERRORS:  # handlers are looked up by class
+        app.add_exception_handler(refused, on_data_error)
 
     @app.exception_handler(Exception)
     async def on_bug(request: Request, exc: Exception) -> JSONResponse:

@@ -8,15 +8,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from loket.domain.booking import BookingRequest
 from loket.domain.errors import NotFound
 from loket.services import ballot as ballot_service
 from loket.services import ballot_draw
 from loket.services.ballot import EntryView
-from loket.services.catalog import Catalog
 from loket.settings import booking_policy
 from loket.store import ballot_repo
-from loket.web.api.security_schemas import (
+from loket.web.api.ballot_schemas import (
     BallotEntryCreate,
     BallotEntryLookup,
     BallotEntryPublic,
@@ -25,27 +23,15 @@ from loket.web.api.security_schemas import (
     DrawPublic,
     ReleaseUpdate,
 )
+from loket.web.api.openapi import PUBLIC_ERRORS, responses
 from loket.web.auth import Supervisor
-from loket.web.deps import DbDep, LocaleDep, NowDep, SettingsDep
-from loket.web.security import check_rate, client_fp, client_ip
+from loket.web.booking_request import booking_request
+from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep
+from loket.web.limits import check_rate
 
 router = APIRouter(prefix="/api/v1", tags=["ballot"])
-ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"description": "Not found"},
-    409: {"description": "Conflict"},
-    422: {"description": "Bad input"},
-    429: {"description": "Too many requests (see Retry-After)"},
-}
-STAFF_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Not signed in"},
-    403: {"description": "Not allowed in this office"},
-    **ERRORS,
-}
-
-
-def _catalog(request: Request) -> Catalog:
-    catalog: Catalog = request.app.state.catalog
-    return catalog
+ERRORS = PUBLIC_ERRORS
+STAFF_ERRORS = responses(401, 403, 404, 409, 422, 429)
 
 
 def entry_public(view: EntryView) -> BallotEntryPublic:
@@ -120,6 +106,7 @@ async def post_entry(
     body: BallotEntryCreate,
     request: Request,
     db: DbDep,
+    catalog: CatalogDep,
     now: NowDep,
     locale: LocaleDep,
     settings: SettingsDep,
@@ -127,24 +114,9 @@ async def post_entry(
     check_rate(request, "ballot", body.nik)
     view = await ballot_service.enter_ballot(
         db,
-        _catalog(request),
+        catalog,
         code.upper(),
-        BookingRequest(
-            nik=body.nik,
-            full_name=body.full_name,
-            birth_date=body.birth_date,
-            sex=body.sex,
-            phone=body.phone,
-            email=body.email,
-            day=day,
-            session=body.session,
-            category=body.category,
-            product=body.product,
-            service=body.service,
-            validity_years=body.validity_years,
-            client_ip=client_ip(request),
-            client_fp=client_fp(request),
-        ),
+        booking_request(body.model_dump(), day=day, client=request),
         flexible=body.flexible,
         policy=booking_policy(settings),
         locale=locale,
@@ -171,11 +143,11 @@ async def lookup_entry(body: BallotEntryLookup, request: Request, db: DbDep) -> 
     summary="Supervisor: release a day first-come at a set time, or by ballot (the seed is committed now)",
 )
 async def put_release(
-    code: str, day: date, body: ReleaseUpdate, request: Request, db: DbDep, now: NowDep, staff: Supervisor
+    code: str, day: date, body: ReleaseUpdate, db: DbDep, catalog: CatalogDep, now: NowDep, staff: Supervisor
 ) -> BallotPublic:
     await ballot_service.schedule_release(
         db,
-        _catalog(request),
+        catalog,
         staff.office_code or "",
         day,
         body.mode,
@@ -194,11 +166,17 @@ async def put_release(
     summary="Supervisor: draw a closed ballot now (the worker draws it otherwise)",
 )
 async def post_draw(
-    code: str, day: date, request: Request, db: DbDep, now: NowDep, settings: SettingsDep, staff: Supervisor
+    code: str,
+    day: date,
+    db: DbDep,
+    catalog: CatalogDep,
+    now: NowDep,
+    settings: SettingsDep,
+    staff: Supervisor,
 ) -> DrawPublic:
     done = await ballot_draw.draw_ballot(
         db,
-        _catalog(request),
+        catalog,
         staff.office_code or "",
         day,
         policy=booking_policy(settings),

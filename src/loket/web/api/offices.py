@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from loket.domain.office import Office
 from loket.formatting import long_date
 from loket.services import offices as office_service
-from loket.store import offices_repo
+from loket.web.api.openapi import responses
 from loket.web.api.schemas import (
     CalendarDayPublic,
     CalendarPublic,
@@ -21,9 +21,10 @@ from loket.web.api.schemas import (
     SessionPublic,
     StationPublic,
 )
-from loket.web.deps import DbDep, LocaleDep, NowDep, SettingsDep
+from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1", tags=["offices"])
+UNKNOWN_OFFICE = {404: "Unknown office"}
 
 
 def office_public(office: Office) -> OfficePublic:
@@ -48,9 +49,8 @@ def office_public(office: Office) -> OfficePublic:
 
 
 @router.get("/offices", response_model=list[OfficeSummary], summary="All offices")
-async def list_offices(db: DbDep) -> list[OfficeSummary]:
-    async with db.read() as conn:
-        found = await offices_repo.list_offices(conn)
+async def list_offices(db: DbDep, catalog: CatalogDep) -> list[OfficeSummary]:
+    found = await catalog.offices(db)
     return [
         OfficeSummary(code=o.code, name=o.name, timezone=o.timezone, zone=o.zone_abbreviation)
         for o in found
@@ -61,18 +61,17 @@ async def list_offices(db: DbDep) -> list[OfficeSummary]:
     "/offices/{code}",
     response_model=OfficePublic,
     summary="One office with hours, sessions, stations",
-    responses={404: {"description": "Unknown office"}},
+    responses=responses(404, described=UNKNOWN_OFFICE),
 )
-async def get_office(code: str, db: DbDep) -> OfficePublic:
-    async with db.read() as conn:
-        return office_public(await offices_repo.load_office(conn, code.upper()))
+async def get_office(code: str, db: DbDep, catalog: CatalogDep) -> OfficePublic:
+    return office_public((await catalog.get(db, code.upper())).office)
 
 
 @router.get(
     "/offices/{code}/calendar",
     response_model=CalendarPublic,
     summary="Service days with holidays, closures and extra days named",
-    responses={404: {"description": "Unknown office"}, 422: {"description": "Bad range"}},
+    responses=responses(404, 422, described={**UNKNOWN_OFFICE, 422: "Bad range"}),
 )
 async def office_calendar(
     code: str,
@@ -109,7 +108,7 @@ async def office_calendar(
     "/offices/{code}/due-date",
     response_model=DueDatePublic,
     summary="SLA due date: the Nth working day after a start date (start not counted)",
-    responses={404: {"description": "Unknown office"}, 422: {"description": "Bad input"}},
+    responses=responses(404, 422, described=UNKNOWN_OFFICE),
 )
 async def office_due_date(
     code: str,

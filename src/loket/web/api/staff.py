@@ -17,7 +17,7 @@ from loket.web.api.floor_schemas import (
 )
 from loket.web.auth import COOKIE, Admin, SignedIn, clear_session_cookie, set_session_cookie
 from loket.web.deps import DbDep, NowDep, SettingsDep
-from loket.web.security import check_rate, login_guard
+from loket.web.limits import check_rate, login_guard
 
 router = APIRouter(prefix="/api/v1", tags=["staff"])
 ERRORS: dict[int | str, dict[str, Any]] = {

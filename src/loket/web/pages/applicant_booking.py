@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
-from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -13,19 +12,19 @@ from babel.dates import format_date
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from loket.domain.booking import BookingRequest, Category, Service, office_of_booking_code
+from loket.domain.booking import BookingRequest, Category, office_of_booking_code
 from loket.domain.errors import DomainError, NotFound, invalid
 from loket.domain.identity import parse_nik
 from loket.i18n import translate
 from loket.services import applicant as applicant_service
 from loket.services import booking as booking_service
 from loket.services import quotas as quota_service
-from loket.store import offices_repo
-from loket.web.deps import DbDep, LocaleDep, NowDep, SettingsDep
+from loket.services.catalog import Catalog
+from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep
+from loket.web.limits import check_rate
 from loket.web.pages.applicant_common import (
     RECENT_COOKIE,
     RECENT_TTL_S,
-    catalog_of,
     field_errors,
     html_errors,
     policies,
@@ -33,27 +32,15 @@ from loket.web.pages.applicant_common import (
     recent_cookie,
     render,
 )
-from loket.web.security import check_rate, client_fp, client_ip
+from loket.web.pages.identity_form import MAX_PEOPLE, IdentityForm
 
 router = APIRouter(include_in_schema=False)
-MAX_PEOPLE = 5  # the applicant and up to four family members under the same contact
-PERSON_FIELDS = (
-    "nik",
-    "full_name",
-    "birth_date",
-    "sex",
-    "service",
-    "product",
-    "validity_years",
-    "priority_reason",
-)
 
 
 @router.get("/booking", response_class=HTMLResponse)
 @html_errors
-async def choose_office(request: Request, db: DbDep, q: str = "") -> Response:
-    async with db.read() as conn:
-        offices = await offices_repo.list_offices(conn)
+async def choose_office(request: Request, db: DbDep, catalog: CatalogDep, q: str = "") -> Response:
+    offices = await catalog.offices(db)
     needle = q.strip().lower()
     shown = [o for o in offices if not needle or needle in f"{o.name} {o.code} {o.address}".lower()]
     template = (
@@ -82,13 +69,14 @@ async def month_view(
     request: Request,
     office: str,
     db: DbDep,
+    catalog: CatalogDep,
     now: NowDep,
     settings: SettingsDep,
     locale: LocaleDep,
     month: str | None = None,
     category: str | None = None,
 ) -> Response:
-    ctx = await catalog_of(request).get(db, office.upper())
+    ctx = await catalog.get(db, office.upper())
     today = ctx.office.local_today(now)
     first = _month(month, today)
     last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
@@ -97,7 +85,7 @@ async def month_view(
     left: dict[date, int] = defaultdict(int)
     if last > today and first <= window_end:
         _ctx, found = await quota_service.availability(
-            db, catalog_of(request), ctx.office.code, first, min(last, window_end), cat, now
+            db, catalog, ctx.office.code, first, min(last, window_end), cat, now
         )
         for a in found:
             left[a.day] += a.left
@@ -131,10 +119,16 @@ async def month_view(
 @router.get("/booking/{office}/{day}", response_class=HTMLResponse)
 @html_errors
 async def day_view(
-    request: Request, office: str, day: date, db: DbDep, now: NowDep, category: str | None = None
+    request: Request,
+    office: str,
+    day: date,
+    db: DbDep,
+    catalog: CatalogDep,
+    now: NowDep,
+    category: str | None = None,
 ) -> Response:
     cat = _category(category)
-    ctx, found = await quota_service.availability(db, catalog_of(request), office.upper(), day, day, cat, now)
+    ctx, found = await quota_service.availability(db, catalog, office.upper(), day, day, cat, now)
     sessions = [{"a": a, "session": ctx.office.session_named(a.session)} for a in found]
     release = ctx.releases.get(day)  # a ballot day is entered, not booked, until its draw
     ballot = release if release is not None and release.mode.value == "ballot" and not release.drawn else None
@@ -149,40 +143,11 @@ async def day_view(
     )
 
 
-def _people(form: Any, count: int) -> list[dict[str, str]]:
-    return [{f: str(form.get(f"p{i}-{f}", "")).strip() for f in PERSON_FIELDS} for i in range(count)]
-
-
-def _request(
-    person: dict[str, str], contact: dict[str, str], day: date, session: str, category: str
-) -> BookingRequest:
-    try:
-        birth = date.fromisoformat(person["birth_date"])
-    except ValueError as exc:
-        raise invalid(
-            "birth_date", "birth_date_format", "Give the birth date as day, month and year"
-        ) from exc
-    return BookingRequest(
-        nik=person["nik"],
-        full_name=person["full_name"],
-        birth_date=birth,
-        sex=person["sex"],
-        phone=contact["phone"],
-        email=contact["email"] or None,
-        day=day,
-        session=session,
-        category=category,
-        product=person["product"] or "regular",
-        service=person["service"] or Service.NEW.value,
-        validity_years=int(person["validity_years"]) if person["validity_years"].isdigit() else None,
-        priority_reason=person["priority_reason"] or None,
-    )
-
-
-async def _form_context(
-    request: Request, db: Any, office: str, day: date, session: str, category: str
+async def form_context(
+    catalog: Catalog, db: Any, office: str, day: date, session: str, category: str
 ) -> dict[str, Any]:
-    ctx = await catalog_of(request).get(db, office.upper())
+    """What a session's identity form needs (booking, waiting list); NotFound for no such session."""
+    ctx = await catalog.get(db, office.upper())
     found = ctx.office.session_named(session)
     if found is None:
         raise NotFound(
@@ -197,7 +162,6 @@ async def _form_context(
         "day": day,
         "session": found,
         "category": _category(category),
-        "services": [s.value for s in Service],
         "max_people": MAX_PEOPLE,
     }
 
@@ -205,17 +169,16 @@ async def _form_context(
 @router.get("/booking/{office}/{day}/{session}", response_class=HTMLResponse)
 @html_errors
 async def details_form(
-    request: Request, office: str, day: date, session: str, db: DbDep, category: str | None = None
+    request: Request,
+    office: str,
+    day: date,
+    session: str,
+    db: DbDep,
+    catalog: CatalogDep,
+    category: str | None = None,
 ) -> Response:
-    context = await _form_context(request, db, office, day, session, category or "")
-    return render(
-        request,
-        "applicant/details.html",
-        people=_people({}, 1),
-        contact={"phone": "", "email": ""},
-        errors={},
-        **context,
-    )
+    context = await form_context(catalog, db, office, day, session, category or "")
+    return render(request, "applicant/details.html", errors={}, **IdentityForm.blank().context(), **context)
 
 
 @router.post("/booking/{office}/{day}/{session}", response_class=HTMLResponse)
@@ -226,6 +189,7 @@ async def details_submit(
     day: date,
     session: str,
     db: DbDep,
+    catalog: CatalogDep,
     now: NowDep,
     locale: LocaleDep,
     settings: SettingsDep,
@@ -235,26 +199,25 @@ async def details_submit(
     count = min(
         MAX_PEOPLE, max(1, int(str(form.get("people", "1"))) if str(form.get("people", "1")).isdigit() else 1)
     )
-    context = await _form_context(request, db, office, day, session, str(form.get("category", "")))
-    people = _people(form, count)
-    contact = {"phone": str(form.get("phone", "")).strip(), "email": str(form.get("email", "")).strip()}
+    context = await form_context(catalog, db, office, day, session, str(form.get("category", "")))
+    identity = IdentityForm.parse(form, count)
+    people = identity.people
     if action == "add" and count < MAX_PEOPLE:
-        people.append({f: "" for f in PERSON_FIELDS})
+        people += IdentityForm.blank().people
     elif action.startswith("remove-") and count > 1:
         people.pop(min(int(action.split("-")[1]), count - 1) if action.split("-")[1].isdigit() else count - 1)
     if action in ("add", "edit") or action.startswith("remove-"):
-        return render(request, "applicant/details.html", people=people, contact=contact, errors={}, **context)
+        return render(request, "applicant/details.html", errors={}, **identity.context(), **context)
     policy, _waitlist = policies(settings)
     requests: list[BookingRequest | None] = []
     errors: dict[str, str] = {}
     plans = []
-    for i, person in enumerate(people):
+    office_code, session_name, category = context["office"].code, context["session"].name, context["category"]
+    for i in range(len(people)):
         try:
-            req = _request(person, contact, day, context["session"].name, context["category"])
+            req = identity.request(i, day=day, session=session_name, category=category, client=request)
             plans.append(
-                await applicant_service.preview(
-                    db, catalog_of(request), context["office"].code, req, policy=policy, now=now
-                )
+                await applicant_service.preview(db, catalog, office_code, req, policy=policy, now=now)
             )
             requests.append(req)
         except DomainError as exc:
@@ -265,22 +228,15 @@ async def details_submit(
         errors.setdefault(f"p{len(people) - 1}-nik", translate(locale, "Each person needs their own NIK"))
     if errors:
         return render(
-            request,
-            "applicant/details.html",
-            status_code=422,
-            people=people,
-            contact=contact,
-            errors=errors,
-            **context,
+            request, "applicant/details.html", status_code=422, errors=errors, **identity.context(), **context
         )
     if action != "confirm":
         return render(
             request,
             "applicant/review.html",
-            people=people,
-            contact=contact,
             plans=plans,
             total=sum(p.amount for p in plans),
+            **identity.context(),
             **context,
         )
     made: list[str] = []
@@ -288,9 +244,8 @@ async def details_submit(
         assert maybe is not None  # every request passed its preview above
         try:
             check_rate(request, "booking", maybe.nik)
-            sent = replace(maybe, client_ip=client_ip(request), client_fp=client_fp(request))
             done = await booking_service.book_slot(
-                db, catalog_of(request), context["office"].code, sent, policy=policy, now=now, locale=locale
+                db, catalog, office_code, maybe, policy=policy, now=now, locale=locale
             )
             made.append(done.booking_code)
         except DomainError as exc:
@@ -299,13 +254,7 @@ async def details_submit(
             errors.setdefault("form", translate(locale, exc.message, **exc.params))
     if not made:
         return render(
-            request,
-            "applicant/details.html",
-            status_code=409,
-            people=people,
-            contact=contact,
-            errors=errors,
-            **context,
+            request, "applicant/details.html", status_code=409, errors=errors, **identity.context(), **context
         )
     response = RedirectResponse("/booking-done", status_code=303)
     response.set_cookie(
@@ -344,10 +293,10 @@ async def check_nik(request: Request, now: NowDep, locale: LocaleDep) -> Respons
 
 @router.get("/booking-done", response_class=HTMLResponse)
 @html_errors
-async def confirmation(request: Request, db: DbDep, settings: SettingsDep) -> Response:
+async def confirmation(request: Request, db: DbDep, catalog: CatalogDep, settings: SettingsDep) -> Response:
     codes = recent_codes(settings.secret_key, request.cookies.get(RECENT_COOKIE))
     found = await applicant_service.recent_bookings(db, codes)
-    offices = {v.office_code: (await catalog_of(request).get(db, v.office_code)).office for v, _docs in found}
+    offices = {v.office_code: (await catalog.get(db, v.office_code)).office for v, _docs in found}
     return render(
         request,
         "applicant/done.html",

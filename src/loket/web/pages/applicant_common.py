@@ -16,7 +16,6 @@ from loket.domain.booking import BookingPolicy
 from loket.domain.errors import DomainError, TooMany
 from loket.domain.waitlist import WaitlistPolicy
 from loket.i18n import translate
-from loket.services.catalog import Catalog
 from loket.settings import Settings, booking_policy
 from loket.web.csrf import csrf_token, remember_csrf
 from loket.web.deps import request_locale
@@ -24,11 +23,6 @@ from loket.web.deps import request_locale
 P = ParamSpec("P")
 RECENT_COOKIE = "loket_recent"
 RECENT_TTL_S = 24 * 3600
-
-
-def catalog_of(request: Request) -> Catalog:
-    catalog: Catalog = request.app.state.catalog
-    return catalog
 
 
 def policies(settings: Settings) -> tuple[BookingPolicy, WaitlistPolicy]:

@@ -10,9 +10,10 @@ from fastapi.responses import HTMLResponse, Response
 from loket.domain.errors import DomainError, invalid
 from loket.services import applicant as applicant_service
 from loket.services import booking as booking_service
-from loket.web.deps import DbDep, LocaleDep, NowDep, SettingsDep
-from loket.web.pages.applicant_common import catalog_of, field_errors, policies, render
-from loket.web.security import check_rate
+from loket.services.catalog import Catalog
+from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep
+from loket.web.limits import check_rate
+from loket.web.pages.applicant_common import field_errors, policies, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -27,6 +28,7 @@ async def _proof(request: Request) -> tuple[str, str]:
 async def _status_page(
     request: Request,
     db: DbDep,
+    catalog: Catalog,
     now: NowDep,
     code: str,
     nik: str,
@@ -35,7 +37,7 @@ async def _status_page(
     errors: dict[str, str] | None = None,
     confirm_cancel: bool = False,
 ) -> Response:
-    status = await applicant_service.applicant_status(db, catalog_of(request), code, nik, now=now)
+    status = await applicant_service.applicant_status(db, catalog, code, nik, now=now)
     return render(
         request,
         "applicant/status.html",
@@ -53,10 +55,12 @@ async def status_form(request: Request) -> Response:
 
 
 @router.post("/status", response_class=HTMLResponse)
-async def status_lookup(request: Request, db: DbDep, now: NowDep, locale: LocaleDep) -> Response:
+async def status_lookup(
+    request: Request, db: DbDep, catalog: CatalogDep, now: NowDep, locale: LocaleDep
+) -> Response:
     code, nik = await _proof(request)
     try:
-        return await _status_page(request, db, now, code, nik)
+        return await _status_page(request, db, catalog, now, code, nik)
     except DomainError as exc:
         return render(
             request,
@@ -68,14 +72,16 @@ async def status_lookup(request: Request, db: DbDep, now: NowDep, locale: Locale
 
 
 @router.post("/status/cancel", response_class=HTMLResponse)
-async def status_cancel(request: Request, db: DbDep, now: NowDep, locale: LocaleDep) -> Response:
+async def status_cancel(
+    request: Request, db: DbDep, catalog: CatalogDep, now: NowDep, locale: LocaleDep
+) -> Response:
     code, nik = await _proof(request)
     form = await request.form()
     try:
         if form.get("confirm") != "yes":
-            return await _status_page(request, db, now, code, nik, confirm_cancel=True)
-        await booking_service.cancel_booking(db, catalog_of(request), code, nik, now)
-        return await _status_page(request, db, now, code, nik, notice="cancelled")
+            return await _status_page(request, db, catalog, now, code, nik, confirm_cancel=True)
+        await booking_service.cancel_booking(db, catalog, code, nik, now)
+        return await _status_page(request, db, catalog, now, code, nik, notice="cancelled")
     except DomainError as exc:
         return render(
             request,
@@ -88,7 +94,7 @@ async def status_cancel(request: Request, db: DbDep, now: NowDep, locale: Locale
 
 @router.post("/status/reschedule", response_class=HTMLResponse)
 async def status_reschedule(
-    request: Request, db: DbDep, now: NowDep, locale: LocaleDep, settings: SettingsDep
+    request: Request, db: DbDep, catalog: CatalogDep, now: NowDep, locale: LocaleDep, settings: SettingsDep
 ) -> Response:
     code, nik = await _proof(request)
     slot = str((await request.form()).get("slot", ""))
@@ -100,12 +106,13 @@ async def status_reschedule(
         except ValueError as exc:
             raise invalid("slot", "slot_missing", "Choose a new date and session") from exc
         await booking_service.reschedule_booking(
-            db, catalog_of(request), code, nik, day, session, policy=policy, now=now
+            db, catalog, code, nik, day, session, policy=policy, now=now
         )
-        return await _status_page(request, db, now, code, nik, notice="rescheduled")
+        return await _status_page(request, db, catalog, now, code, nik, notice="rescheduled")
     except DomainError as exc:
+        errors = field_errors(exc, locale, "slot-")
         try:
-            return await _status_page(request, db, now, code, nik, errors=field_errors(exc, locale, "slot-"))
+            return await _status_page(request, db, catalog, now, code, nik, errors=errors)
         except DomainError:
             return render(
                 request,

@@ -9,8 +9,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from loket.domain.errors import DomainError
 from loket.services import waitlist as waitlist_service
-from loket.web.deps import DbDep, LocaleDep, NowDep, SettingsDep
-from loket.web.pages.applicant_booking import PERSON_FIELDS, _form_context, _people, _request
+from loket.services.catalog import Catalog
+from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep
+from loket.web.pages.applicant_booking import form_context
 from loket.web.pages.applicant_common import (
     RECENT_COOKIE,
     RECENT_TTL_S,
@@ -20,7 +21,7 @@ from loket.web.pages.applicant_common import (
     recent_cookie,
     render,
 )
-from loket.web.pages.applicant_common import catalog_of as catalog
+from loket.web.pages.identity_form import PERSON_FIELDS, IdentityForm
 
 router = APIRouter(include_in_schema=False)
 
@@ -28,16 +29,17 @@ router = APIRouter(include_in_schema=False)
 @router.get("/waitlist/join/{office}/{day}/{session}", response_class=HTMLResponse)
 @html_errors
 async def join_form(
-    request: Request, office: str, day: date, session: str, db: DbDep, category: str | None = None
+    request: Request,
+    office: str,
+    day: date,
+    session: str,
+    db: DbDep,
+    catalog: CatalogDep,
+    category: str | None = None,
 ) -> Response:
-    context = await _form_context(request, db, office, day, session, category or "")
+    context = await form_context(catalog, db, office, day, session, category or "")
     return render(
-        request,
-        "applicant/waitlist_join.html",
-        people=_people({}, 1),
-        contact={"phone": "", "email": ""},
-        errors={},
-        **context,
+        request, "applicant/waitlist_join.html", errors={}, **IdentityForm.blank().context(), **context
     )
 
 
@@ -49,20 +51,20 @@ async def join_submit(
     day: date,
     session: str,
     db: DbDep,
+    catalog: CatalogDep,
     now: NowDep,
     locale: LocaleDep,
     settings: SettingsDep,
 ) -> Response:
     form = await request.form()
-    context = await _form_context(request, db, office, day, session, str(form.get("category", "")))
-    people = _people(form, 1)
-    contact = {"phone": str(form.get("phone", "")).strip(), "email": str(form.get("email", "")).strip()}
+    context = await form_context(catalog, db, office, day, session, str(form.get("category", "")))
+    identity = IdentityForm.parse(form)
     policy, waitlist = policies(settings)
     try:
-        req = _request(people[0], contact, day, context["session"].name, context["category"])
+        req = identity.request(0, day=day, session=context["session"].name, category=context["category"])
         entry = await waitlist_service.join_waitlist(
             db,
-            catalog(request),
+            catalog,
             context["office"].code,
             req,
             policy=policy,
@@ -76,9 +78,8 @@ async def join_submit(
             request,
             "applicant/waitlist_join.html",
             status_code=exc.status,
-            people=people,
-            contact=contact,
             errors=field_errors(exc, locale, prefix),
+            **identity.context(),
             **context,
         )
     return RedirectResponse(f"/waitlist/{entry.entry_code}", status_code=303)
@@ -87,6 +88,7 @@ async def join_submit(
 async def _entry_page(
     request: Request,
     db: DbDep,
+    catalog: Catalog,
     now: NowDep,
     settings: SettingsDep,
     code: str,
@@ -95,7 +97,7 @@ async def _entry_page(
 ) -> Response:
     _policy, waitlist = policies(settings)
     entry = await waitlist_service.find_entry(db, code, waitlist=waitlist, now=now)
-    office = (await catalog(request).get(db, entry.office_code)).office
+    office = (await catalog.get(db, entry.office_code)).office
     template = (
         "applicant/_entry.html" if request.headers.get("hx-request") else "applicant/waitlist_entry.html"
     )
@@ -112,25 +114,34 @@ async def _entry_page(
 
 @router.get("/waitlist/{code}", response_class=HTMLResponse)
 @html_errors
-async def entry_page(request: Request, code: str, db: DbDep, now: NowDep, settings: SettingsDep) -> Response:
-    return await _entry_page(request, db, now, settings, code)
+async def entry_page(
+    request: Request, code: str, db: DbDep, catalog: CatalogDep, now: NowDep, settings: SettingsDep
+) -> Response:
+    return await _entry_page(request, db, catalog, now, settings, code)
 
 
 @router.post("/waitlist/{code}/accept", response_class=HTMLResponse)
 @html_errors
 async def accept(
-    request: Request, code: str, db: DbDep, now: NowDep, locale: LocaleDep, settings: SettingsDep
+    request: Request,
+    code: str,
+    db: DbDep,
+    catalog: CatalogDep,
+    now: NowDep,
+    locale: LocaleDep,
+    settings: SettingsDep,
 ) -> Response:
     nik = str((await request.form()).get("nik", "")).strip()
     policy, waitlist = policies(settings)
     try:
         done = await waitlist_service.accept_offer(
-            db, catalog(request), code, nik, policy=policy, waitlist=waitlist, now=now
+            db, catalog, code, nik, policy=policy, waitlist=waitlist, now=now
         )
     except DomainError as exc:
         return await _entry_page(
             request,
             db,
+            catalog,
             now,
             settings,
             code,
@@ -152,7 +163,13 @@ async def accept(
 @router.post("/waitlist/{code}/withdraw", response_class=HTMLResponse)
 @html_errors
 async def withdraw(
-    request: Request, code: str, db: DbDep, now: NowDep, locale: LocaleDep, settings: SettingsDep
+    request: Request,
+    code: str,
+    db: DbDep,
+    catalog: CatalogDep,
+    now: NowDep,
+    locale: LocaleDep,
+    settings: SettingsDep,
 ) -> Response:
     nik = str((await request.form()).get("nik", "")).strip()
     try:
@@ -161,10 +178,11 @@ async def withdraw(
         return await _entry_page(
             request,
             db,
+            catalog,
             now,
             settings,
             code,
             errors=field_errors(exc, locale, "withdraw-"),
             status_code=exc.status,
         )
-    return await _entry_page(request, db, now, settings, code)
+    return await _entry_page(request, db, catalog, now, settings, code)

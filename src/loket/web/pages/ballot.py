@@ -3,7 +3,6 @@ result look-up (entry code + NIK, in a POST body). Registered in web/app.py."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -13,17 +12,18 @@ from fastapi.responses import HTMLResponse, Response
 from loket.domain.ballot import Mode
 from loket.domain.errors import DomainError, NotFound
 from loket.services import ballot as ballot_service
+from loket.services.catalog import Catalog
 from loket.web.csrf import require_csrf
-from loket.web.deps import DbDep, LocaleDep, NowDep, SettingsDep
-from loket.web.pages.applicant_booking import _people, _request
-from loket.web.pages.applicant_common import catalog_of, field_errors, html_errors, policies, render
-from loket.web.security import check_rate, client_fp, client_ip
+from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep
+from loket.web.limits import check_rate
+from loket.web.pages.applicant_common import field_errors, html_errors, policies, render
+from loket.web.pages.identity_form import IdentityForm
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)])
 
 
-async def _ballot_context(request: Request, db: DbDep, office: str, day: date, now: NowDep) -> dict[str, Any]:
-    ctx = await catalog_of(request).get(db, office.upper())
+async def _ballot_context(catalog: Catalog, db: DbDep, office: str, day: date, now: NowDep) -> dict[str, Any]:
+    ctx = await catalog.get(db, office.upper())
     release = await ballot_service.release_of_day(db, ctx.office.code, day)
     if release is None or release.mode is not Mode.BALLOT:
         raise NotFound("release_not_found", "This day is not released by ballot", field="date")
@@ -34,17 +34,17 @@ async def _ballot_context(request: Request, db: DbDep, office: str, day: date, n
 
 @router.get("/ballot/{office}/{day}", response_class=HTMLResponse)
 @html_errors
-async def ballot_page(request: Request, office: str, day: date, db: DbDep, now: NowDep) -> Response:
-    context = await _ballot_context(request, db, office, day, now)
+async def ballot_page(
+    request: Request, office: str, day: date, db: DbDep, catalog: CatalogDep, now: NowDep
+) -> Response:
+    context = await _ballot_context(catalog, db, office, day, now)
     return render(
         request,
         "security/ballot.html",
-        people=_people({}, 1),
-        contact={"phone": "", "email": ""},
         errors={},
         chosen="",
         flexible=True,
-        services=["new", "renewal", "replacement_lost", "replacement_damaged"],
+        **IdentityForm.blank().context(),
         **context,
     )
 
@@ -56,25 +56,24 @@ async def ballot_enter(
     office: str,
     day: date,
     db: DbDep,
+    catalog: CatalogDep,
     now: NowDep,
     locale: LocaleDep,
     settings: SettingsDep,
 ) -> Response:
     form = await request.form()
-    context = await _ballot_context(request, db, office, day, now)
-    people = _people(form, 1)
-    contact = {"phone": str(form.get("phone", "")).strip(), "email": str(form.get("email", "")).strip()}
+    context = await _ballot_context(catalog, db, office, day, now)
+    identity = IdentityForm.parse(form)
     chosen = str(form.get("session", "")).strip()
     flexible = form.get("flexible") == "yes"
     policy, _waitlist = policies(settings)
     try:
-        check_rate(request, "ballot", people[0]["nik"])
-        booking_request = _request(people[0], contact, day, chosen, "regular")
+        check_rate(request, "ballot", identity.people[0]["nik"])
         entry = await ballot_service.enter_ballot(
             db,
-            catalog_of(request),
+            catalog,
             context["office"].code,
-            replace(booking_request, client_ip=client_ip(request), client_fp=client_fp(request)),
+            identity.request(0, day=day, session=chosen, category="regular", client=request),
             flexible=flexible,
             policy=policy,
             locale=locale,
@@ -89,12 +88,10 @@ async def ballot_enter(
             request,
             "security/ballot.html",
             status_code=exc.status,
-            people=people,
-            contact=contact,
             errors=errors,
             chosen=chosen,
             flexible=flexible,
-            services=["new", "renewal", "replacement_lost", "replacement_damaged"],
+            **identity.context(),
             **context,
         )
     return render(request, "security/ballot_entered.html", entry=entry, **context)

@@ -11,9 +11,8 @@ from fastapi.responses import HTMLResponse
 from loket.domain.errors import invalid
 from loket.formatting import long_date
 from loket.services import offices as office_service
-from loket.store import offices_repo
 from loket.web.csrf import csrf_token, remember_csrf
-from loket.web.deps import DbDep, LocaleDep, NowDep, SettingsDep
+from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,9 +38,10 @@ def render(request: Request, name: str, locale: str, **context: object) -> HTMLR
 
 
 @router.get("/", response_class=HTMLResponse)
-async def home(request: Request, db: DbDep, now: NowDep, locale: LocaleDep) -> HTMLResponse:
-    async with db.read() as conn:
-        offices = await offices_repo.list_offices(conn)
+async def home(
+    request: Request, db: DbDep, catalog: CatalogDep, now: NowDep, locale: LocaleDep
+) -> HTMLResponse:
+    offices = await catalog.offices(db)
     return render(
         request, "home.html", locale, offices=offices, today_label=long_date(now.date(), locale)
     )

@@ -23,10 +23,10 @@ from fastapi.responses import HTMLResponse, Response
 from loket.domain.errors import DomainError, invalid
 from loket.i18n import translate
 from loket.services import planning as planning_service
+from loket.services.catalog import Catalog
 from loket.settings import Settings
-from loket.store import offices_repo
 from loket.web.auth import Staff, Supervisor
-from loket.web.deps import DbDep, LocaleDep, NowDep, SettingsDep
+from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep
 from loket.web.pages.home import render
 
 router = APIRouter(include_in_schema=False)
@@ -77,6 +77,7 @@ TimeQ = Annotated[str | None, Query(pattern=r"^\d{1,2}:\d{2}$")]
 
 async def _scenario(
     db: Any,
+    catalog: Catalog,
     staff: Staff,
     now: Any,
     settings: Settings,
@@ -90,8 +91,7 @@ async def _scenario(
     fault_stations: int,
     replications: int | None,
 ) -> Scenario:
-    async with db.read() as conn:
-        office = await offices_repo.load_office(conn, staff.office_code or "")
+    office = (await catalog.get(db, staff.office_code or "")).office
     today = office.local_today(now)
     first = first or today
     last = last or first + timedelta(days=27)
@@ -211,6 +211,7 @@ Params = Annotated[dict[str, Any], Depends(scenario_params)]
 async def _page_data(
     request: Request,
     db: Any,
+    catalog: Catalog,
     staff: Staff,
     now: Any,
     settings: Settings,
@@ -218,7 +219,7 @@ async def _page_data(
     *,
     with_sim: bool,
 ) -> dict[str, Any]:
-    s = await _scenario(db, staff, now, settings, **params)
+    s = await _scenario(db, catalog, staff, now, settings, **params)
     inputs, view, sim = await _compute(request, db, staff, now, settings, s, with_sim=with_sim)
     return {
         "s": s,
@@ -235,17 +236,17 @@ async def planning_page(
     request: Request,
     staff: Supervisor,
     db: DbDep,
+    catalog: CatalogDep,
     now: NowDep,
     locale: LocaleDep,
     settings: SettingsDep,
     params: Params,
 ) -> HTMLResponse:
-    async with db.read() as conn:
-        office = await offices_repo.load_office(conn, staff.office_code or "")
+    office = (await catalog.get(db, staff.office_code or "")).office
     context: dict[str, Any] = {"staff": staff, "office": office, "params": params, "stages": STAGES}
     try:
         data = await _page_data(
-            request, db, staff, now, settings, params, with_sim=params["arrivals"] is not None
+            request, db, catalog, staff, now, settings, params, with_sim=params["arrivals"] is not None
         )
     except DomainError as exc:
         if exc.status in (401, 403):
@@ -267,13 +268,14 @@ async def what_if_fragment(
     request: Request,
     staff: Supervisor,
     db: DbDep,
+    catalog: CatalogDep,
     now: NowDep,
     locale: LocaleDep,
     settings: SettingsDep,
     params: Params,
 ) -> HTMLResponse:
     try:
-        data = await _page_data(request, db, staff, now, settings, params, with_sim=True)
+        data = await _page_data(request, db, catalog, staff, now, settings, params, with_sim=True)
     except DomainError as exc:
         if exc.status in (401, 403):
             raise
@@ -287,6 +289,7 @@ async def chart(
     request: Request,
     staff: Supervisor,
     db: DbDep,
+    catalog: CatalogDep,
     now: NowDep,
     settings: SettingsDep,
     params: Params,
@@ -297,7 +300,7 @@ async def chart(
     """A chart of the page as SVG or PNG (`download=true` to save it as a file)."""
     from loket.planning import plots
 
-    data = await _page_data(request, db, staff, now, settings, params, with_sim=kind == "queue")
+    data = await _page_data(request, db, catalog, staff, now, settings, params, with_sim=kind == "queue")
     view = data["view"]
     work: Callable[[], bytes]
     if kind == "forecast":

@@ -1,5 +1,6 @@
-"""What the report pages share: the period in the query string, a short-lived cache of computed
-reports, and running rendering (charts, XLSX, PDF) in a worker thread, never on the event loop."""
+"""What the report pages share: the office and the period in the query string, a short-lived cache
+of computed reports, running rendering (charts, XLSX, PDF) in a worker thread, never on the event
+loop, and the one download handler every report file goes through."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from typing import Annotated, Any, TypeVar
 
 import anyio
 from fastapi import Query, Request
+from fastapi.responses import Response
 
 from loket.domain.errors import invalid
 from loket.domain.office import Office
+from loket.reports.render import MEDIA_TYPES
+from loket.services.catalog import Catalog
 from loket.services.reports import check_period
-from loket.store import offices_repo
 from loket.store.database import Database
 
 T = TypeVar("T")
@@ -26,10 +29,9 @@ FromQ = Annotated[date | None, Query(alias="from")]
 ToQ = Annotated[date | None, Query(alias="to")]
 
 
-async def office_of(db: Database, code: str) -> Office:
-    """The office named in the path (NotFound when unknown)."""
-    async with db.read() as conn:
-        return await offices_repo.load_office(conn, code)
+async def office_of(catalog: Catalog, db: Database, code: str) -> Office:
+    """The office named in the path, from the catalog (NotFound when unknown)."""
+    return (await catalog.get(db, code)).office
 
 
 def period(
@@ -91,6 +93,34 @@ def check_format(fmt: str, allowed: tuple[str, ...]) -> str:
     if fmt not in allowed:
         raise invalid("format", "format_invalid", "Choose one of: %(choices)s", choices=", ".join(allowed))
     return fmt
+
+
+# Given the office, the period and the format, the report's file renderer (run in a worker thread).
+FileMaker = Callable[[Office, date, date, str], Awaitable[Callable[[], bytes]]]
+
+
+async def download(
+    request: Request,
+    catalog: Catalog,
+    db: Database,
+    code: str,
+    now: datetime,
+    asked: tuple[date | None, date | None],
+    *,
+    max_days: int,
+    fmt: str,
+    formats: tuple[str, ...],
+    stem: str,
+    make: FileMaker,
+) -> Response:
+    """A report as a file: the format checked, the asked period worked out, the file rendered in a
+    worker thread and saved as `{stem}-{office}-{first}-{last}.{fmt}`."""
+    fmt = check_format(fmt, formats)
+    office = await office_of(catalog, db, code)
+    first, last = period(office, now, asked[0], asked[1], max_days)
+    body = await cache_of(request).render(await make(office, first, last, fmt))
+    name = f"{stem}-{code}-{first}-{last}.{fmt}"
+    return Response(body, media_type=MEDIA_TYPES[fmt], headers=download_headers(name))
 
 
 def query_of(first: date, last: date) -> str:

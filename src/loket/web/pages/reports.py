@@ -4,6 +4,7 @@ survey live beside this module; their routers are included here."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from functools import partial
 from typing import Literal
@@ -12,26 +13,26 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from loket.domain.errors import DomainError
+from loket.domain.office import Office
 from loket.domain.service_report import ServiceReport
 from loket.i18n import translate
 from loket.reports import charts
-from loket.reports.render import FORMATS, MEDIA_TYPES, service_report_file
+from loket.reports.render import FORMATS, service_report_file
 from loket.reports.tables import formatted, service_sections
 from loket.services import dashboard as dashboard_service
 from loket.services.reports import build_service_report
 from loket.settings import Settings
 from loket.store.database import Database
 from loket.web.auth import Supervisor
-from loket.web.deps import DbDep, LocaleDep, NowDep, SettingsDep
+from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep
 from loket.web.pages import reports_revenue, survey
 from loket.web.pages.home import render
 from loket.web.pages.report_support import (
     FromQ,
     ToQ,
     cache_of,
-    check_format,
     context,
-    download_headers,
+    download,
     month_bounds,
     office_of,
     period,
@@ -44,7 +45,13 @@ router.include_router(survey.router)
 
 @router.get("/offices/{code}/dashboard", response_class=HTMLResponse)
 async def dashboard(
-    request: Request, staff: Supervisor, db: DbDep, now: NowDep, locale: LocaleDep, settings: SettingsDep
+    request: Request,
+    staff: Supervisor,
+    db: DbDep,
+    catalog: CatalogDep,
+    now: NowDep,
+    locale: LocaleDep,
+    settings: SettingsDep,
 ) -> HTMLResponse:
     """Today at a glance, each figure a link to its report."""
     code = staff.office_code or ""
@@ -55,7 +62,7 @@ async def dashboard(
         "reports/dashboard.html",
         locale,
         staff=staff,
-        office=await office_of(db, code),
+        office=await office_of(catalog, db, code),
         t=figures,
         today_query=f"from={figures.day}&to={figures.day}",
         month_query=f"from={month_first}&to={figures.day}",
@@ -84,6 +91,7 @@ async def service_page(
     request: Request,
     staff: Supervisor,
     db: DbDep,
+    catalog: CatalogDep,
     now: NowDep,
     locale: LocaleDep,
     settings: SettingsDep,
@@ -92,7 +100,7 @@ async def service_page(
 ) -> HTMLResponse:
     """The service report of a period, with its charts and downloads."""
     code = staff.office_code or ""
-    office = await office_of(db, code)
+    office = await office_of(catalog, db, code)
     try:
         start, end = period(office, now, first, last, settings.report_max_days)
         report = await _service(request, db, code, start, end, now, settings)
@@ -129,6 +137,7 @@ async def service_download(
     request: Request,
     staff: Supervisor,
     db: DbDep,
+    catalog: CatalogDep,
     now: NowDep,
     locale: LocaleDep,
     settings: SettingsDep,
@@ -137,13 +146,24 @@ async def service_download(
     format: str = "xlsx",
 ) -> Response:
     """The service report as a file: xlsx, pdf, csv or json."""
-    fmt = check_format(format, FORMATS)
-    code = staff.office_code or ""
-    start, end = period(await office_of(db, code), now, first, last, settings.report_max_days)
-    report = await _service(request, db, code, start, end, now, settings)
-    body = await cache_of(request).render(partial(service_report_file, report, fmt, locale))
-    name = f"laporan-layanan-{code}-{start}-{end}.{fmt}"
-    return Response(body, media_type=MEDIA_TYPES[fmt], headers=download_headers(name))
+
+    async def make(office: Office, start: date, end: date, fmt: str) -> Callable[[], bytes]:
+        report = await _service(request, db, office.code, start, end, now, settings)
+        return partial(service_report_file, report, fmt, locale)
+
+    return await download(
+        request,
+        catalog,
+        db,
+        staff.office_code or "",
+        now,
+        (first, last),
+        max_days=settings.report_max_days,
+        fmt=format,
+        formats=FORMATS,
+        stem="laporan-layanan",
+        make=make,
+    )
 
 
 @router.get("/offices/{code}/reports/service/chart")
@@ -151,6 +171,7 @@ async def service_chart(
     request: Request,
     staff: Supervisor,
     db: DbDep,
+    catalog: CatalogDep,
     now: NowDep,
     locale: LocaleDep,
     settings: SettingsDep,
@@ -161,7 +182,7 @@ async def service_chart(
 ) -> Response:
     """One chart of the service report (server-side matplotlib)."""
     code = staff.office_code or ""
-    start, end = period(await office_of(db, code), now, first, last, settings.report_max_days)
+    start, end = period(await office_of(catalog, db, code), now, first, last, settings.report_max_days)
     report = await _service(request, db, code, start, end, now, settings)
     if kind == "ikm":
         if report.ikm is None:

@@ -3,6 +3,7 @@ not, with totals that add up; download it as XLSX, CSV or JSON. Supervisors of t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import partial
 from typing import Any
@@ -12,24 +13,17 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
 from loket.domain.errors import DomainError, invalid
+from loket.domain.office import Office
 from loket.domain.reconciliation import Kind
 from loket.i18n import N_, translate
 from loket.reports.labels import KINDS, NOTES
-from loket.reports.render import MEDIA_TYPES, reconciliation_file
+from loket.reports.render import reconciliation_file
 from loket.services import reconciliation as reconciliation_service
+from loket.services.catalog import Catalog
 from loket.web.auth import Staff, Supervisor
-from loket.web.deps import DbDep, LocaleDep, NowDep, SettingsDep
+from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep
 from loket.web.pages.home import render
-from loket.web.pages.report_support import (
-    FromQ,
-    ToQ,
-    cache_of,
-    check_format,
-    context,
-    download_headers,
-    office_of,
-    period,
-)
+from loket.web.pages.report_support import FromQ, ToQ, context, download, office_of, period
 
 router = APIRouter(include_in_schema=False)
 MAX_STATEMENT_BYTES = 5 * 1024 * 1024
@@ -40,6 +34,7 @@ async def _page(
     request: Request,
     staff: Staff,
     db: Any,
+    catalog: Catalog,
     now: datetime,
     locale: str,
     max_days: int,
@@ -48,7 +43,7 @@ async def _page(
     **extra: Any,
 ) -> HTMLResponse:
     code = staff.office_code or ""
-    office = await office_of(db, code)
+    office = await office_of(catalog, db, code)
     start, end = period(office, now, first, last, max_days)
     rec = await reconciliation_service.reconciliation(db, code, start, end)
     return render(
@@ -71,6 +66,7 @@ async def revenue_page(
     request: Request,
     staff: Supervisor,
     db: DbDep,
+    catalog: CatalogDep,
     now: NowDep,
     locale: LocaleDep,
     settings: SettingsDep,
@@ -78,14 +74,21 @@ async def revenue_page(
     last: ToQ = None,
 ) -> HTMLResponse:
     """The PNBP reconciliation of a period and the statement upload."""
+    max_days = settings.report_max_days
     return await _page(
-        request, staff, db, now, locale, settings.report_max_days, first, last, error=None, imported=None
+        request, staff, db, catalog, now, locale, max_days, first, last, error=None, imported=None
     )
 
 
 @router.post("/offices/{code}/reports/revenue/statement", response_class=HTMLResponse)
 async def upload_statement(
-    request: Request, staff: Supervisor, db: DbDep, now: NowDep, locale: LocaleDep, settings: SettingsDep
+    request: Request,
+    staff: Supervisor,
+    db: DbDep,
+    catalog: CatalogDep,
+    now: NowDep,
+    locale: LocaleDep,
+    settings: SettingsDep,
 ) -> HTMLResponse:
     """Import a bank statement (CSV upload); a bad line is shown with its number, and nothing is kept."""
     form = await request.form()
@@ -110,8 +113,9 @@ async def upload_statement(
         error = translate(locale, exc.message, **exc.params)
     first = imported.first if imported else None
     last = imported.last if imported else None
+    max_days = settings.report_max_days
     page = await _page(
-        request, staff, db, now, locale, settings.report_max_days, first, last, error=error, imported=imported
+        request, staff, db, catalog, now, locale, max_days, first, last, error=error, imported=imported
     )
     if error:
         page.status_code = 422
@@ -123,6 +127,7 @@ async def revenue_download(
     request: Request,
     staff: Supervisor,
     db: DbDep,
+    catalog: CatalogDep,
     now: NowDep,
     locale: LocaleDep,
     settings: SettingsDep,
@@ -131,14 +136,22 @@ async def revenue_download(
     format: str = "xlsx",
 ) -> Response:
     """The reconciliation as a file: xlsx, csv or json."""
-    fmt = check_format(format, REVENUE_FORMATS)
-    code = staff.office_code or ""
-    office = await office_of(db, code)
-    start, end = period(office, now, first, last, settings.report_max_days)
-    rec = await reconciliation_service.reconciliation(db, code, start, end)
-    title = translate(locale, N_("Revenue reconciliation (PNBP)")) + f": {office.name}"
-    body = await cache_of(request).render(
-        partial(reconciliation_file, rec, fmt, locale, title=title, zone=office.timezone)
+
+    async def make(office: Office, start: date, end: date, fmt: str) -> Callable[[], bytes]:
+        rec = await reconciliation_service.reconciliation(db, office.code, start, end)
+        title = translate(locale, N_("Revenue reconciliation (PNBP)")) + f": {office.name}"
+        return partial(reconciliation_file, rec, fmt, locale, title=title, zone=office.timezone)
+
+    return await download(
+        request,
+        catalog,
+        db,
+        staff.office_code or "",
+        now,
+        (first, last),
+        max_days=settings.report_max_days,
+        fmt=format,
+        formats=REVENUE_FORMATS,
+        stem="rekonsiliasi-pnbp",
+        make=make,
     )
-    name = f"rekonsiliasi-pnbp-{code}-{start}-{end}.{fmt}"
-    return Response(body, media_type=MEDIA_TYPES[fmt], headers=download_headers(name))

@@ -16,10 +16,11 @@ from loket.i18n import translate
 from loket.services import ballot as ballot_service
 from loket.services import ballot_draw
 from loket.services import fraud as fraud_service
+from loket.services.catalog import Catalog
+from loket.services.release_queries import recent_releases
 from loket.settings import booking_policy
-from loket.store import ballot_repo, offices_repo
-from loket.web.auth import Supervisor
-from loket.web.deps import DbDep, LocaleDep, NowDep, SettingsDep
+from loket.web.auth import Staff, Supervisor
+from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep
 from loket.web.pages.home import render
 
 router = APIRouter(include_in_schema=False)
@@ -43,14 +44,9 @@ def _moment(raw: Any, name: str, zone: str) -> datetime | None:
     return local if local.tzinfo else local.replace(tzinfo=ZoneInfo(zone))
 
 
-async def _office(db: Any, code: str) -> Any:
-    async with db.read() as conn:
-        return await offices_repo.load_office(conn, code)
-
-
 @router.get("/offices/{code}/security/fraud", response_class=HTMLResponse)
 async def fraud_page(
-    request: Request, staff: Supervisor, db: DbDep, now: NowDep, locale: LocaleDep
+    request: Request, staff: Supervisor, db: DbDep, catalog: CatalogDep, now: NowDep, locale: LocaleDep
 ) -> HTMLResponse:
     params = request.query_params
     error = None
@@ -66,7 +62,7 @@ async def fraud_page(
         "security/fraud.html",
         locale,
         staff=staff,
-        office=await _office(db, staff.office_code or ""),
+        office=(await catalog.get(db, staff.office_code or "")).office,
         first=first,
         last=last,
         findings=findings,
@@ -93,11 +89,17 @@ async def flag_action(request: Request, staff: Supervisor, db: DbDep, now: NowDe
 
 
 async def _releases_page(
-    request: Request, staff: Any, db: Any, locale: str, *, error: str | None = None, notice: str | None = None
+    request: Request,
+    staff: Staff,
+    db: Any,
+    catalog: Catalog,
+    locale: str,
+    *,
+    error: str | None = None,
+    notice: str | None = None,
 ) -> HTMLResponse:
-    async with db.read() as conn:
-        office = await offices_repo.load_office(conn, staff.office_code or "")
-        releases = sorted(await ballot_repo.latest_releases(conn, office.code, limit=60), key=lambda r: r.day)
+    office = (await catalog.get(db, staff.office_code or "")).office
+    releases = await recent_releases(db, office.code)
     page = render(
         request,
         "security/releases.html",
@@ -114,23 +116,25 @@ async def _releases_page(
 
 
 @router.get("/offices/{code}/security/releases", response_class=HTMLResponse)
-async def releases_page(request: Request, staff: Supervisor, db: DbDep, locale: LocaleDep) -> HTMLResponse:
-    return await _releases_page(request, staff, db, locale)
+async def releases_page(
+    request: Request, staff: Supervisor, db: DbDep, catalog: CatalogDep, locale: LocaleDep
+) -> HTMLResponse:
+    return await _releases_page(request, staff, db, catalog, locale)
 
 
 @router.post("/offices/{code}/security/releases", response_class=HTMLResponse)
 async def schedule_action(
-    request: Request, staff: Supervisor, db: DbDep, now: NowDep, locale: LocaleDep
+    request: Request, staff: Supervisor, db: DbDep, catalog: CatalogDep, now: NowDep, locale: LocaleDep
 ) -> HTMLResponse:
     form = await request.form()
-    office = await _office(db, staff.office_code or "")
+    office = (await catalog.get(db, staff.office_code or "")).office
     try:
         opens = _moment(form.get("opens_at"), "opens_at", office.timezone)
         if opens is None:
             raise invalid("opens_at", "datetime_parsing", "Give a date and time")
         await ballot_service.schedule_release(
             db,
-            request.app.state.catalog,
+            catalog,
             office.code,
             _day(form.get("day"), "day"),
             str(form.get("mode", "")),
@@ -141,9 +145,9 @@ async def schedule_action(
         )
     except DomainError as exc:
         return await _releases_page(
-            request, staff, db, locale, error=translate(locale, exc.message, **exc.params)
+            request, staff, db, catalog, locale, error=translate(locale, exc.message, **exc.params)
         )
-    return await _releases_page(request, staff, db, locale, notice=translate(locale, "Saved."))
+    return await _releases_page(request, staff, db, catalog, locale, notice=translate(locale, "Saved."))
 
 
 @router.post("/offices/{code}/security/releases/{day}/draw", response_class=HTMLResponse)
@@ -152,6 +156,7 @@ async def draw_action(
     day: date,
     staff: Supervisor,
     db: DbDep,
+    catalog: CatalogDep,
     now: NowDep,
     locale: LocaleDep,
     settings: SettingsDep,
@@ -159,7 +164,7 @@ async def draw_action(
     try:
         done = await ballot_draw.draw_ballot(
             db,
-            request.app.state.catalog,
+            catalog,
             staff.office_code or "",
             day,
             policy=booking_policy(settings),
@@ -168,7 +173,7 @@ async def draw_action(
         )
     except DomainError as exc:
         return await _releases_page(
-            request, staff, db, locale, error=translate(locale, exc.message, **exc.params)
+            request, staff, db, catalog, locale, error=translate(locale, exc.message, **exc.params)
         )
     notice = translate(
         locale,
@@ -177,4 +182,4 @@ async def draw_action(
         waiting=done.waitlisted,
         ineligible=done.ineligible,
     )
-    return await _releases_page(request, staff, db, locale, notice=notice)
+    return await _releases_page(request, staff, db, catalog, locale, notice=notice)

@@ -29,8 +29,8 @@ from loket.web.auth import (
 )
 from loket.web.csrf import require_csrf
 from loket.web.deps import DbDep, LocaleDep, NowDep, SettingsDep
+from loket.web.limits import check_rate, login_guard
 from loket.web.pages.home import render
-from loket.web.security import check_rate, login_guard
 
 router = APIRouter(include_in_schema=False)
 WEEKDAYS = (1, 2, 3, 4, 5, 6, 7)

@@ -12,7 +12,7 @@ from loket.i18n import translate
 from loket.services import survey as survey_service
 from loket.web.auth import Supervisor
 from loket.web.csrf import require_csrf
-from loket.web.deps import DbDep, LocaleDep, NowDep, SettingsDep
+from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep
 from loket.web.pages.home import render
 from loket.web.pages.report_support import FromQ, ToQ, context, office_of, period
 
@@ -109,6 +109,7 @@ async def satisfaction_page(
     request: Request,
     staff: Supervisor,
     db: DbDep,
+    catalog: CatalogDep,
     now: NowDep,
     locale: LocaleDep,
     settings: SettingsDep,
@@ -117,7 +118,7 @@ async def satisfaction_page(
 ) -> HTMLResponse:
     """The IKM of a period: per element, per month, and the comments."""
     code = staff.office_code or ""
-    office = await office_of(db, code)
+    office = await office_of(catalog, db, code)
     start, end = period(office, now, first, last, settings.report_max_days)
     report = await survey_service.ikm_between(db, code, start, end)
     return render(

@@ -2,8 +2,9 @@
 bots and brokers hammer (429 with Retry-After, before any parsing), and the security headers of
 every answer (a CSP without inline scripts, no framing, no sniffing, no referrer).
 
-Per-identity limits (a NIK, a booking code, a username) need the parsed request, so routes call
-`check_rate` themselves. Pure ASGI rather than BaseHTTPMiddleware: a check costs microseconds.
+Per-identity limits (a NIK, a booking code, a username) need the parsed request, so routes count
+them themselves (web/limits.py). Pure ASGI rather than BaseHTTPMiddleware: a check costs
+microseconds.
 """
 
 from __future__ import annotations
@@ -15,12 +16,10 @@ from html import escape
 from typing import Any
 
 import orjson
-from fastapi import Request
 
-from loket.domain.client import client_address, fingerprint, network_key
-from loket.domain.ratelimit import Limiter, rules_from, too_many
+from loket.domain.client import client_address, network_key
+from loket.domain.ratelimit import Limiter, too_many
 from loket.i18n import pick_locale, translate
-from loket.services.staff import LoginGuard
 from loket.settings import Settings
 
 Scope = MutableMapping[str, Any]
@@ -61,11 +60,6 @@ def _headers(settings: Settings) -> list[tuple[bytes, bytes]]:
     if settings.cookie_secure:
         found.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
     return found
-
-
-def make_limiter(settings: Settings) -> Limiter | None:
-    """The process's limiter, or None when LOKET_RATE_LIMIT is off."""
-    return Limiter(rules_from(settings.rate_limits)) if settings.rate_limit else None
 
 
 class SecurityMiddleware:
@@ -143,27 +137,3 @@ class SecurityMiddleware:
         )
         await send({"type": "http.response.body", "body": body})
 
-
-def client_ip(request: Request) -> str | None:
-    """The client's address as the middleware worked it out (None outside the app, e.g. tests)."""
-    return getattr(request.state, "client_ip", None) or (request.client.host if request.client else None)
-
-
-def client_fp(request: Request) -> str | None:
-    """The coarse browser fingerprint of this request."""
-    return fingerprint(request.headers.get("user-agent"), request.headers.get("accept-language"))
-
-
-def login_guard(settings: Settings) -> LoginGuard:
-    """The sign-in lock-out these settings set."""
-    return LoginGuard(settings.login_max_failures, settings.login_lockout_minutes)
-
-
-def check_rate(request: Request, family: str, identity: str) -> None:
-    """Count a request against `family`'s per-identity rule (NIK, code, username); 429 when over."""
-    limiter: Limiter | None = getattr(request.app.state, "limiter", None)
-    if limiter is None or not identity:
-        return
-    wait = limiter.hit(f"{family}_identity", identity.strip().lower()[:64], time.monotonic())
-    if wait:
-        raise too_many(wait)

@@ -1,9 +1,8 @@
-"""Schemas of the ballot, fraud-report, flag, privacy and audit endpoints (`XCreate` in, `XPublic` out)."""
+"""Schemas of the release and ballot endpoints (`XCreate` in, `XPublic` out)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -83,48 +82,3 @@ class DrawPublic(BaseModel):
     seed: str
     commitment: str
     entries_digest: str
-
-
-class FindingPublic(BaseModel):
-    kind: str
-    severity: str
-    key: str = Field(description="The shared value, masked")
-    niks: list[str] = Field(description="Masked NIKs")
-    bookings: list[str]
-    evidence: dict[str, Any]
-    action: str = Field(description="The suggested action")
-
-
-class FraudReportPublic(BaseModel):
-    office: str
-    first: date = Field(alias="from")
-    last: date = Field(alias="to")
-    findings: list[FindingPublic]
-
-    model_config = {"populate_by_name": True}
-
-
-class FlagCreate(StrictBody):
-    bookings: list[str] = Field(min_length=1, max_length=500)
-    reason: str = Field(default="", max_length=200)
-    flag: bool = Field(default=True, description="false clears the flag")
-
-
-class FlagPublic(BaseModel):
-    changed: int
-
-
-class PersonExportCreate(StrictBody):
-    nik: str = Field(max_length=40)
-
-
-class ChainPublic(BaseModel):
-    office: str
-    sealed: int
-    unsealed: int
-    head_seq: int
-    head_hash: str
-    intact: bool
-    broken_at: int | None = None
-    broken_entry: str | None = None
-    broken_kind: str | None = None
