@@ -107,7 +107,8 @@ async def test_board_stream_sends_the_call(
 
     # httpx's in-process transport buffers whole responses, so read the SSE generator itself
     # (the browser test and bench/floor.py read it over a real socket).
-    from loket.web.board_bus import BoardBus, board_stream
+    from loket.services.floor_bus import BoardBus
+    from loket.web.board_bus import board_stream
 
     class Connected:
         async def is_disconnected(self) -> bool:
@@ -122,7 +123,100 @@ async def test_board_stream_sends_the_call(
     await asyncio.sleep(0.1)
     assert not waiting.done()
     await client.post("/api/v1/offices/PLG/stations/INT1/call-next", headers=headers)
-    bus.notify("PLG")  # what the call-next route does in the serving process
+    bus.notify("PLG")  # what the call-next service does on commit with the serving process's bus
     event = await asyncio.wait_for(waiting, 2)  # well before the 5 s poll: woken by the bus
     assert json.loads(event.split(b"data: ")[1])["calls"][0]["ticket"] == "A-001"
     await stream.aclose()
+
+
+def app_of(client: httpx.AsyncClient):  # type: ignore[no-untyped-def]
+    return client._transport.app  # type: ignore[attr-defined]
+
+
+async def test_the_routes_hand_the_app_bus_to_the_services(
+    client: httpx.AsyncClient, db: Database, clock: FrozenClock
+) -> None:
+    code, nik = await booked_and_paid(client, db, 4)
+    await make_staff(db, clock, "budi")
+    clock.now = datetime(2017, 12, 29, 0, 50, tzinfo=UTC)
+    headers = {"X-CSRF-Token": await sign_in(client, "budi")}
+
+    def version() -> int:
+        return int(app_of(client).state.board_bus.version("PLG"))
+
+    await client.post(
+        "/api/v1/offices/PLG/check-in", json={"booking_code": code, "nik": nik}, headers=headers
+    )
+    after_check_in = version()
+    assert after_check_in == 1
+    refused = await client.post("/api/v1/offices/PLG/stations/INT1/call-next", headers=headers)
+    assert refused.status_code == 409 and version() == after_check_in  # rolled back: no wake
+    await client.post("/api/v1/offices/PLG/stations/INT1/state", json={"state": "open"}, headers=headers)
+    await client.post("/api/v1/offices/PLG/stations/INT1/call-next", headers=headers)
+    assert version() == after_check_in + 2
+
+
+async def test_typed_routes_answer_what_the_services_return(
+    client: httpx.AsyncClient, db: Database, clock: FrozenClock
+) -> None:
+    """The response models change nothing in the JSON: it is the services' plain data, key for key."""
+    from datetime import date
+
+    from loket.services import floor_views
+
+    code, nik = await booked_and_paid(client, db, 5)
+    await make_staff(db, clock, "budi", "sari")
+    clock.now = datetime(2017, 12, 29, 0, 50, tzinfo=UTC)
+    headers = {"X-CSRF-Token": await sign_in(client, "sari")}
+    await client.post(
+        "/api/v1/offices/PLG/check-in", json={"booking_code": code, "nik": nik}, headers=headers
+    )
+    for station in ("INT1", "BIO1"):
+        opened = await client.post(
+            f"/api/v1/offices/PLG/stations/{station}/state", json={"state": "open"}, headers=headers
+        )
+        assert opened.json() == {"station": station, "state": "open"}
+    await client.post("/api/v1/offices/PLG/stations/INT1/call-next", headers=headers)
+    await client.post("/api/v1/offices/PLG/stations/INT1/complete", json={"outcome": "done"}, headers=headers)
+    down = await client.post(
+        "/api/v1/offices/PLG/stations/INT2/state", json={"state": "down", "reason": "Kamera"}, headers=headers
+    )
+    assert down.json() == {"station": "INT2", "state": "down"}
+    now, day = clock(), date(2017, 12, 29)
+    pairs = [
+        ("/api/v1/offices/PLG/stations", await floor_views.stations(db, "PLG", now)),
+        ("/api/v1/offices/PLG/queues/biometrics", await floor_views.queue(db, "PLG", "biometrics", now)),
+        (
+            "/api/v1/offices/PLG/tickets/2017-12-29/A-001",
+            await floor_views.ticket_history(db, "PLG", day, "A-001"),
+        ),
+        ("/api/v1/offices/PLG/stats?date=2017-12-29", await floor_views.stats(db, "PLG", day, now)),
+        ("/api/v1/offices/PLG/board", await floor_views.board(db, "PLG", now)),
+    ]
+    for path, plain in pairs:
+        answer = await client.get(path)
+        assert answer.status_code == 200, path
+        assert answer.json() == json.loads(json.dumps(plain)), path
+    added = await client.post(
+        "/api/v1/offices/PLG/stations",
+        json={"code": "int9", "kind": "intake", "name": "Loket 9", "number": 90},
+        headers=headers,
+    )
+    assert added.status_code == 201 and added.json() == {"station": "INT9"}
+
+
+async def test_openapi_documents_every_floor_answer(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    for path, methods in spec["paths"].items():
+        if not path.startswith("/api/v1/offices/{code}/") or path.endswith("/board/events"):
+            continue
+        for method, operation in methods.items():
+            if "floor" not in operation.get("tags", []):
+                continue
+            ok = next((v for k, v in operation["responses"].items() if k.startswith("2")), None)
+            assert ok is not None, (method, path)
+            if ok.get("content") is None:  # 204 No Content
+                continue
+            schema = ok["content"]["application/json"]["schema"]
+            refs = json.dumps(schema)
+            assert "Public" in refs or schema.get("items", {}).get("type") == "string", (method, path, schema)

@@ -10,6 +10,11 @@ within each class, applicants who arrived on time come before late arrivals, the
 time (walk-ins by their check-in time), then by ticket number. A ticket sent to one station
 (transfer) is called only there. A called applicant who does not come is recalled; after N
 recalls (a setting) the officer may mark a no-show.
+
+The policy is one sort key, `POLICY_KEY`. A ticket row stores each part of it in a column of the
+same name (`key_columns`), and the SQL that orders the queue (store/floor_repo.py) is built from
+`POLICY_KEY`: there is no second copy of the order to drift. tests/integration/test_floor_policy_sql.py
+proves the database calls tickets in the order `queue_order` and `pick_next` give.
 """
 
 from __future__ import annotations
@@ -24,6 +29,11 @@ from loket.domain.errors import Conflict
 
 TICKET_LETTER = {Category.REGULAR: "A", Category.PRIORITY: "B", Category.EXPRESS: "C"}
 CLASS_RANK = {Category.PRIORITY: 0, Category.EXPRESS: 1, Category.REGULAR: 2}
+
+# The policy's sort key, most significant first: class, on time before late (False < True),
+# appointment (walk-ins: check-in time), ticket number. Each name is a `QueueEntry` attribute and a
+# column of the tickets table; every part is ascending and never NULL.
+POLICY_KEY = ("class_rank", "late", "order_at", "seq")
 
 
 class QueueState(StrEnum):
@@ -63,7 +73,13 @@ class QueueEntry:
     target_station: str | None = None
 
     @property
+    def class_rank(self) -> int:
+        """0 priority, 1 express, 2 regular: the first part of the key."""
+        return CLASS_RANK[Category(self.category)]
+
+    @property
     def key(self) -> tuple[int, bool, datetime, int]:
+        """The entry's policy key (the parts named by `POLICY_KEY`, in that order)."""
         return order_key(self.category, self.late, self.order_at, self.seq)
 
 
@@ -74,7 +90,13 @@ def order_key(
     return (CLASS_RANK[Category(category)], late, order_at, seq)
 
 
+def key_columns(category: Category | str, late: bool, order_at: datetime, seq: int) -> dict[str, object]:
+    """The policy key as a ticket row stores it: {column name: value} for each name of `POLICY_KEY`."""
+    return dict(zip(POLICY_KEY, order_key(category, late, order_at, seq), strict=True))
+
+
 def callable_by(entry: QueueEntry, station: str) -> bool:
+    """A ticket sent to a station (transfer) is called only there; others by any station of the stage."""
     return entry.target_station is None or entry.target_station == station
 
 
@@ -114,6 +136,7 @@ def check_in_window(
 
 
 def check_recall(recalls: int, max_recalls: int) -> None:
+    """Another recall only while fewer than `max_recalls` were made; then it is a no-show."""
     if recalls >= max_recalls:
         raise Conflict(
             "recall_limit",
@@ -181,6 +204,7 @@ def percentile(values: Sequence[float], q: float) -> float | None:
 
 
 def mean(values: Sequence[float]) -> float | None:
+    """The arithmetic mean; None for no values."""
     return sum(values) / len(values) if values else None
 
 

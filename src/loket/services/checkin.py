@@ -1,8 +1,9 @@
 """Check-in: a paid booking for today (code + NIK) or a priority walk-in gets a queue ticket.
 
-One transaction each: the booking row is locked, the ticket number taken from the category's
-counter (lock policy in store/floor_repo.py), the ticket and its first wait recorded, the booking
-marked checked_in and the audit row written.
+One transaction each: the booking row is locked (check-in) or the priority counter (walk-in), the
+ticket number taken from the category's counter (lock policy in store/floor_repo.py), the ticket
+and its first wait recorded, the booking marked checked_in and the audit row written. Given the
+app's board bus, the office's display boards are woken once the ticket is committed.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loket.domain.booking import (
@@ -23,11 +23,11 @@ from loket.domain.booking import (
     office_of_booking_code,
 )
 from loket.domain.calling import (
-    CLASS_RANK,
     FloorPolicy,
     QueueState,
     check_in_window,
     is_late,
+    key_columns,
     ticket_label,
 )
 from loket.domain.errors import Conflict, NotFound, invalid
@@ -36,9 +36,9 @@ from loket.domain.identity import check_nik_matches, nik_matches, normalize_name
 from loket.domain.office import Office
 from loket.domain.workflow import Stage
 from loket.services.audit import record
+from loket.services.floor_bus import BoardBus, wake_boards
 from loket.store import booking_repo, floor_repo, offices_repo, quota_repo
 from loket.store.database import Database
-from loket.store.tables import day_quotas, places, tickets
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,6 @@ async def _issue(
             "day": day,
             "ticket": label,
             "category": category.value,
-            "seq": number,
             "booking_code": booking_code,
             "nik": nik,
             "full_name": full_name,
@@ -109,9 +108,8 @@ async def _issue(
             "priority_reason": priority_reason,
             "appointment_at": appointment_at,
             "checked_in_at": now,
-            "late": late,
-            "class_rank": CLASS_RANK[category],
-            "order_at": appointment_at or now,
+            # class_rank, late, order_at, seq: the calling policy's key (domain/calling.py).
+            **key_columns(category, late, appointment_at or now, number),
             "stage": Stage.CHECKED_IN.value,
             "queue_state": QueueState.WAITING.value,
             "queued_at": now,
@@ -138,6 +136,7 @@ async def check_in(
     actor: str,
     now: datetime,
     verified_in_person: bool = False,
+    bus: BoardBus | None = None,
 ) -> TicketIssued:
     """Issue a queue ticket for a paid booking of today, within the check-in window of its session.
 
@@ -211,48 +210,19 @@ async def check_in(
             },
             now=now,
         )
+        wake_boards(conn, bus, office_code)
     return _issued(issued)
 
 
 async def priority_quota_left(conn: AsyncConnection, office: Office, day: date) -> int:
     """The day's priority quota minus priority places booked and priority walk-ins already issued."""
-    capacity = (
-        await conn.execute(
-            select(day_quotas.c.capacity).where(
-                day_quotas.c.office_code == office.code,
-                day_quotas.c.day == day,
-                day_quotas.c.category == Category.PRIORITY.value,
-            )
-        )
-    ).scalar()
+    capacity = await quota_repo.day_capacity(conn, office.code, day, Category.PRIORITY.value)
     if capacity is None:
         template = await quota_repo.template_for(conn, office.code)
         capacity = template.get((day.isoweekday(), Category.PRIORITY.value), 0)
-    booked = (
-        await conn.execute(
-            select(func.count())
-            .select_from(places)
-            .where(
-                places.c.office_code == office.code,
-                places.c.day == day,
-                places.c.category == Category.PRIORITY.value,
-                places.c.booking_code.is_not(None),
-            )
-        )
-    ).scalar_one()
-    walk_ins = (
-        await conn.execute(
-            select(func.count())
-            .select_from(tickets)
-            .where(
-                tickets.c.office_code == office.code,
-                tickets.c.day == day,
-                tickets.c.category == Category.PRIORITY.value,
-                tickets.c.booking_code.is_(None),
-            )
-        )
-    ).scalar_one()
-    return int(capacity) - int(booked) - int(walk_ins)
+    booked = await quota_repo.booked_places(conn, office.code, day, Category.PRIORITY.value)
+    walk_ins = await floor_repo.count_walk_ins(conn, office.code, day, Category.PRIORITY)
+    return int(capacity) - booked - walk_ins
 
 
 async def walk_in(
@@ -268,6 +238,7 @@ async def walk_in(
     actor: str,
     now: datetime,
     country: str = "ID",
+    bus: BoardBus | None = None,
 ) -> TicketIssued:
     """A priority walk-in (elderly, disabled, pregnant, child under 5) within the day's priority quota."""
     info = parse_nik(nik)
@@ -335,4 +306,5 @@ async def walk_in(
             detail={"priority_reason": reason.value},
             now=now,
         )
+        wake_boards(conn, bus, office_code)
     return _issued(issued)

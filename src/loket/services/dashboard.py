@@ -7,14 +7,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-
 from loket.domain.ikm import IkmResult
 from loket.services import floor_views
 from loket.services.survey import ikm_between
-from loket.store import offices_repo, reports_repo
+from loket.store import dashboard_repo, floor_repo, offices_repo, reports_repo
 from loket.store.database import Database
-from loket.store.tables import bookings, tickets
 
 REVENUE_OUTCOMES = ("accepted", "reinstated")
 
@@ -48,23 +45,8 @@ async def today(db: Database, office_code: str, now: datetime, country: str = "I
     async with db.read() as conn:
         office = await offices_repo.load_office(conn, office_code)
         day = office.local_today(now)
-        statuses = Counter(
-            {
-                r.status: int(r.n)
-                for r in await conn.execute(
-                    select(bookings.c.status, func.count().label("n"))
-                    .where(bookings.c.office_code == office_code, bookings.c.day == day)
-                    .group_by(bookings.c.status)
-                )
-            }
-        )
-        check_ins = int(
-            (
-                await conn.execute(
-                    select(func.count()).where(tickets.c.office_code == office_code, tickets.c.day == day)
-                )
-            ).scalar_one()
-        )
+        statuses = Counter(await dashboard_repo.booking_statuses(conn, office_code, day))
+        check_ins = await floor_repo.count_tickets(conn, office_code, day)
         start = office.local_moment(day, time(0, 0))
         paid = await reports_repo.payments_between(conn, office_code, start, start + timedelta(days=1))
     floor = await floor_views.stats(db, office_code, day, now, country)

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import select
-
 from loket.domain.fees import OFFICIAL_TARIFFS
 from loket.domain.office import Session, Station
 from loket.services.audit import NATIONAL, record
 from loket.services.offices import OfficeSpec, create_office
 from loket.services.payments import DEMO_BANKS, add_bank
 from loket.services.quotas import set_template
+from loket.store import offices_repo, reports_repo
 from loket.store.database import Database
-from loket.store.tables import banks, fee_tariffs, offices
 
 WEEKDAY_HOURS = {wd: (time(8, 0), time(16, 0)) for wd in range(1, 5)} | {5: (time(8, 0), time(16, 30))}
 SESSIONS = [
@@ -67,25 +65,10 @@ DEMO_OFFICES = [
 async def load_fee_tariffs(db: Database, *, actor: str, now: datetime) -> int:
     """Insert the official tariffs that are missing; returns how many were added."""
     async with db.write() as conn:
-        have = {
-            (r.product, r.effective_from)
-            for r in await conn.execute(select(fee_tariffs.c.product, fee_tariffs.c.effective_from))
-        }
+        have = await offices_repo.tariff_keys(conn)
         missing = [t for t in OFFICIAL_TARIFFS if (t.product.value, t.effective_from) not in have]
         if missing:
-            await conn.execute(
-                fee_tariffs.insert(),
-                [
-                    {
-                        "product": t.product.value,
-                        "effective_from": t.effective_from,
-                        "amount": t.amount,
-                        "regulation": t.regulation,
-                        "active": True,
-                    }
-                    for t in missing
-                ],
-            )
+            await offices_repo.insert_tariffs(conn, missing)
             await record(
                 conn,
                 office_code=NATIONAL,
@@ -108,7 +91,7 @@ DEMO_QUOTAS = {
 async def load_banks(db: Database, *, actor: str, now: datetime) -> int:
     """Register the demo banks with fresh random callback secrets (read by `loket payments simulate`)."""
     async with db.read() as conn:
-        have = {r.code for r in await conn.execute(select(banks.c.code))}
+        have = await reports_repo.bank_codes(conn)
     added = 0
     for code, name in DEMO_BANKS:
         if code not in have:
@@ -122,7 +105,7 @@ async def load_demo(db: Database, *, now: datetime, actor: str = "demo") -> list
     await load_fee_tariffs(db, actor=actor, now=now)
     await load_banks(db, actor=actor, now=now)
     async with db.read() as conn:
-        have = {r.code for r in await conn.execute(select(offices.c.code))}
+        have = set(await offices_repo.office_codes(conn))
     added = []
     for spec in DEMO_OFFICES:
         if spec.code not in have:
@@ -139,5 +122,6 @@ async def load_demo(db: Database, *, now: datetime, actor: str = "demo") -> list
 
 
 async def has_offices(db: Database) -> bool:
+    """True when the database has at least one office (an empty one may get the demo)."""
     async with db.read() as conn:
-        return (await conn.execute(select(offices.c.code).limit(1))).first() is not None
+        return await offices_repo.has_offices(conn)

@@ -1,6 +1,7 @@
-"""Floor use cases at a station: call next, recall, no-show, complete a stage, transfer, hand over,
-and the station's own state (open, paused, closed, down). One transaction and one audit row each;
-the lock policy is in store/floor_repo.py and docs/locking.md ("Office floor")."""
+"""Floor use cases at a station: call next, recall, no-show, complete a stage and transfer (the
+station's own state and the hand-over are in services/stations.py). One transaction and one audit
+row each; the lock policy is in store/floor_repo.py and docs/locking.md ("Office floor"). Given the
+app's board bus, each wakes the office's display boards once its change has committed."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from loket.domain.calling import (
     check_recall,
 )
 from loket.domain.errors import Conflict, NotFound, invalid
+from loket.domain.office import Office
 from loket.domain.workflow import (
     OFF_FLOOR,
     STATION_KIND,
@@ -30,6 +32,8 @@ from loket.domain.workflow import (
     stages_of_kind,
 )
 from loket.services.audit import record
+from loket.services.catalog import Catalog
+from loket.services.floor_bus import BoardBus, wake_boards
 from loket.store import floor_repo, offices_repo
 from loket.store.database import Database
 
@@ -53,6 +57,8 @@ class Called:
 
 @dataclass(frozen=True)
 class StageDone:
+    """A finished stage: where the application went, and its due date once the clock runs."""
+
     ticket: str
     from_stage: str
     to_stage: str
@@ -65,6 +71,7 @@ def served_stage(stage: str) -> str:
 
 
 async def station_locked(conn: AsyncConnection, office_code: str, code: str, now: datetime) -> Any:
+    """The station with its state row locked (given one first if it has none); NotFound when unknown."""
     st = await floor_repo.station(conn, office_code, code, lock=True)
     if st is None:
         if await floor_repo.station(conn, office_code, code) is None:
@@ -101,10 +108,25 @@ def _called(row: Any, st: Any, **changes: Any) -> Called:
     )
 
 
+async def cached_office(catalog: Catalog | None, db: Database, office_code: str) -> Office | None:
+    """The office from the catalog (no query while cached); None without a catalog."""
+    return (await catalog.get(db, office_code)).office if catalog is not None else None
+
+
 async def call_next(
-    db: Database, office_code: str, station_code: str, *, officer: str, now: datetime
+    db: Database,
+    office_code: str,
+    station_code: str,
+    *,
+    officer: str,
+    now: datetime,
+    bus: BoardBus | None = None,
+    catalog: Catalog | None = None,
 ) -> Called | None:
-    """Call the next applicant to the station under the calling policy; None when nobody waits."""
+    """Call the next applicant to the station under the calling policy; None when nobody waits.
+
+    The office (for its local date) comes from `catalog` when given, else from the database."""
+    known = await cached_office(catalog, db, office_code)
     async with db.write() as conn:
         st = await station_locked(conn, office_code, station_code, now)
         if st.state != StationState.OPEN.value:
@@ -124,7 +146,8 @@ async def call_next(
                 field="station",
                 ticket=st.ticket,
             )
-        today = await floor_repo.office_today(conn, office_code, now)
+        office = known if known is not None else await offices_repo.load_office(conn, office_code)
+        today = office.local_today(now)
         stages = [s.value for s in stages_of_kind(st.kind)]
         row = await floor_repo.claim_next(conn, office_code, today, stages, station_code)
         if row is None:
@@ -165,11 +188,19 @@ async def call_next(
             detail={"station": st.code},
             now=now,
         )
+        wake_boards(conn, bus, office_code)
     return _called(row, st, stage=stage, recalls=0, called_at=now)
 
 
 async def recall(
-    db: Database, office_code: str, station_code: str, *, officer: str, policy: FloorPolicy, now: datetime
+    db: Database,
+    office_code: str,
+    station_code: str,
+    *,
+    officer: str,
+    policy: FloorPolicy,
+    now: datetime,
+    bus: BoardBus | None = None,
 ) -> Called:
     """Call the same applicant again (the board repeats the number)."""
     async with db.write() as conn:
@@ -186,11 +217,19 @@ async def recall(
             detail={"station": st.code, "recalls": row.recalls + 1},
             now=now,
         )
+        wake_boards(conn, bus, office_code)
     return _called(row, st, recalls=row.recalls + 1, called_at=now)
 
 
 async def mark_no_show(
-    db: Database, office_code: str, station_code: str, *, officer: str, policy: FloorPolicy, now: datetime
+    db: Database,
+    office_code: str,
+    station_code: str,
+    *,
+    officer: str,
+    policy: FloorPolicy,
+    now: datetime,
+    bus: BoardBus | None = None,
 ) -> str:
     """The called applicant did not come after the allowed recalls: the ticket leaves the queue."""
     async with db.write() as conn:
@@ -209,6 +248,7 @@ async def mark_no_show(
             detail={"station": st.code},
             now=now,
         )
+        wake_boards(conn, bus, office_code)
     return str(row.ticket)
 
 
@@ -224,8 +264,14 @@ async def complete_stage(
     missing_documents: list[str] | tuple[str, ...] = (),
     paid: bool | None = None,
     country: str = "ID",
+    bus: BoardBus | None = None,
+    catalog: Catalog | None = None,
 ) -> StageDone:
-    """Finish the called applicant's stage with an outcome; the application moves on (or out)."""
+    """Finish the called applicant's stage with an outcome; the application moves on (or out).
+
+    The office (for its local date) comes from `catalog` when given, else from the database; the
+    working calendar of the due date is always read in the transaction."""
+    known = await cached_office(catalog, db, office_code)
     async with db.write() as conn:
         st = await station_locked(conn, office_code, station_code, now)
         row = await current_ticket(conn, office_code, st)
@@ -244,7 +290,8 @@ async def complete_stage(
         complete = values.get("dossier_complete_at", row.dossier_complete_at) is not None
         biometrics = values.get("biometrics_done_at", row.biometrics_done_at) is not None
         if due is None and clock_starts(complete, bool(values.get("paid", row.paid)), biometrics):
-            today = await floor_repo.office_today(conn, office_code, now)
+            office = known if known is not None else await offices_repo.load_office(conn, office_code)
+            today = office.local_today(now)
             calendar = await offices_repo.load_calendar(conn, office_code, country=country)
             due = due_date(
                 calendar, today, policy.working_days_for(row.product), express=row.category == "express"
@@ -287,6 +334,7 @@ async def complete_stage(
             },
             now=now,
         )
+        wake_boards(conn, bus, office_code)
     return StageDone(row.ticket, source.value, target.value, due)
 
 
@@ -300,6 +348,7 @@ async def transfer(
     to_station: str | None = None,
     to_stage: str | None = None,
     reason: str = "",
+    bus: BoardBus | None = None,
 ) -> str:
     """Send the called applicant to another station and/or back to an earlier stage, keeping their place."""
     if not to_station and not to_stage:
@@ -365,4 +414,5 @@ async def transfer(
             detail={"station": st.code, "to_station": to_station, "to_stage": stage.value, "reason": reason},
             now=now,
         )
+        wake_boards(conn, bus, office_code)
     return str(row.ticket)

@@ -3,18 +3,14 @@ flagged booking checks in only after an officer has verified the holder in perso
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
-
-from sqlalchemy import select, update
 
 from loket.domain.errors import NotFound, invalid
 from loket.domain.fraud import BookingFact, Finding, FraudPolicy, broker_findings
 from loket.services.audit import record
-from loket.store import offices_repo
+from loket.store import fraud_repo, offices_repo
 from loket.store.database import Database
-from loket.store.tables import bookings, day_releases, payments
 
 MAX_DAYS = 366
 
@@ -25,33 +21,9 @@ async def booking_facts(db: Database, office_code: str, first: date, last: date)
         raise invalid("to", "period_invalid", "Choose a period of at most %(days)d days", days=MAX_DAYS)
     async with db.read() as conn:
         await offices_repo.load_office(conn, office_code)
-        rows = (
-            await conn.execute(
-                select(bookings).where(
-                    bookings.c.office_code == office_code,
-                    bookings.c.day >= first,
-                    bookings.c.day <= last,
-                    bookings.c.purged_at.is_(None),
-                )
-            )
-        ).all()
-        payers: dict[str, set[str]] = defaultdict(set)
-        for p in await conn.execute(
-            select(payments.c.booking_code, payments.c.payer).where(
-                payments.c.office_code == office_code, payments.c.payer.is_not(None)
-            )
-        ):
-            payers[p.booking_code].add(p.payer)
-        released = {
-            r.day: r.opens_at
-            for r in await conn.execute(
-                select(day_releases.c.day, day_releases.c.opens_at).where(
-                    day_releases.c.office_code == office_code,
-                    day_releases.c.day >= first,
-                    day_releases.c.day <= last,
-                )
-            )
-        }
+        rows = await fraud_repo.bookings_between(conn, office_code, first, last)
+        payers = await fraud_repo.payers(conn, office_code)
+        released = await fraud_repo.release_times(conn, office_code, first, last)
     return [
         BookingFact(
             booking_code=r.booking_code,
@@ -111,20 +83,10 @@ async def flag_bookings(
     if not wanted:
         raise invalid("bookings", "bookings_missing", "Name at least one booking")
     async with db.write() as conn:
-        found = (
-            await conn.execute(
-                select(bookings.c.booking_code).where(
-                    bookings.c.office_code == office_code, bookings.c.booking_code.in_(wanted)
-                )
-            )
-        ).all()
+        found = await fraud_repo.known_bookings(conn, office_code, wanted)
         if len(found) != len(wanted):
             raise NotFound("booking_not_found", "No booking matches this code", field="bookings")
-        await conn.execute(
-            update(bookings)
-            .where(bookings.c.office_code == office_code, bookings.c.booking_code.in_(wanted))
-            .values(verify_in_person=flag, flag_reason=reason if flag else None)
-        )
+        await fraud_repo.set_verify_flag(conn, office_code, wanted, flag, reason if flag else None)
         for code in wanted:
             await record(
                 conn,

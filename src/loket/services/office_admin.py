@@ -1,20 +1,28 @@
 """Office administration by supervisors: sessions and opening hours, stations. Quotas and the
 calendar have their own services (services/quotas.py, services/offices.py). Each change is
-validated first and applied in one transaction, or not at all."""
+validated first and applied in one transaction, or not at all; given the catalog, the office's
+cached entry is forgotten once the change has committed."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time
 
-from sqlalchemy import delete, func, select
-
-from loket.domain.booking import ACTIVE_STATUSES
 from loket.domain.errors import Conflict, NotFound, invalid
-from loket.domain.office import STATION_KINDS, Session, check_sessions
+from loket.domain.office import STATION_KINDS, Office, Session, Station, check_sessions
 from loket.services.audit import record
-from loket.store import floor_repo, offices_repo
+from loket.services.catalog import Catalog
+from loket.services.offices import forget_on_commit
+from loket.store import floor_repo, offices_repo, quota_repo
 from loket.store.database import Database
-from loket.store.tables import bookings, office_hours, places, station_states, stations
+
+
+@dataclass(frozen=True)
+class OfficeSettings:
+    """What the administration page shows: the office as stored now and its weekly quota template."""
+
+    office: Office
+    template: dict[tuple[int, str], int]
 
 
 def parse_clock(raw: str, field: str) -> time:
@@ -25,8 +33,22 @@ def parse_clock(raw: str, field: str) -> time:
         raise invalid(field, "time_format", "Give a time as HH:MM") from exc
 
 
+async def office_settings(db: Database, office_code: str) -> OfficeSettings:
+    """The office and its quota template, read now (not cached: the page shows what was just saved)."""
+    async with db.read() as conn:
+        office = await offices_repo.load_office(conn, office_code)
+        template = await quota_repo.template_for(conn, office_code)
+    return OfficeSettings(office, template)
+
+
 async def set_sessions(
-    db: Database, office_code: str, sessions: list[Session], *, actor: str, now: datetime
+    db: Database,
+    office_code: str,
+    sessions: list[Session],
+    *,
+    actor: str,
+    now: datetime,
+    catalog: Catalog | None = None,
 ) -> list[Session]:
     """Replace the office's sessions: no overlaps, and no removed session that still holds bookings."""
     ordered = check_sessions(sessions)
@@ -37,18 +59,7 @@ async def set_sessions(
         today = office.local_today(now)
         removed = [s.starts for s in office.sessions if s.starts not in {n.starts for n in ordered}]
         if removed:
-            held = (
-                await conn.execute(
-                    select(func.count())
-                    .select_from(bookings)
-                    .where(
-                        bookings.c.office_code == office_code,
-                        bookings.c.day >= today,
-                        bookings.c.starts.in_(removed),
-                        bookings.c.status.in_([s.value for s in ACTIVE_STATUSES]),
-                    )
-                )
-            ).scalar_one()
+            held = await quota_repo.bookings_in_sessions(conn, office_code, today, removed)
             if held:
                 raise Conflict(
                     "session_has_bookings",
@@ -57,11 +68,7 @@ async def set_sessions(
                     count=held,
                 )
             # Free places of a removed session go with it (booked ones were refused above).
-            await conn.execute(
-                delete(places).where(
-                    places.c.office_code == office_code, places.c.day >= today, places.c.starts.in_(removed)
-                )
-            )
+            await quota_repo.remove_session_places(conn, office_code, today, removed)
         await offices_repo.replace_sessions(conn, office_code, ordered)
         await record(
             conn,
@@ -71,11 +78,18 @@ async def set_sessions(
             detail={"sessions": [[s.name, s.ends.strftime("%H:%M")] for s in ordered]},
             now=now,
         )
+        forget_on_commit(conn, catalog, office_code)
     return ordered
 
 
 async def set_hours(
-    db: Database, office_code: str, hours: dict[int, tuple[time, time] | None], *, actor: str, now: datetime
+    db: Database,
+    office_code: str,
+    hours: dict[int, tuple[time, time] | None],
+    *,
+    actor: str,
+    now: datetime,
+    catalog: Catalog | None = None,
 ) -> None:
     """Set opening hours per ISO weekday (None: closed that weekday)."""
     for weekday, span in hours.items():
@@ -86,17 +100,7 @@ async def set_hours(
     async with db.write() as conn:
         await offices_repo.load_office(conn, office_code)
         for weekday, span in sorted(hours.items()):
-            await conn.execute(
-                delete(office_hours).where(
-                    office_hours.c.office_code == office_code, office_hours.c.weekday == weekday
-                )
-            )
-            if span is not None:
-                await conn.execute(
-                    office_hours.insert().values(
-                        office_code=office_code, weekday=weekday, opens=span[0], closes=span[1]
-                    )
-                )
+            await offices_repo.set_weekday_hours(conn, office_code, weekday, span)
         await record(
             conn,
             office_code=office_code,
@@ -108,10 +112,20 @@ async def set_hours(
             },
             now=now,
         )
+        forget_on_commit(conn, catalog, office_code)
 
 
 async def add_station(
-    db: Database, office_code: str, code: str, kind: str, name: str, number: int, *, actor: str, now: datetime
+    db: Database,
+    office_code: str,
+    code: str,
+    kind: str,
+    name: str,
+    number: int,
+    *,
+    actor: str,
+    now: datetime,
+    catalog: Catalog | None = None,
 ) -> None:
     """Add a counter or station of a kind (intake, biometrics, approval, printing, collection)."""
     code = code.strip().upper()
@@ -131,11 +145,7 @@ async def add_station(
             raise Conflict(
                 "station_number_taken", "Number %(number)d is already used", field="number", number=number
             )
-        await conn.execute(
-            stations.insert().values(
-                office_code=office_code, code=code, kind=kind, name=name.strip(), number=number
-            )
-        )
+        await offices_repo.insert_stations(conn, office_code, [Station(code, kind, name.strip(), number)])
         await floor_repo.ensure_station_states(conn, office_code, now)
         await record(
             conn,
@@ -146,9 +156,12 @@ async def add_station(
             detail={"kind": kind, "name": name, "number": number},
             now=now,
         )
+        forget_on_commit(conn, catalog, office_code)
 
 
-async def remove_station(db: Database, office_code: str, code: str, *, actor: str, now: datetime) -> None:
+async def remove_station(
+    db: Database, office_code: str, code: str, *, actor: str, now: datetime, catalog: Catalog | None = None
+) -> None:
     """Remove a station that is closed and serving nobody."""
     async with db.write() as conn:
         st = await floor_repo.station(conn, office_code, code, lock=True)
@@ -157,14 +170,9 @@ async def remove_station(db: Database, office_code: str, code: str, *, actor: st
         if st.state not in (None, "closed") or st.ticket is not None:
             raise Conflict("station_in_use", "Close the station before removing it", field="station")
         await floor_repo.release_targets(conn, office_code, code)
-        await conn.execute(
-            delete(station_states).where(
-                station_states.c.office_code == office_code, station_states.c.station_code == code
-            )
-        )
-        await conn.execute(
-            delete(stations).where(stations.c.office_code == office_code, stations.c.code == code)
-        )
+        await floor_repo.delete_station_state(conn, office_code, code)
+        await offices_repo.delete_station(conn, office_code, code)
         await record(
             conn, office_code=office_code, actor=actor, action="station.remove", subject=code, now=now
         )
+        forget_on_commit(conn, catalog, office_code)

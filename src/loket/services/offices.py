@@ -1,25 +1,22 @@
-"""Office set-up and calendar use cases: create an office, declare closures and extra days."""
+"""Office set-up and calendar use cases: create an office, declare closures and extra days.
+
+A write given the catalog forgets the office's cached entry once it has committed (`forget_on_commit`),
+so this process's next request reads the changed office or calendar."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loket.domain.calendar import DayInfo, iter_days
 from loket.domain.errors import Conflict, NotFound, invalid
 from loket.domain.office import Office, Session, Station, check_sessions, check_timezone
 from loket.services.audit import record
+from loket.services.catalog import Catalog
 from loket.store import offices_repo, quota_repo
-from loket.store.database import Database
-from loket.store.tables import (
-    extra_service_days,
-    office_closures,
-    office_hours,
-    offices,
-    stations,
-)
+from loket.store.database import Database, on_commit
 
 MAX_CALENDAR_SPAN_DAYS = 366
 
@@ -37,6 +34,12 @@ class OfficeSpec:
     stations: list[Station]
 
 
+def forget_on_commit(conn: AsyncConnection, catalog: Catalog | None, office_code: str) -> None:
+    """Drop the office's cached entry once the transaction of `conn` commits (no catalog: nothing)."""
+    if catalog is not None:
+        on_commit(conn, lambda: catalog.forget(office_code))
+
+
 async def create_office(db: Database, spec: OfficeSpec, *, actor: str, now: datetime) -> Office:
     """Create an office with hours, sessions and stations; Conflict when the code is taken."""
     code = spec.code.strip().upper()
@@ -48,41 +51,12 @@ async def create_office(db: Database, spec: OfficeSpec, *, actor: str, now: date
         if not 1 <= weekday <= 7 or opens >= closes:
             raise invalid("hours", "hours_invalid", "Opening hours must close after they open")
     async with db.write() as conn:
-        exists = (await conn.execute(select(offices.c.code).where(offices.c.code == code))).first()
-        if exists:
+        if await offices_repo.office_exists(conn, code):
             raise Conflict("office_exists", "Office %(code)s already exists", field="code", code=code)
-        await conn.execute(
-            offices.insert().values(
-                code=code,
-                name=spec.name,
-                timezone=spec.timezone,
-                address=spec.address,
-                created_at=now,
-            )
-        )
-        if spec.hours:
-            await conn.execute(
-                office_hours.insert(),
-                [
-                    {"office_code": code, "weekday": wd, "opens": o, "closes": c}
-                    for wd, (o, c) in sorted(spec.hours.items())
-                ],
-            )
+        await offices_repo.insert_office(conn, code, spec.name, spec.timezone, spec.address, now)
+        await offices_repo.insert_hours(conn, code, spec.hours)
         await offices_repo.replace_sessions(conn, code, sessions)
-        if spec.stations:
-            await conn.execute(
-                stations.insert(),
-                [
-                    {
-                        "office_code": code,
-                        "code": s.code,
-                        "kind": s.kind,
-                        "name": s.name,
-                        "number": s.number,
-                    }
-                    for s in spec.stations
-                ],
-            )
+        await offices_repo.insert_stations(conn, code, spec.stations)
         await record(
             conn,
             office_code=code,
@@ -104,6 +78,7 @@ async def declare_closure(
     *,
     actor: str,
     now: datetime,
+    catalog: Catalog | None = None,
 ) -> None:
     """Close the office from `start` to `end` inclusive; closures may not overlap."""
     if end < start:
@@ -112,22 +87,9 @@ async def declare_closure(
         raise invalid("reason", "reason_missing", "Give a reason for the closure")
     async with db.write() as conn:
         await offices_repo.load_office(conn, office_code)
-        overlap = (
-            await conn.execute(
-                select(office_closures.c.start_date).where(
-                    office_closures.c.office_code == office_code,
-                    office_closures.c.start_date <= end,
-                    office_closures.c.end_date >= start,
-                )
-            )
-        ).first()
-        if overlap:
+        if await offices_repo.closure_overlaps(conn, office_code, start, end):
             raise Conflict("closure_overlap", "This closure overlaps another", field="start")
-        await conn.execute(
-            office_closures.insert().values(
-                office_code=office_code, start_date=start, end_date=end, reason=reason.strip()
-            )
-        )
+        await offices_repo.insert_closure(conn, office_code, start, end, reason.strip())
         # No new bookings on closed days; places already booked stay until the office moves them.
         await quota_repo.remove_free_places(conn, office_code, start, end)
         await record(
@@ -139,17 +101,15 @@ async def declare_closure(
             detail={"end": end.isoformat(), "reason": reason},
             now=now,
         )
+        forget_on_commit(conn, catalog, office_code)
 
 
-async def remove_closure(db: Database, office_code: str, start: date, *, actor: str, now: datetime) -> None:
+async def remove_closure(
+    db: Database, office_code: str, start: date, *, actor: str, now: datetime, catalog: Catalog | None = None
+) -> None:
     """Withdraw a declared closure by its first day."""
     async with db.write() as conn:
-        result = await conn.execute(
-            delete(office_closures).where(
-                office_closures.c.office_code == office_code, office_closures.c.start_date == start
-            )
-        )
-        if result.rowcount == 0:
+        if not await offices_repo.delete_closure(conn, office_code, start):
             raise NotFound(
                 "closure_not_found",
                 "No closure starts on %(day)s",
@@ -164,33 +124,32 @@ async def remove_closure(db: Database, office_code: str, start: date, *, actor: 
             subject=start.isoformat(),
             now=now,
         )
+        forget_on_commit(conn, catalog, office_code)
 
 
 async def declare_extra_day(
-    db: Database, office_code: str, day: date, reason: str, *, actor: str, now: datetime
+    db: Database,
+    office_code: str,
+    day: date,
+    reason: str,
+    *,
+    actor: str,
+    now: datetime,
+    catalog: Catalog | None = None,
 ) -> None:
     """Declare an extra service day (a Saturday session, an overtime day, a mall session)."""
     if not reason.strip():
         raise invalid("reason", "reason_missing", "Give a reason for the extra service day")
     async with db.write() as conn:
         await offices_repo.load_office(conn, office_code)
-        exists = (
-            await conn.execute(
-                select(extra_service_days.c.day).where(
-                    extra_service_days.c.office_code == office_code, extra_service_days.c.day == day
-                )
-            )
-        ).first()
-        if exists:
+        if await offices_repo.extra_day_exists(conn, office_code, day):
             raise Conflict(
                 "extra_day_exists",
                 "%(day)s is already an extra service day",
                 field="day",
                 day=day.isoformat(),
             )
-        await conn.execute(
-            extra_service_days.insert().values(office_code=office_code, day=day, reason=reason.strip())
-        )
+        await offices_repo.insert_extra_day(conn, office_code, day, reason.strip())
         await record(
             conn,
             office_code=office_code,
@@ -200,6 +159,7 @@ async def declare_extra_day(
             detail={"reason": reason},
             now=now,
         )
+        forget_on_commit(conn, catalog, office_code)
 
 
 async def calendar_days(

@@ -1,4 +1,7 @@
-"""Quota use cases: the weekly template, a single day's capacity, opening days, availability."""
+"""Quota use cases: the weekly template, a single day's capacity, opening days, availability.
+
+The writes clear what the catalog cached about the office once they have committed: the template
+forgets the office's entry, a day's capacity its cached 'full' answers."""
 
 from __future__ import annotations
 
@@ -12,8 +15,9 @@ from loket.domain.quota import check_capacity
 from loket.services.audit import record
 from loket.services.catalog import Catalog, OfficeContext
 from loket.services.expiry import expire_lapsed
+from loket.services.offices import forget_on_commit
 from loket.store import offices_repo, quota_repo, waitlist_repo
-from loket.store.database import Database
+from loket.store.database import Database, on_commit
 
 MAX_AVAILABILITY_DAYS = 62
 
@@ -67,8 +71,7 @@ async def set_template(
             detail={"capacity": capacity},
             now=now,
         )
-    if catalog:
-        catalog.forget(office_code)
+        forget_on_commit(conn, catalog, office_code)
 
 
 async def open_days(db: Database, ctx: OfficeContext, first: date, last: date) -> int:
@@ -100,7 +103,9 @@ async def set_day_capacity(
     actor: str,
     now: datetime,
 ) -> list[int]:
-    """Override one day's capacity for a category, spread over its sessions; never below what is booked."""
+    """Override one day's capacity for a category, spread over its sessions; never below what is booked.
+
+    Once committed, the catalog's cached 'full' answers of the office are recomputed."""
     cat = _category(category)
     check_capacity(capacity)
     ctx = await catalog.get(db, office_code)
@@ -120,6 +125,7 @@ async def set_day_capacity(
             detail={"capacity": capacity, "sessions": alloc},
             now=now,
         )
+        on_commit(conn, lambda: catalog.forget_alternatives(office_code))
     return alloc
 
 

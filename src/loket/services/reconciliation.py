@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
-
 from loket.domain.msgid import N_
 from loket.domain.reconciliation import (
     Reconciliation,
@@ -27,7 +25,6 @@ from loket.domain.reconciliation import (
 from loket.services.audit import record
 from loket.store import offices_repo, reports_repo
 from loket.store.database import Database
-from loket.store.tables import bank_statement_lines, banks
 
 
 @dataclass(frozen=True)
@@ -83,7 +80,7 @@ async def import_statement(
         )
         if not claimed:
             return result
-        known_banks = {r.code for r in await conn.execute(select(banks.c.code))}
+        known_banks = await reports_repo.bank_codes(conn)
         owners = await reports_repo.billing_offices(conn, {x.billing_code for x in lines})
         stored = await reports_repo.stored_lines(conn, office_code, {x.ntpn for x in lines})
         fresh = []
@@ -112,23 +109,22 @@ async def import_statement(
                 )
             if before is None:
                 fresh.append(x)
-        if fresh:
-            await conn.execute(
-                bank_statement_lines.insert(),
-                [
-                    {
-                        "office_code": office_code,
-                        "ntpn": x.ntpn,
-                        "billing_code": x.billing_code,
-                        "amount": x.amount,
-                        "paid_at": x.paid_at,
-                        "bank": x.bank,
-                        "statement_id": fingerprint,
-                        "line": x.line,
-                    }
-                    for x in fresh
-                ],
-            )
+        await reports_repo.insert_lines(
+            conn,
+            [
+                {
+                    "office_code": office_code,
+                    "ntpn": x.ntpn,
+                    "billing_code": x.billing_code,
+                    "amount": x.amount,
+                    "paid_at": x.paid_at,
+                    "bank": x.bank,
+                    "statement_id": fingerprint,
+                    "line": x.line,
+                }
+                for x in fresh
+            ],
+        )
         await record(
             conn,
             office_code=office_code,

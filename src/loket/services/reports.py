@@ -1,7 +1,8 @@
 """The service report (ISO) and the office's stage targets: gather the rows, compute in the domain.
 
-Reads run in one read transaction; the figures are computed by `domain/service_report.py`, which
-never touches the database. Setting a target is one audited write.
+The report's rows are read in one read transaction (the satisfaction index it carries in a second
+one); the figures are computed by `domain/service_report.py`, which never touches the database.
+Setting a target is one audited write.
 """
 
 from __future__ import annotations

@@ -46,10 +46,12 @@ class SignIn:
 
 
 def token_hash(token: str) -> str:
+    """What is stored of a session token: its SHA-256, in hex."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 async def hash_password(password: str) -> str:
+    """The argon2id hash of a password, computed in a worker thread."""
     return await asyncio.to_thread(_hasher.hash, password)
 
 

@@ -1,5 +1,6 @@
 """Station use cases: a station's own state (open, paused, closed, down with a reason) and the
-hand-over of a ready passport at a collection counter. One transaction and one audit row each."""
+hand-over of a ready passport at a collection counter. One transaction and one audit row each; a
+state change, given the app's board bus, wakes the office's display boards once committed."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from loket.domain.workflow import Stage, check_transition
 from loket.services import survey
 from loket.services.audit import record
 from loket.services.floor import current_ticket, station_locked
+from loket.services.floor_bus import BoardBus, wake_boards
 from loket.store import floor_repo
 from loket.store.database import Database
 
@@ -76,6 +78,7 @@ async def set_station_state(
     officer: str,
     now: datetime,
     reason: str = "",
+    bus: BoardBus | None = None,
 ) -> str:
     """Open, pause, close or mark a station down (device fault, with a reason)."""
     try:
@@ -125,4 +128,5 @@ async def set_station_state(
             detail={"from": st.state, "to": target.value, "reason": reason},
             now=now,
         )
+        wake_boards(conn, bus, office_code)
     return target.value

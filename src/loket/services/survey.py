@@ -15,17 +15,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loket.domain.errors import Conflict, NotFound, invalid
 from loket.domain.ikm import ELEMENT_KEYS, IkmReport, check_scores, ikm
 from loket.notify import events
 from loket.services.audit import record
-from loket.store import offices_repo, reports_repo
+from loket.store import offices_repo, reports_repo, survey_repo
 from loket.store.database import Database
-from loket.store.tables import survey_invitations, survey_responses
 
 MAX_COMMENT = 1000
 DEFAULT_VALID_DAYS = 30
@@ -60,21 +57,10 @@ async def invite_after_collection(
     if not ticket.booking_code:
         return False  # a walk-in left no phone or e-mail to send the link to
     token = new_token(office_code)
-    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(survey_invitations)
-    stmt = (
-        insert.values(
-            office_code=office_code,
-            booking_code=ticket.booking_code,
-            token_hash=token_hash(token),
-            day=ticket.day,
-            ticket=ticket.ticket,
-            invited_at=now,
-            answered_at=None,
-        )
-        .on_conflict_do_nothing(index_elements=["office_code", "booking_code"])
-        .returning(survey_invitations.c.booking_code)
+    stored = await survey_repo.insert_invitation(
+        conn, office_code, ticket.booking_code, token_hash(token), ticket.day, ticket.ticket, now
     )
-    if (await conn.execute(stmt)).first() is None:
+    if not stored:
         return False
     await events.notify_survey_invite(conn, office_code, ticket.booking_code, token, now)
     return True
@@ -91,13 +77,7 @@ class SurveyInvite:
 async def _invitation(
     conn: AsyncConnection, token: str, now: datetime, valid_days: int, *, lock: bool
 ) -> Any:
-    office = _office_of(token)
-    query = select(survey_invitations).where(
-        survey_invitations.c.office_code == office, survey_invitations.c.token_hash == token_hash(token)
-    )
-    if lock and conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = (await conn.execute(query)).first()
+    row = await survey_repo.invitation(conn, _office_of(token), token_hash(token), lock=lock)
     if row is None or (row.answered_at is None and now > row.invited_at + timedelta(days=valid_days)):
         raise _not_found()
     return row
@@ -130,26 +110,18 @@ async def submit_survey(
         raise invalid("comment", "comment_too_long", "Write at most %(max)d characters", max=MAX_COMMENT)
     async with db.write() as conn:
         row = await _invitation(conn, token, now, valid_days, lock=True)
-        done = await conn.execute(
-            update(survey_invitations)
-            .where(
-                survey_invitations.c.office_code == row.office_code,
-                survey_invitations.c.booking_code == row.booking_code,
-                survey_invitations.c.answered_at.is_(None),
-            )
-            .values(answered_at=now)
-        )
-        if not done.rowcount:
+        if not await survey_repo.mark_answered(conn, row.office_code, row.booking_code, now):
             raise Conflict("survey_answered", "This survey has already been answered", field="token")
-        await conn.execute(
-            survey_responses.insert().values(
-                office_code=row.office_code,
-                booking_code=row.booking_code,
-                answered_at=now,
-                comment=text,
-                locale=locale,
+        await survey_repo.insert_response(
+            conn,
+            {
+                "office_code": row.office_code,
+                "booking_code": row.booking_code,
+                "answered_at": now,
+                "comment": text,
+                "locale": locale,
                 **dict(zip(ELEMENT_KEYS, checked, strict=True)),
-            )
+            },
         )
         # The audit row says that an answer came, never what it said.
         await record(

@@ -1,10 +1,12 @@
 """Tickets, stations and stage records in the database. Never commits.
 
-Lock policy (docs/locking.md, "Office floor"), in the order locks are taken:
-1. the `station_states` row of the calling station (FOR UPDATE on PostgreSQL);
-2. the ticket: call-next claims the first waiting ticket under the policy with
-   FOR UPDATE SKIP LOCKED, then a conditional UPDATE (queue_state = 'waiting'), so two officers
-   never get the same ticket and nobody waits behind a ticket another officer is taking;
+Lock policy (docs/locking.md, "Office floor"), in the order a floor write takes its locks:
+1. the `station_states` row of the acting station (`station(..., lock=True)`: FOR UPDATE on
+   PostgreSQL), so two requests for one station run one after the other;
+2. the ticket: `claim_next` selects the first waiting ticket in policy order with
+   FOR UPDATE SKIP LOCKED, so two officers never get the same ticket and nobody waits behind a
+   ticket another officer is taking (a ticket committed as called no longer matches the query);
+   the station's own called ticket is locked with FOR UPDATE (`ticket(..., lock=True)`);
 3. ticket numbers: one `ticket_counters` row per office, day and category, incremented by an
    upsert (INSERT ... ON CONFLICT DO UPDATE ... RETURNING), which serialises issuers per category.
 SQLite serialises every write transaction (BEGIN IMMEDIATE), so the same statements are safe there.
@@ -16,12 +18,12 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from loket.domain.booking import Status
-from loket.domain.calling import QueueState, StationState
+from loket.domain.booking import Category, Status
+from loket.domain.calling import POLICY_KEY, QueueState, StationState
 from loket.domain.workflow import Stage
 from loket.store import dialect
 from loket.store.ids import new_id
@@ -37,7 +39,6 @@ from loket.store.tables import (
 
 # Back-office queues span days: a passport printed on Tuesday was applied for on Monday.
 MULTI_DAY_STAGES = (Stage.PRINTING.value, Stage.QUALITY_CHECK.value)
-
 
 
 async def next_number(conn: AsyncConnection, office_code: str, day: date, category: str) -> int:
@@ -63,6 +64,7 @@ async def lock_counter(conn: AsyncConnection, office_code: str, day: date, categ
 
 
 async def insert_ticket(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    """Store a new ticket (the row as the check-in built it)."""
     await conn.execute(tickets.insert().values(**values))
 
 
@@ -73,6 +75,7 @@ def _ticket_key(office_code: str, day: date, label: str) -> Any:
 async def ticket(
     conn: AsyncConnection, office_code: str, day: date, label: str, *, lock: bool = False
 ) -> Row[Any] | None:
+    """One ticket by its day and label (locked FOR UPDATE on PostgreSQL with `lock`), or None."""
     query = select(tickets).where(_ticket_key(office_code, day, label))
     if lock:
         query = dialect.locked(conn, query)
@@ -80,6 +83,7 @@ async def ticket(
 
 
 async def ticket_of_booking(conn: AsyncConnection, office_code: str, booking_code: str) -> Row[Any] | None:
+    """The latest ticket issued for a booking, or None."""
     query = (
         select(tickets)
         .where(tickets.c.office_code == office_code, tickets.c.booking_code == booking_code)
@@ -90,6 +94,7 @@ async def ticket_of_booking(conn: AsyncConnection, office_code: str, booking_cod
 
 
 async def ticket_of_nik(conn: AsyncConnection, office_code: str, day: date, nik: str) -> Row[Any] | None:
+    """The ticket a NIK holds on a day, or None."""
     query = select(tickets).where(
         tickets.c.office_code == office_code, tickets.c.day == day, tickets.c.nik == nik
     )
@@ -97,6 +102,7 @@ async def ticket_of_nik(conn: AsyncConnection, office_code: str, day: date, nik:
 
 
 async def update_ticket(conn: AsyncConnection, row: Row[Any], **values: Any) -> None:
+    """Change columns of the ticket `row` names (by its key only: the caller holds the locks)."""
     await conn.execute(
         update(tickets).where(_ticket_key(row.office_code, row.day, row.ticket)).values(**values)
     )
@@ -135,7 +141,10 @@ async def ensure_station_states(conn: AsyncConnection, office_code: str, now: da
 
 
 async def station(conn: AsyncConnection, office_code: str, code: str, *, lock: bool = False) -> Any:
-    """The station with its live state (state None when it never had one; None when locking it)."""
+    """The station with its live state, or None when unknown.
+
+    Without `lock` a station that never had a state row comes back with state None; with `lock` its
+    `station_states` row is locked (FOR UPDATE on PostgreSQL) and a station without one is None."""
     query = (
         select(
             stations.c.code,
@@ -167,6 +176,7 @@ async def station(conn: AsyncConnection, office_code: str, code: str, *, lock: b
 
 
 async def office_stations(conn: AsyncConnection, office_code: str) -> list[Any]:
+    """Every station of the office with its live state (None when it has none), by number."""
     query = (
         select(
             stations.c.code,
@@ -196,10 +206,20 @@ async def office_stations(conn: AsyncConnection, office_code: str) -> list[Any]:
 
 
 async def set_station(conn: AsyncConnection, office_code: str, code: str, **values: Any) -> None:
+    """Change the live state row of a station."""
     await conn.execute(
         update(station_states)
         .where(station_states.c.office_code == office_code, station_states.c.station_code == code)
         .values(**values)
+    )
+
+
+async def delete_station_state(conn: AsyncConnection, office_code: str, code: str) -> None:
+    """Drop a station's live state row (the station is being removed)."""
+    await conn.execute(
+        delete(station_states).where(
+            station_states.c.office_code == office_code, station_states.c.station_code == code
+        )
     )
 
 
@@ -219,13 +239,16 @@ def _queue_scope(office_code: str, day: date, stages: Sequence[str], station_cod
     return scope
 
 
-POLICY_ORDER = (tickets.c.class_rank, tickets.c.late, tickets.c.order_at, tickets.c.seq)
+# The calling policy's key, column by column (domain/calling.py POLICY_KEY; the tickets table stores
+# each part under the same name). tests/integration/test_floor_policy_sql.py compares the two orders.
+POLICY_ORDER = tuple(tickets.c[name].asc() for name in POLICY_KEY)
 
 
 async def claim_next(
     conn: AsyncConnection, office_code: str, day: date, stages: Sequence[str], station_code: str
 ) -> Row[Any] | None:
-    """Lock and return the ticket `station_code` calls next (domain/calling.py's order), or None."""
+    """The ticket `station_code` calls next in policy order, or None (on PostgreSQL locked FOR UPDATE
+    SKIP LOCKED: a ticket another transaction is claiming is passed over, not waited for)."""
     query = (
         select(tickets).where(_queue_scope(office_code, day, stages, station_code)).order_by(*POLICY_ORDER)
     )
@@ -242,12 +265,34 @@ async def waiting(
 
 
 async def tickets_of_day(conn: AsyncConnection, office_code: str, day: date) -> list[Row[Any]]:
+    """Every ticket issued on a day, by number."""
     query = (
         select(tickets)
         .where(tickets.c.office_code == office_code, tickets.c.day == day)
         .order_by(tickets.c.seq)
     )
     return list((await conn.execute(query)).all())
+
+
+async def count_tickets(conn: AsyncConnection, office_code: str, day: date) -> int:
+    """How many tickets the office issued on a day (check-ins and walk-ins)."""
+    query = select(func.count()).where(tickets.c.office_code == office_code, tickets.c.day == day)
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def count_walk_ins(conn: AsyncConnection, office_code: str, day: date, category: Category) -> int:
+    """How many tickets of a category were issued on a day without a booking (walk-ins)."""
+    query = (
+        select(func.count())
+        .select_from(tickets)
+        .where(
+            tickets.c.office_code == office_code,
+            tickets.c.day == day,
+            tickets.c.category == category.value,
+            tickets.c.booking_code.is_(None),
+        )
+    )
+    return int((await conn.execute(query)).scalar_one())
 
 
 async def release_targets(conn: AsyncConnection, office_code: str, station_code: str) -> None:
@@ -309,6 +354,7 @@ async def visit_called(
     officer: str,
     now: datetime,
 ) -> None:
+    """The wait of the ticket's current visit ends: called to `station_code` by `officer`."""
     await conn.execute(
         update(stage_visits)
         .where(_current_visit(office_code, day, label), stage_visits.c.called_at.is_(None))
@@ -328,6 +374,7 @@ async def visit_uncalled(conn: AsyncConnection, office_code: str, day: date, lab
 async def visit_finished(
     conn: AsyncConnection, office_code: str, day: date, label: str, outcome: str, now: datetime
 ) -> None:
+    """Close the ticket's current visit with an outcome (done, no_show, transferred, ...)."""
     await conn.execute(
         update(stage_visits)
         .where(_current_visit(office_code, day, label))
@@ -348,6 +395,7 @@ async def add_transition(
     now: datetime,
     reason: str = "",
 ) -> None:
+    """Record one stage move of a ticket: who, at which station, when and why."""
     await conn.execute(
         stage_transitions.insert().values(
             office_code=office_code,
@@ -365,6 +413,7 @@ async def add_transition(
 
 
 async def transitions(conn: AsyncConnection, office_code: str, day: date, label: str) -> list[Row[Any]]:
+    """Every stage move of a ticket, oldest first."""
     query = (
         select(stage_transitions)
         .where(
@@ -414,16 +463,3 @@ async def with_due_dates(conn: AsyncConnection, office_code: str) -> list[Row[An
         tickets.c.stage.not_in([Stage.COLLECTED.value, Stage.REJECTED.value]),
     )
     return list((await conn.execute(query.order_by(tickets.c.due_date, tickets.c.ticket))).all())
-
-
-async def office_today(conn: AsyncConnection, office_code: str, now: datetime) -> date:
-    """The office's local date at `now` (one small query: the hot path needs only the zone)."""
-    from zoneinfo import ZoneInfo
-
-    from loket.domain.errors import NotFound
-    from loket.store.tables import offices
-
-    zone = (await conn.execute(select(offices.c.timezone).where(offices.c.code == office_code))).scalar()
-    if zone is None:
-        raise NotFound("office_not_found", "Unknown office %(code)s", field="office", code=office_code)
-    return now.astimezone(ZoneInfo(zone)).date()

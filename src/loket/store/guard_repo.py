@@ -1,7 +1,8 @@
 """Failed sign-ins per typed username (lock-out). Never commits.
 
-Lock policy: a failure is a conditional upsert of the username's row (the row lock orders two
-failures of one name); success deletes the row. Nothing is shared between different usernames.
+Lock policy: a failure is an upsert of the username's row (INSERT ... ON CONFLICT DO UPDATE,
+whose row lock orders two failures of one name); success deletes the row. Nothing is shared
+between different usernames.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from loket.store.tables import login_guards
 
 
 async def guard_of(conn: AsyncConnection, username: str) -> Row[Any] | None:
+    """The failure count and lock of a typed username, or None when it has not failed lately."""
     return (await conn.execute(select(login_guards).where(login_guards.c.username == username))).first()
 
 
@@ -45,6 +47,7 @@ async def count_failure(
 
 
 async def clear(conn: AsyncConnection, username: str) -> None:
+    """Forget the username's failures (a sign-in succeeded)."""
     await conn.execute(delete(login_guards).where(login_guards.c.username == username))
 
 

@@ -9,16 +9,17 @@ free places.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, time
 
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from loket.domain.booking import Category
+from loket.domain.booking import ACTIVE_STATUSES, Category
 from loket.domain.office import Office
 from loket.domain.quota import allocate, spread
 from loket.store import dialect
-from loket.store.tables import day_quotas, places, quota_templates
+from loket.store.tables import bookings, day_quotas, places, quota_templates
 
 
 async def template_for(conn: AsyncConnection, office_code: str) -> dict[tuple[int, str], int]:
@@ -30,6 +31,7 @@ async def template_for(conn: AsyncConnection, office_code: str) -> dict[tuple[in
 async def set_template_row(
     conn: AsyncConnection, office_code: str, weekday: int, category: str, capacity: int
 ) -> None:
+    """Set (insert or replace) one weekday's capacity for a category in the template."""
     stmt = dialect.insert(conn, quota_templates).values(
         office_code=office_code, weekday=weekday, category=category, capacity=capacity
     )
@@ -41,6 +43,7 @@ async def set_template_row(
 
 
 async def opened_days(conn: AsyncConnection, office_code: str, first: date, last: date) -> set[date]:
+    """The days in [first, last] that have their quotas and places."""
     rows = await conn.execute(
         select(day_quotas.c.day)
         .where(day_quotas.c.office_code == office_code, day_quotas.c.day.between(first, last))
@@ -168,3 +171,55 @@ async def remove_free_places(conn: AsyncConnection, office_code: str, first: dat
         )
     )
     return int(result.rowcount or 0)
+
+
+async def day_capacity(conn: AsyncConnection, office_code: str, day: date, category: str) -> int | None:
+    """The opened day's capacity for a category; None when the day is not opened yet."""
+    query = select(day_quotas.c.capacity).where(
+        day_quotas.c.office_code == office_code, day_quotas.c.day == day, day_quotas.c.category == category
+    )
+    found = (await conn.execute(query)).scalar()
+    return None if found is None else int(found)
+
+
+async def booked_places(conn: AsyncConnection, office_code: str, day: date, category: str) -> int:
+    """How many of the day's places of a category are taken by a booking."""
+    query = (
+        select(func.count())
+        .select_from(places)
+        .where(
+            places.c.office_code == office_code,
+            places.c.day == day,
+            places.c.category == category,
+            places.c.booking_code.is_not(None),
+        )
+    )
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def bookings_in_sessions(
+    conn: AsyncConnection, office_code: str, first: date, starts: Sequence[time]
+) -> int:
+    """Active bookings from `first` on whose session starts at one of `starts`."""
+    query = (
+        select(func.count())
+        .select_from(bookings)
+        .where(
+            bookings.c.office_code == office_code,
+            bookings.c.day >= first,
+            bookings.c.starts.in_(list(starts)),
+            bookings.c.status.in_([s.value for s in ACTIVE_STATUSES]),
+        )
+    )
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def remove_session_places(
+    conn: AsyncConnection, office_code: str, first: date, starts: Sequence[time]
+) -> None:
+    """Withdraw the places of sessions from `first` on (the sessions are being removed)."""
+    await conn.execute(
+        delete(places).where(
+            places.c.office_code == office_code, places.c.day >= first, places.c.starts.in_(list(starts))
+        )
+    )

@@ -16,6 +16,7 @@ from loket.store.tables import (
     audit_log,
     bank_statement_lines,
     bank_statements,
+    banks,
     billings,
     bookings,
     payments,
@@ -28,7 +29,6 @@ from loket.store.tables import (
 )
 
 REPORT_MOVES = ("incomplete", "ready")
-
 
 
 # --- Service report -----------------------------------------------------------------------------
@@ -169,6 +169,11 @@ async def set_target(
 # --- Revenue ---------------------------------------------------------------------------------------
 
 
+async def bank_codes(conn: AsyncConnection) -> set[str]:
+    """The codes of the registered banks."""
+    return {r.code for r in await conn.execute(select(banks.c.code))}
+
+
 async def billing_offices(conn: AsyncConnection, codes: Collection[str]) -> dict[str, tuple[str, int]]:
     """The office and billed amount of each known billing code among `codes`."""
     found: dict[str, tuple[str, int]] = {}
@@ -207,6 +212,12 @@ async def claim_statement(conn: AsyncConnection, values: dict[str, Any]) -> bool
         .returning(bank_statements.c.statement_id)
     )
     return (await conn.execute(stmt)).first() is not None
+
+
+async def insert_lines(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    """Store new statement lines (rows as `bank_statement_lines` holds them)."""
+    if rows:
+        await conn.execute(bank_statement_lines.insert(), rows)
 
 
 async def lines_between(

@@ -14,10 +14,12 @@ from loket.store.tables import staff_accounts, staff_memberships, staff_sessions
 
 
 async def account(conn: AsyncConnection, username: str) -> Row[Any] | None:
+    """The account row of a username (active or not), or None."""
     return (await conn.execute(select(staff_accounts).where(staff_accounts.c.username == username))).first()
 
 
 async def roles_of(conn: AsyncConnection, username: str) -> dict[str, Role]:
+    """{office code: role} of the account's memberships."""
     rows = await conn.execute(
         select(staff_memberships.c.office_code, staff_memberships.c.role).where(
             staff_memberships.c.username == username
@@ -37,6 +39,7 @@ async def identity(conn: AsyncConnection, username: str) -> StaffIdentity | None
 async def insert_account(
     conn: AsyncConnection, username: str, full_name: str, password_hash: str, now: datetime
 ) -> None:
+    """Store a new active account."""
     await conn.execute(
         staff_accounts.insert().values(
             username=username, full_name=full_name, password_hash=password_hash, active=True, created_at=now
@@ -45,6 +48,7 @@ async def insert_account(
 
 
 async def set_password_hash(conn: AsyncConnection, username: str, password_hash: str) -> None:
+    """Replace the account's password hash."""
     await conn.execute(
         update(staff_accounts)
         .where(staff_accounts.c.username == username)
@@ -53,6 +57,7 @@ async def set_password_hash(conn: AsyncConnection, username: str, password_hash:
 
 
 async def set_active(conn: AsyncConnection, username: str, active: bool) -> None:
+    """Activate or deactivate the account."""
     await conn.execute(
         update(staff_accounts).where(staff_accounts.c.username == username).values(active=active)
     )
@@ -73,6 +78,7 @@ async def grant(conn: AsyncConnection, office_code: str, username: str, role: Ro
 
 
 async def revoke(conn: AsyncConnection, office_code: str, username: str) -> bool:
+    """Remove the account's role in the office; False when it held none."""
     result = await conn.execute(
         delete(staff_memberships).where(
             staff_memberships.c.office_code == office_code, staff_memberships.c.username == username
@@ -100,6 +106,7 @@ async def office_staff(conn: AsyncConnection, office_code: str) -> list[Any]:
 async def insert_session(
     conn: AsyncConnection, token_hash: str, username: str, csrf: str, now: datetime, expires: datetime
 ) -> None:
+    """Store a sign-in session by its token hash."""
     await conn.execute(
         staff_sessions.insert().values(
             token_hash=token_hash, username=username, csrf_token=csrf, created_at=now, expires_at=expires
@@ -116,6 +123,7 @@ async def session(conn: AsyncConnection, token_hash: str, now: datetime) -> Row[
 
 
 async def delete_session(conn: AsyncConnection, token_hash: str) -> None:
+    """End the session with this token hash."""
     await conn.execute(delete(staff_sessions).where(staff_sessions.c.token_hash == token_hash))
 
 

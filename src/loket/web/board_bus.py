@@ -1,12 +1,10 @@
-"""Wakes the display boards of an office when this process calls a number.
+"""The display board's live stream (Server-Sent Events) and the app's board bus.
 
-Each office has a version counter; a board stream waits until it changes or until the poll
-interval passes (calls made by other server processes are seen on the next poll)."""
+The bus itself (services/floor_bus.py) is woken by the floor services when a change commits; this
+module hands the app's one bus to the routes and turns it into the stream a board listens to."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -16,9 +14,12 @@ from fastapi import Request
 
 from loket.clock import Clock
 from loket.services import floor_views
+from loket.services.floor_bus import BoardBus
 from loket.store.database import Database
 
 KEEPALIVE_S = 15.0
+
+__all__ = ["KEEPALIVE_S", "BoardBus", "board_stream", "bus_of", "sse"]
 
 
 def bus_of(request: Request) -> BoardBus:
@@ -30,33 +31,8 @@ def bus_of(request: Request) -> BoardBus:
     return bus
 
 
-class BoardBus:
-    """Per-office version counters with an event to wait on."""
-
-    def __init__(self) -> None:
-        self._versions: dict[str, int] = {}
-        self._events: dict[str, asyncio.Event] = {}
-
-    def version(self, office_code: str) -> int:
-        return self._versions.get(office_code, 0)
-
-    def notify(self, office_code: str) -> None:
-        """Something on the office's floor changed: wake its boards now."""
-        self._versions[office_code] = self.version(office_code) + 1
-        event = self._events.pop(office_code, None)
-        if event is not None:
-            event.set()
-
-    async def wait(self, office_code: str, seen: int, timeout: float) -> None:
-        """Return when the version moves past `seen`, or after `timeout` seconds."""
-        if self.version(office_code) != seen:
-            return
-        event = self._events.setdefault(office_code, asyncio.Event())
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), timeout)
-
-
 def sse(event: str, data: Any) -> bytes:
+    """One Server-Sent Event: its name and its data as JSON."""
     return b"event: " + event.encode() + b"\ndata: " + orjson.dumps(data) + b"\n\n"
 
 

@@ -1,7 +1,9 @@
 """The office floor over JSON: check-in, stations, calling, stages, queues, the board, the stats.
 
 Every route but the display board (numbers only, for the waiting-room TV) needs a staff member
-holding the route's role in the office named in the path."""
+holding the route's role in the office named in the path. The services wake the boards and clear
+the office's cached entry themselves once their change commits: routes hand them the app's bus
+and catalog."""
 
 from __future__ import annotations
 
@@ -14,21 +16,32 @@ from fastapi.responses import StreamingResponse
 from loket.domain.office import Session
 from loket.services import checkin, floor, floor_views, office_admin
 from loket.services import stations as station_service
+from loket.services.catalog import Catalog
 from loket.services.checkin import TicketIssued
 from loket.services.floor import Called
 from loket.settings import floor_policy
 from loket.web.api.floor_schemas import (
+    BoardPublic,
     CalledPublic,
     CheckInCreate,
+    HandedOverPublic,
     HandOver,
     HoursUpdate,
+    NoShowPublic,
+    QueueTicketPublic,
     SessionsUpdate,
     StageComplete,
     StageDonePublic,
+    StationCodePublic,
     StationCreate,
+    StationPublic,
+    StationStatePublic,
     StationStateUpdate,
+    StatsPublic,
+    TicketHistoryPublic,
     TicketPublic,
     TransferCreate,
+    TransferredPublic,
     WalkInCreate,
 )
 from loket.web.auth import Officer, Supervisor
@@ -43,6 +56,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     409: {"description": "Conflict"},
     422: {"description": "Bad input"},
 }
+
+
+def _catalog(request: Request) -> Catalog:
+    catalog: Catalog = request.app.state.catalog
+    return catalog
 
 
 def ticket_public(t: TicketIssued) -> TicketPublic:
@@ -93,8 +111,8 @@ async def post_check_in(
         actor=staff.username,
         now=now,
         verified_in_person=body.verified_in_person,
+        bus=bus_of(request),
     )
-    bus_of(request).notify(issued.office_code)
     return ticket_public(issued)
 
 
@@ -116,22 +134,31 @@ async def post_walk_in(
         actor=staff.username,
         now=now,
         country=settings.holiday_country,
+        bus=bus_of(request),
     )
-    bus_of(request).notify(issued.office_code)
     return ticket_public(issued)
 
 
-@router.get("/stations", responses=ERRORS, summary="Stations with their state, officer and called ticket")
-async def get_stations(staff: Officer, db: DbDep, now: NowDep) -> list[dict[str, Any]]:
-    return await floor_views.stations(db, staff.office_code or "", now)
+@router.get(
+    "/stations",
+    response_model=list[StationPublic],
+    responses=ERRORS,
+    summary="Stations with their state, officer and called ticket",
+)
+async def get_stations(staff: Officer, db: DbDep, now: NowDep) -> list[StationPublic]:
+    found = await floor_views.stations(db, staff.office_code or "", now)
+    return [StationPublic.model_validate(s) for s in found]
 
 
 @router.post(
-    "/stations/{station}/state", responses=ERRORS, summary="Open, pause, close or mark a station down"
+    "/stations/{station}/state",
+    response_model=StationStatePublic,
+    responses=ERRORS,
+    summary="Open, pause, close or mark a station down",
 )
 async def post_station_state(
     station: str, body: StationStateUpdate, staff: Officer, request: Request, db: DbDep, now: NowDep
-) -> dict[str, str]:
+) -> StationStatePublic:
     state = await station_service.set_station_state(
         db,
         staff.office_code or "",
@@ -140,9 +167,9 @@ async def post_station_state(
         officer=staff.username,
         now=now,
         reason=body.reason,
+        bus=bus_of(request),
     )
-    bus_of(request).notify(staff.office_code or "")
-    return {"station": station.upper(), "state": state}
+    return StationStatePublic(station=station.upper(), state=state)
 
 
 @router.post(
@@ -155,10 +182,14 @@ async def post_call_next(
     station: str, staff: Officer, request: Request, db: DbDep, now: NowDep
 ) -> CalledPublic:
     called = await floor.call_next(
-        db, staff.office_code or "", station.upper(), officer=staff.username, now=now
+        db,
+        staff.office_code or "",
+        station.upper(),
+        officer=staff.username,
+        now=now,
+        bus=bus_of(request),
+        catalog=_catalog(request),
     )
-    if called is not None:
-        bus_of(request).notify(called.office_code)
     return called_public(called, station.upper())
 
 
@@ -178,15 +209,20 @@ async def post_recall(
         officer=staff.username,
         policy=floor_policy(settings),
         now=now,
+        bus=bus_of(request),
     )
-    bus_of(request).notify(called.office_code)
     return called_public(called, station.upper())
 
 
-@router.post("/stations/{station}/no-show", responses=ERRORS, summary="The called applicant did not come")
+@router.post(
+    "/stations/{station}/no-show",
+    response_model=NoShowPublic,
+    responses=ERRORS,
+    summary="The called applicant did not come",
+)
 async def post_no_show(
     station: str, staff: Officer, request: Request, db: DbDep, now: NowDep, settings: SettingsDep
-) -> dict[str, str]:
+) -> NoShowPublic:
     label = await floor.mark_no_show(
         db,
         staff.office_code or "",
@@ -194,9 +230,9 @@ async def post_no_show(
         officer=staff.username,
         policy=floor_policy(settings),
         now=now,
+        bus=bus_of(request),
     )
-    bus_of(request).notify(staff.office_code or "")
-    return {"ticket": label, "queue_state": "no_show"}
+    return NoShowPublic(ticket=label, queue_state="no_show")
 
 
 @router.post(
@@ -225,19 +261,23 @@ async def post_complete(
         missing_documents=body.missing_documents,
         paid=body.paid,
         country=settings.holiday_country,
+        bus=bus_of(request),
+        catalog=_catalog(request),
     )
-    bus_of(request).notify(staff.office_code or "")
     return StageDonePublic(
         ticket=done.ticket, from_stage=done.from_stage, to_stage=done.to_stage, due_date=done.due_date
     )
 
 
 @router.post(
-    "/stations/{station}/transfer", responses=ERRORS, summary="Send the applicant to another station or stage"
+    "/stations/{station}/transfer",
+    response_model=TransferredPublic,
+    responses=ERRORS,
+    summary="Send the applicant to another station or stage",
 )
 async def post_transfer(
     station: str, body: TransferCreate, staff: Officer, request: Request, db: DbDep, now: NowDep
-) -> dict[str, str]:
+) -> TransferredPublic:
     label = await floor.transfer(
         db,
         staff.office_code or "",
@@ -247,17 +287,20 @@ async def post_transfer(
         to_station=body.to_station.upper() if body.to_station else None,
         to_stage=body.to_stage,
         reason=body.reason,
+        bus=bus_of(request),
     )
-    bus_of(request).notify(staff.office_code or "")
-    return {"ticket": label}
+    return TransferredPublic(ticket=label)
 
 
 @router.post(
-    "/stations/{station}/hand-over", responses=ERRORS, summary="Hand a ready passport over against the NIK"
+    "/stations/{station}/hand-over",
+    response_model=HandedOverPublic,
+    responses=ERRORS,
+    summary="Hand a ready passport over against the NIK",
 )
 async def post_hand_over(
     station: str, body: HandOver, staff: Officer, db: DbDep, now: NowDep
-) -> dict[str, str]:
+) -> HandedOverPublic:
     label = await station_service.hand_over(
         db,
         staff.office_code or "",
@@ -267,25 +310,36 @@ async def post_hand_over(
         officer=staff.username,
         now=now,
     )
-    return {"ticket": label, "stage": "collected"}
+    return HandedOverPublic(ticket=label, stage="collected")
 
 
 @router.get(
-    "/queues/{kind}", responses=ERRORS, summary="Waiting applicants of a station kind, with expected waits"
+    "/queues/{kind}",
+    response_model=list[QueueTicketPublic],
+    responses=ERRORS,
+    summary="Waiting applicants of a station kind, with expected waits",
 )
-async def get_queue(kind: str, staff: Officer, db: DbDep, now: NowDep) -> list[dict[str, Any]]:
-    return await floor_views.queue(db, staff.office_code or "", kind, now)
+async def get_queue(kind: str, staff: Officer, db: DbDep, now: NowDep) -> list[QueueTicketPublic]:
+    found = await floor_views.queue(db, staff.office_code or "", kind, now)
+    return [QueueTicketPublic.model_validate(q) for q in found]
 
 
 @router.get(
-    "/tickets/{day}/{ticket}", responses=ERRORS, summary="One application: stage, service clock, transitions"
+    "/tickets/{day}/{ticket}",
+    response_model=TicketHistoryPublic,
+    responses=ERRORS,
+    summary="One application: stage, service clock, transitions",
 )
-async def get_ticket(day: date, ticket: str, staff: Officer, db: DbDep) -> dict[str, Any]:
-    return await floor_views.ticket_history(db, staff.office_code or "", day, ticket.upper())
+async def get_ticket(day: date, ticket: str, staff: Officer, db: DbDep) -> TicketHistoryPublic:
+    found = await floor_views.ticket_history(db, staff.office_code or "", day, ticket.upper())
+    return TicketHistoryPublic.model_validate(found)
 
 
 @router.get(
-    "/stats", responses=ERRORS, summary="ISO measurements of a day per stage and hour, stations, SLA lists"
+    "/stats",
+    response_model=StatsPublic,
+    responses=ERRORS,
+    summary="ISO measurements of a day per stage and hour, stations, SLA lists",
 )
 async def get_stats(
     staff: Supervisor,
@@ -295,12 +349,21 @@ async def get_stats(
     day: Annotated[
         date | None, Query(alias="date", description="The day (YYYY-MM-DD); today by default")
     ] = None,
-) -> dict[str, Any]:
-    return await floor_views.stats(db, staff.office_code or "", day, now, settings.holiday_country)
+) -> StatsPublic:
+    found = await floor_views.stats(db, staff.office_code or "", day, now, settings.holiday_country)
+    return StatsPublic.model_validate(found)
 
 
-@router.post("/stations", status_code=201, responses=ERRORS, summary="Supervisor: add a station")
-async def post_station(body: StationCreate, staff: Supervisor, db: DbDep, now: NowDep) -> dict[str, str]:
+@router.post(
+    "/stations",
+    response_model=StationCodePublic,
+    status_code=201,
+    responses=ERRORS,
+    summary="Supervisor: add a station",
+)
+async def post_station(
+    body: StationCreate, staff: Supervisor, request: Request, db: DbDep, now: NowDep
+) -> StationCodePublic:
     await office_admin.add_station(
         db,
         staff.office_code or "",
@@ -310,20 +373,31 @@ async def post_station(body: StationCreate, staff: Supervisor, db: DbDep, now: N
         body.number,
         actor=staff.username,
         now=now,
+        catalog=_catalog(request),
     )
-    return {"station": body.code.upper()}
+    return StationCodePublic(station=body.code.upper())
 
 
 @router.delete(
     "/stations/{station}", status_code=204, responses=ERRORS, summary="Supervisor: remove a closed station"
 )
-async def delete_station(station: str, staff: Supervisor, db: DbDep, now: NowDep) -> None:
+async def delete_station(station: str, staff: Supervisor, request: Request, db: DbDep, now: NowDep) -> None:
     await office_admin.remove_station(
-        db, staff.office_code or "", station.upper(), actor=staff.username, now=now
+        db,
+        staff.office_code or "",
+        station.upper(),
+        actor=staff.username,
+        now=now,
+        catalog=_catalog(request),
     )
 
 
-@router.put("/sessions", responses=ERRORS, summary="Supervisor: replace the sessions (no overlaps)")
+@router.put(
+    "/sessions",
+    response_model=list[str],
+    responses=ERRORS,
+    summary="Supervisor: replace the sessions (no overlaps); the session names back",
+)
 async def put_sessions(
     body: SessionsUpdate, staff: Supervisor, request: Request, db: DbDep, now: NowDep
 ) -> list[str]:
@@ -332,9 +406,8 @@ async def put_sessions(
         for a, b in body.sessions
     ]
     done = await office_admin.set_sessions(
-        db, staff.office_code or "", sessions, actor=staff.username, now=now
+        db, staff.office_code or "", sessions, actor=staff.username, now=now, catalog=_catalog(request)
     )
-    request.app.state.catalog.forget(staff.office_code)
     return [s.name for s in done]
 
 
@@ -346,17 +419,19 @@ async def put_hours(body: HoursUpdate, staff: Supervisor, request: Request, db: 
         else None
         for wd, span in body.hours.items()
     }
-    await office_admin.set_hours(db, staff.office_code or "", hours, actor=staff.username, now=now)
-    request.app.state.catalog.forget(staff.office_code)
+    await office_admin.set_hours(
+        db, staff.office_code or "", hours, actor=staff.username, now=now, catalog=_catalog(request)
+    )
 
 
 @router.get(
     "/board",
+    response_model=BoardPublic,
     responses={404: {"description": "Unknown office"}},
     summary="The display board (public: numbers and counters only)",
 )
-async def get_board(code: str, db: DbDep, now: NowDep) -> dict[str, Any]:
-    return await floor_views.board(db, code.upper(), now)
+async def get_board(code: str, db: DbDep, now: NowDep) -> BoardPublic:
+    return BoardPublic.model_validate(await floor_views.board(db, code.upper(), now))
 
 
 @router.get(

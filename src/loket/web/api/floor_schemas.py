@@ -121,3 +121,150 @@ class SessionsUpdate(StrictBody):
 
 class HoursUpdate(StrictBody):
     hours: dict[int, tuple[str, str] | None] = Field(description='{"1": ["08:00", "16:00"], "6": null}')
+
+
+# --- What the floor reads (services/floor_views.py builds these as plain data) -------------------
+# Moments stay the ISO text the services give (`2017-12-29T01:05:00+00:00`), so the JSON is theirs.
+
+
+class StationPublic(BaseModel):
+    station: str
+    name: str
+    number: int
+    kind: str = Field(description="intake, biometrics, approval, printing or collection")
+    state: str = Field(description="open, paused, closed or down")
+    reason: str = Field(description="For down: what is wrong with the device")
+    since: str | None = Field(description="When the station took its state (ISO 8601)")
+    officer: str | None
+    ticket: str | None = Field(description="The ticket called to the station, if any")
+
+
+class StationStatePublic(BaseModel):
+    station: str
+    state: str
+
+
+class StationCodePublic(BaseModel):
+    station: str
+
+
+class NoShowPublic(BaseModel):
+    ticket: str
+    queue_state: str = Field(description="Always no_show")
+
+
+class TransferredPublic(BaseModel):
+    ticket: str
+
+
+class HandedOverPublic(BaseModel):
+    ticket: str
+    stage: str = Field(description="Always collected")
+
+
+class QueueTicketPublic(BaseModel):
+    ticket: str
+    category: str
+    stage: str
+    full_name: str
+    late: bool
+    target_station: str | None = Field(description="Set when transferred to one station")
+    waiting_s: int = Field(description="Seconds waited so far")
+    expected_wait_s: int | None = Field(
+        description="Seconds until called, from the live queue and the measured service times"
+    )
+
+
+class TransitionPublic(BaseModel):
+    from_stage: str | None = Field(alias="from")
+    to: str
+    actor: str
+    station: str | None
+    at: str
+    reason: str
+
+
+class TicketHistoryPublic(BaseModel):
+    ticket: str
+    day: str
+    category: str
+    stage: str
+    queue_state: str
+    due_date: str | None = Field(description="The service clock's due date, once it runs")
+    missing_documents: list[str]
+    transitions: list[TransitionPublic]
+
+
+class StageFigures(BaseModel):
+    arrivals: int
+    served: int
+    wait_mean_s: float | None
+    wait_p90_s: float | None
+    service_mean_s: float | None
+    service_p90_s: float | None
+
+
+class StageStatsPublic(StageFigures):
+    stage: str
+    waiting_now: int
+
+
+class HourStatsPublic(StageFigures):
+    stage: str
+    hour: int = Field(description="The office's local hour (0-23)")
+
+
+class StationDownPublic(BaseModel):
+    station: str
+    name: str
+    reason: str
+    since: str
+
+
+class SlaItemPublic(BaseModel):
+    ticket: str
+    day: str
+    stage: str
+    due_date: str
+
+
+class SlaPublic(BaseModel):
+    at_risk: list[SlaItemPublic]
+    breached: list[SlaItemPublic]
+
+
+class StatsPublic(BaseModel):
+    office: str
+    date: str
+    stages: list[StageStatsPublic]
+    hours: list[HourStatsPublic]
+    stations: dict[str, int] = Field(description="How many stations are in each state")
+    down: list[StationDownPublic]
+    sla: SlaPublic
+
+
+class BoardCounterPublic(BaseModel):
+    station: str
+    name: str
+    number: int
+    kind: str
+    state: str
+    ticket: str | None
+
+
+class BoardCallPublic(BaseModel):
+    ticket: str
+    station: str
+    name: str
+    number: int
+    at: str
+    key: str = Field(description="Changes on every call and recall: the board chimes when it sees a new one")
+    spoken: str = Field(description="The number as the caller says it")
+
+
+class BoardPublic(BaseModel):
+    office: str
+    name: str
+    day: str
+    counters: list[BoardCounterPublic]
+    calls: list[BoardCallPublic]

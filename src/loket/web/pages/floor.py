@@ -1,6 +1,6 @@
 """Floor pages: the officer console, the kiosk check-in, the supervisor floor view and the
 waiting-room display board (public: numbers only). Actions post through htmx and get back the
-panel they changed."""
+panel they changed; the services they call wake the office's boards once the change commits."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 
 from loket.domain.errors import DomainError
+from loket.domain.office import Office
 from loket.domain.workflow import MISSING_DOCUMENTS, Outcome, Stage
 from loket.i18n import translate
 from loket.services import checkin, floor, floor_views
 from loket.services import stations as station_service
+from loket.services.catalog import Catalog
 from loket.settings import floor_policy
-from loket.store import offices_repo
 from loket.web.auth import Officer, Staff, Supervisor
 from loket.web.board_bus import bus_of
 from loket.web.deps import DbDep, LocaleDep, NowDep, SettingsDep
@@ -24,9 +25,14 @@ from loket.web.pages.home import render
 router = APIRouter(include_in_schema=False)
 
 
-async def _office(db: Any, code: str) -> Any:
-    async with db.read() as conn:
-        return await offices_repo.load_office(conn, code)
+def _catalog(request: Request) -> Catalog:
+    catalog: Catalog = request.app.state.catalog
+    return catalog
+
+
+async def _office(request: Request, db: Any, code: str) -> Office:
+    """The office from the app's catalog (NotFound for an unknown code)."""
+    return (await _catalog(request).get(db, code)).office
 
 
 async def _panel(
@@ -45,7 +51,7 @@ async def _panel(
     queue = await floor_views.queue(db, code, current["kind"], now) if current else []
     ticket = None
     if current and current["ticket"]:
-        today = (await _office(db, code)).local_today(now)
+        today = (await _office(request, db, code)).local_today(now)
         ticket = await floor_views.ticket_history(db, code, today, current["ticket"])
     return render(
         request,
@@ -76,7 +82,7 @@ async def console(
         "floor/console.html",
         locale,
         staff=staff,
-        office=await _office(db, staff.office_code or ""),
+        office=await _office(request, db, staff.office_code or ""),
         stations=stations,
         chosen=chosen,
         panel=bytes(panel.body).decode(),
@@ -102,19 +108,27 @@ async def console_action(
     settings: SettingsDep,
 ) -> HTMLResponse:
     code, where, policy = staff.office_code or "", station.upper(), floor_policy(settings)
+    bus, catalog = bus_of(request), _catalog(request)
     form = await request.form()
     try:
         if action in ("open", "paused", "closed", "down"):
             state = "open" if action == "open" else action
             await station_service.set_station_state(
-                db, code, where, state, officer=staff.username, now=now, reason=str(form.get("reason", ""))
+                db,
+                code,
+                where,
+                state,
+                officer=staff.username,
+                now=now,
+                reason=str(form.get("reason", "")),
+                bus=bus,
             )
         elif action == "call":
-            await floor.call_next(db, code, where, officer=staff.username, now=now)
+            await floor.call_next(db, code, where, officer=staff.username, now=now, bus=bus, catalog=catalog)
         elif action == "recall":
-            await floor.recall(db, code, where, officer=staff.username, policy=policy, now=now)
+            await floor.recall(db, code, where, officer=staff.username, policy=policy, now=now, bus=bus)
         elif action == "no-show":
-            await floor.mark_no_show(db, code, where, officer=staff.username, policy=policy, now=now)
+            await floor.mark_no_show(db, code, where, officer=staff.username, policy=policy, now=now, bus=bus)
         elif action == "complete":
             await floor.complete_stage(
                 db,
@@ -127,6 +141,8 @@ async def console_action(
                 missing_documents=[str(v) for v in form.getlist("missing")],
                 paid=bool(form.get("paid")),
                 country=settings.holiday_country,
+                bus=bus,
+                catalog=catalog,
             )
         elif action == "transfer":
             await floor.transfer(
@@ -138,6 +154,7 @@ async def console_action(
                 to_station=str(form.get("to_station", "")).upper() or None,
                 to_stage=str(form.get("to_stage", "")) or None,
                 reason=str(form.get("reason", "")),
+                bus=bus,
             )
         else:
             return await _panel(request, staff, db, now, locale, where, error=translate(locale, "Not found"))
@@ -147,14 +164,17 @@ async def console_action(
         return await _panel(
             request, staff, db, now, locale, where, error=translate(locale, exc.message, **exc.params)
         )
-    bus_of(request).notify(code)
     return await _panel(request, staff, db, now, locale, where)
 
 
 @router.get("/offices/{code}/floor/kiosk", response_class=HTMLResponse)
 async def kiosk(request: Request, staff: Officer, db: DbDep, locale: LocaleDep) -> HTMLResponse:
     return render(
-        request, "floor/kiosk.html", locale, staff=staff, office=await _office(db, staff.office_code or "")
+        request,
+        "floor/kiosk.html",
+        locale,
+        staff=staff,
+        office=await _office(request, db, staff.office_code or ""),
     )
 
 
@@ -180,6 +200,7 @@ async def kiosk_check_in(
             actor=staff.username,
             now=now,
             verified_in_person=verified_in_person == "yes",
+            bus=bus_of(request),
         )
     except DomainError as exc:
         if exc.status in (401, 403):
@@ -191,7 +212,6 @@ async def kiosk_check_in(
             issued=None,
             error=translate(locale, exc.message, **exc.params),
         )
-    bus_of(request).notify(issued.office_code)
     return render(request, "floor/_ticket.html", locale, issued=issued, error=None)
 
 
@@ -205,7 +225,7 @@ async def supervisor(
         "floor/supervisor.html",
         locale,
         staff=staff,
-        office=await _office(db, staff.office_code or ""),
+        office=await _office(request, db, staff.office_code or ""),
         panel=bytes(panel.body).decode(),
     )
 
@@ -222,5 +242,5 @@ async def supervisor_panel(
 
 @router.get("/offices/{code}/board", response_class=HTMLResponse)
 async def board(code: str, request: Request, db: DbDep, locale: LocaleDep) -> HTMLResponse:
-    office = await _office(db, code.upper())
+    office = await _office(request, db, code.upper())
     return render(request, "floor/board.html", locale, office=office)

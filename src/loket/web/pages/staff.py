@@ -1,5 +1,7 @@
 """Staff pages: sign-in, the staff home, and office administration for supervisors and admins
-(sessions and hours, quotas, closures and extra days with a calendar preview, stations, staff)."""
+(sessions and hours, quotas, closures and extra days with a calendar preview, stations, staff).
+The administration services clear the office's cached entry themselves once a change commits:
+the actions hand them the app's catalog."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from loket.i18n import translate
 from loket.services import office_admin, quotas
 from loket.services import offices as office_service
 from loket.services import staff as staff_service
-from loket.store import offices_repo
+from loket.services.catalog import Catalog
 from loket.web.auth import (
     COOKIE,
     LOGIN_PATH,
@@ -34,6 +36,11 @@ from loket.web.pages.home import render
 
 router = APIRouter(include_in_schema=False)
 WEEKDAYS = (1, 2, 3, 4, 5, 6, 7)
+
+
+def _catalog(request: Request) -> Catalog:
+    catalog: Catalog = request.app.state.catalog
+    return catalog
 
 
 def _safe_next(raw: str | None) -> str:
@@ -91,8 +98,8 @@ async def logout_submit(
 
 @router.get("/staff", response_class=HTMLResponse)
 async def staff_home(request: Request, staff: SignedIn, db: DbDep, locale: LocaleDep) -> HTMLResponse:
-    async with db.read() as conn:
-        offices = [await offices_repo.load_office(conn, code) for code in sorted(staff.identity.roles)]
+    catalog = _catalog(request)
+    offices = [(await catalog.get(db, code)).office for code in sorted(staff.identity.roles)]
     return render(request, "staff/home.html", locale, staff=staff, offices=offices, Role=Role)
 
 
@@ -100,11 +107,8 @@ async def _admin_page(
     request: Request, staff: Staff, db: Any, now: Any, locale: str, settings: Any, error: str | None = None
 ) -> HTMLResponse:
     code = staff.office_code or ""
-    async with db.read() as conn:
-        office = await offices_repo.load_office(conn, code)
-        from loket.store import quota_repo
-
-        template = await quota_repo.template_for(conn, code)
+    shown = await office_admin.office_settings(db, code)
+    office, template = shown.office, shown.template
     today = office.local_today(now)
     first = today.replace(day=1)
     last = (first + timedelta(days=62)).replace(day=1) - timedelta(days=1)
@@ -160,7 +164,9 @@ async def _sessions(form: Any, staff: Staff, db: Any, now: Any, request: Any) ->
         Session(office_admin.parse_clock(p[0], "sessions"), office_admin.parse_clock(p[-1], "sessions"))
         for p in pairs
     ]
-    await office_admin.set_sessions(db, staff.office_code or "", sessions, actor=staff.username, now=now)
+    await office_admin.set_sessions(
+        db, staff.office_code or "", sessions, actor=staff.username, now=now, catalog=_catalog(request)
+    )
 
 
 async def _hours(form: Any, staff: Staff, db: Any, now: Any, request: Any) -> None:
@@ -172,7 +178,9 @@ async def _hours(form: Any, staff: Staff, db: Any, now: Any, request: Any) -> No
             if opens and closes
             else None
         )
-    await office_admin.set_hours(db, staff.office_code or "", hours, actor=staff.username, now=now)
+    await office_admin.set_hours(
+        db, staff.office_code or "", hours, actor=staff.username, now=now, catalog=_catalog(request)
+    )
 
 
 async def _quota_template(form: Any, staff: Staff, db: Any, now: Any, request: Any) -> None:
@@ -184,14 +192,14 @@ async def _quota_template(form: Any, staff: Staff, db: Any, now: Any, request: A
         _int(form, "capacity"),
         actor=staff.username,
         now=now,
-        catalog=request.app.state.catalog,
+        catalog=_catalog(request),
     )
 
 
 async def _quota_day(form: Any, staff: Staff, db: Any, now: Any, request: Any) -> None:
     await quotas.set_day_capacity(
         db,
-        request.app.state.catalog,
+        _catalog(request),
         staff.office_code or "",
         _day(form, "date"),
         str(form.get("category", "")),
@@ -210,6 +218,7 @@ async def _closure(form: Any, staff: Staff, db: Any, now: Any, request: Any) -> 
         str(form.get("reason", "")),
         actor=staff.username,
         now=now,
+        catalog=_catalog(request),
     )
 
 
@@ -221,6 +230,7 @@ async def _extra_day(form: Any, staff: Staff, db: Any, now: Any, request: Any) -
         str(form.get("reason", "")),
         actor=staff.username,
         now=now,
+        catalog=_catalog(request),
     )
 
 
@@ -234,12 +244,18 @@ async def _station_add(form: Any, staff: Staff, db: Any, now: Any, request: Any)
         _int(form, "number"),
         actor=staff.username,
         now=now,
+        catalog=_catalog(request),
     )
 
 
 async def _station_remove(form: Any, staff: Staff, db: Any, now: Any, request: Any) -> None:
     await office_admin.remove_station(
-        db, staff.office_code or "", str(form.get("code", "")), actor=staff.username, now=now
+        db,
+        staff.office_code or "",
+        str(form.get("code", "")),
+        actor=staff.username,
+        now=now,
+        catalog=_catalog(request),
     )
 
 
@@ -313,5 +329,4 @@ async def admin_action(
         return await _admin_page(
             request, staff, db, now, locale, settings, error=translate(locale, exc.message, **exc.params)
         )
-    request.app.state.catalog.forget(staff.office_code)
     return RedirectResponse(f"/offices/{staff.office_code}/admin?saved={action}#{action}", status_code=303)
