@@ -8,7 +8,6 @@ from datetime import date, time
 
 import pytest
 
-from loket.applicants import applicant
 from loket.clock import FrozenClock
 from loket.domain.errors import Conflict
 from loket.domain.office import Session
@@ -18,6 +17,7 @@ from loket.services import stations as station_service
 from loket.services.catalog import Catalog
 from loket.services.floor_bus import BoardBus
 from loket.store.database import Database
+from loket.testing.applicants import applicant
 
 from .floor_helpers import DAY, POLICY, at, book_and_pay
 

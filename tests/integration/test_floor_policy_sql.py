@@ -14,7 +14,6 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from loket.applicants import applicant
 from loket.domain.booking import BookingPolicy, BookingRequest, Category
 from loket.domain.calling import POLICY_KEY, FloorPolicy, QueueEntry, pick_next, queue_order
 from loket.domain.workflow import stages_of_kind
@@ -24,6 +23,7 @@ from loket.services import stations as station_service
 from loket.services.catalog import Catalog
 from loket.store import floor_repo
 from loket.store.database import Database
+from loket.testing.applicants import applicant
 
 from .conftest import pay
 
