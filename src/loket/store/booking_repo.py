@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
 
@@ -225,7 +225,9 @@ async def take_place(db: Database, new: NewBooking) -> TakeResult:
 # feeds the next, so with no free place nothing is written; a NIK that already holds a booking
 # (primary key of nik_holds) or a contact over its limit (CHECK active <= max_active) raises an
 # error that undoes the whole statement. See the lock policy above. Every value written comes
-# from the rows the service built (`pg_params`), so both paths write the same rows.
+# from the rows the service built (`pg_params`), so both paths write the same rows; the billing,
+# audit and outbox rows must name every column of their table (json_populate_record fills the
+# rest with NULL, not the column default).
 PG_TAKE_PLACE = """
 WITH seat AS (
     SELECT seat FROM places
@@ -263,28 +265,14 @@ WITH seat AS (
     WHERE (SELECT count(*) FROM contact) = %(n_contacts)s  -- always true; orders booking after contact
     RETURNING 1
 ), billing AS (  -- data-modifying CTEs run whether or not the final SELECT reads them
-    INSERT INTO billings (billing_code, office_code, booking_code, amount, created_at)
-    SELECT %(bl_billing_code)s, %(bl_office_code)s, %(bl_booking_code)s, %(bl_amount)s, %(bl_created_at)s
-    FROM booking
+    INSERT INTO billings SELECT r.* FROM booking, json_populate_record(NULL::billings, %(billing)s::json) r
     RETURNING 1
 ), audit AS (
-    INSERT INTO audit_log (office_code, id, at, actor, action, subject, detail)
-    SELECT %(au_office_code)s, %(au_id)s, %(au_at)s, %(au_actor)s, %(au_action)s, %(au_subject)s,
-        %(au_detail)s::json
-    FROM booking
+    INSERT INTO audit_log SELECT r.* FROM booking, json_populate_record(NULL::audit_log, %(audit)s::json) r
     RETURNING 1
 ), outbox AS (  -- the 'booking made' messages, one row per channel (notify/outbox.py)
-    INSERT INTO notify_outbox (office_code, id, idempotency_key, event, subject, channel, recipient, locale,
-        params, status, attempts, next_attempt_at, last_error, created_at, sent_at)
-    SELECT o.office_code, o.id, o.key, o.event, o.subject, o.channel, o.recipient, o.locale,
-        o.params::json, o.status, o.attempts, o.next_attempt_at, o.last_error, o.created_at, o.sent_at
-    FROM booking, unnest(%(ob_office_code)s::text[], %(ob_id)s::text[], %(ob_idempotency_key)s::text[],
-        %(ob_event)s::text[], %(ob_subject)s::text[], %(ob_channel)s::text[], %(ob_recipient)s::text[],
-        %(ob_locale)s::text[], %(ob_params)s::text[], %(ob_status)s::text[], %(ob_attempts)s::int[],
-        %(ob_next_attempt_at)s::timestamptz[], %(ob_last_error)s::text[], %(ob_created_at)s::timestamptz[],
-        %(ob_sent_at)s::timestamptz[])
-        AS o(office_code, id, key, event, subject, channel, recipient, locale, params, status, attempts,
-             next_attempt_at, last_error, created_at, sent_at)
+    INSERT INTO notify_outbox
+    SELECT r.* FROM booking, json_populate_recordset(NULL::notify_outbox, %(outbox)s::json) r
     RETURNING 1
 )
 SELECT (SELECT seat FROM taken) AS seat, (SELECT count(*) FROM booking) AS booked,
@@ -294,31 +282,33 @@ SELECT (SELECT seat FROM taken) AS seat, (SELECT count(*) FROM booking) AS booke
 """
 PG_TAKE_PLACE_SKIP = PG_TAKE_PLACE.format(skip="SKIP LOCKED")
 PG_TAKE_PLACE_WAIT = PG_TAKE_PLACE.format(skip="")
-OUTBOX_COLUMNS = (
-    "office_code", "id", "idempotency_key", "event", "subject", "channel", "recipient", "locale",
-    "params", "status", "attempts", "next_attempt_at", "last_error", "created_at", "sent_at",
-)  # fmt: skip
+def _json_value(value: Any) -> str:
+    if isinstance(value, date | time):  # datetime is a date too
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not a column value")
+
+
+def _json(rows: Any) -> str:
+    return json.dumps(rows, default=_json_value)
 
 
 def pg_params(new: NewBooking) -> dict[str, Any]:
-    """The parameters of `PG_TAKE_PLACE`: the service's rows, column by column."""
+    """The parameters of `PG_TAKE_PLACE`: the booking column by column, the other rows as JSON."""
     b = new.booking
     keys = sorted(new.limits)
-    params: dict[str, Any] = {
+    return {
         "office": b["office_code"],
         "code": b["booking_code"],
         **{k: v for k, v in b.items() if k not in ("office_code", "booking_code", "seat")},
         "contacts": keys,
         "limits": [new.limits[k] for k in keys],
         "n_contacts": len(keys),
-        **{f"bl_{k}": v for k, v in new.billing.items()},
-        **{f"au_{k}": v for k, v in new.audit.items()},
+        # One parameter per row (set): adapting many parameters or arrays costs more than the
+        # statement on this hot path, and psycopg caches the parse of statements of at most 50.
+        "billing": _json(new.billing),
+        "audit": _json(new.audit),
+        "outbox": _json(new.outbox),
     }
-    params["au_detail"] = json.dumps(new.audit["detail"])
-    for column in OUTBOX_COLUMNS:
-        values = [row.get(column) for row in new.outbox]
-        params[f"ob_{column}"] = [json.dumps(v) for v in values] if column == "params" else values
-    return params
 
 
 async def _pg_take_place(db: Database, new: NewBooking) -> TakeResult:
