@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import and_, delete, func, select, update
@@ -282,20 +283,26 @@ SELECT (SELECT seat FROM taken) AS seat, (SELECT count(*) FROM booking) AS booke
 """
 PG_TAKE_PLACE_SKIP = PG_TAKE_PLACE.format(skip="SKIP LOCKED")
 PG_TAKE_PLACE_WAIT = PG_TAKE_PLACE.format(skip="")
-def _json_value(value: Any) -> str:
+@lru_cache(maxsize=64)
+def _isoformat(value: date | time) -> str:
+    return value.isoformat()  # cached: the rows of one booking repeat `now` many times
+
+
+def _column_value(value: Any) -> str:
     if isinstance(value, date | time):  # datetime is a date too
-        return value.isoformat()
+        return _isoformat(value)
     raise TypeError(f"{type(value).__name__} is not a column value")
 
 
-def _json(rows: Any) -> str:
-    return json.dumps(rows, default=_json_value)
+# One encoder for every call: json.dumps(default=...) would build a new one each time.
+_ROWS_JSON = json.JSONEncoder(default=_column_value)
 
 
 def pg_params(new: NewBooking) -> dict[str, Any]:
     """The parameters of `PG_TAKE_PLACE`: the booking column by column, the other rows as JSON."""
     b = new.booking
     keys = sorted(new.limits)
+    to_json = _ROWS_JSON.encode
     return {
         "office": b["office_code"],
         "code": b["booking_code"],
@@ -305,9 +312,9 @@ def pg_params(new: NewBooking) -> dict[str, Any]:
         "n_contacts": len(keys),
         # One parameter per row (set): adapting many parameters or arrays costs more than the
         # statement on this hot path, and psycopg caches the parse of statements of at most 50.
-        "billing": _json(new.billing),
-        "audit": _json(new.audit),
-        "outbox": _json(new.outbox),
+        "billing": to_json(new.billing),
+        "audit": to_json(new.audit),
+        "outbox": to_json(new.outbox),
     }
 
 
