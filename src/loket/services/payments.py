@@ -2,8 +2,8 @@
 
 Lock policy: the booking row is locked (FOR UPDATE) before anything else, so a payment, a
 cancellation, an expiry and a second callback for the same booking are applied one at a time.
-A payment that gives a lapsed booking its place back forgets the catalog's cached 'full'
-answers once it commits.
+An applied callback forgets the office's cached 'full' answers once it commits (when given the
+catalog): a lapsed booking that is reinstated takes a place back.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ async def receive_bank_callback(
     """Apply a bank's payment confirmation exactly once per NTPN.
 
     With `catalog`, the office's cached 'full' answers are forgotten after the commit (a
-    reinstated booking, or a refund, changes what is free)."""
+    reinstated booking changes what is free); a replayed callback changes nothing."""
     data = await _verify(db, body, signature)
     callback = parse_callback(data)
     async with db.read() as conn:

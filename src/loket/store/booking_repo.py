@@ -283,6 +283,8 @@ SELECT (SELECT seat FROM taken) AS seat, (SELECT count(*) FROM booking) AS booke
 """
 PG_TAKE_PLACE_SKIP = PG_TAKE_PLACE.format(skip="SKIP LOCKED")
 PG_TAKE_PLACE_WAIT = PG_TAKE_PLACE.format(skip="")
+
+
 @lru_cache(maxsize=64)
 def _isoformat(value: date | time) -> str:
     return value.isoformat()  # cached: the rows of one booking repeat `now` many times
@@ -310,8 +312,8 @@ def pg_params(new: NewBooking) -> dict[str, Any]:
         "contacts": keys,
         "limits": [new.limits[k] for k in keys],
         "n_contacts": len(keys),
-        # One parameter per row (set): adapting many parameters or arrays costs more than the
-        # statement on this hot path, and psycopg caches the parse of statements of at most 50.
+        # One parameter per row (or set of rows): on this hot path adapting many parameters or
+        # arrays costs more than the rest, and psycopg caches the parse only up to 50 parameters.
         "billing": to_json(new.billing),
         "audit": to_json(new.audit),
         "outbox": to_json(new.outbox),
