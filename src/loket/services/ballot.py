@@ -167,10 +167,6 @@ async def release_of_day(db: Database, office_code: str, day: date) -> Release |
     return ballot_repo.release_of(row) if row else None
 
 
-def _entry_contacts(phone: str, email: str | None, address_key: str | None) -> list[str]:
-    return booking_repo.contacts_of(phone, email, address_key)
-
-
 async def enter_ballot(
     db: Database,
     catalog: Catalog,
