@@ -20,7 +20,6 @@ from loket.domain.calling import FloorPolicy
 from loket.domain.payment import sign
 from loket.domain.waitlist import WaitlistPolicy
 from loket.notify.messages import render
-from loket.notify.outbox import messages_about
 from loket.services import booking as booking_service
 from loket.services import checkin, floor
 from loket.services import stations as station_service
@@ -28,6 +27,7 @@ from loket.services.catalog import Catalog
 from loket.services.payments import bank_secret, receive_bank_callback
 from loket.store import offices_repo
 from loket.store.database import Database
+from loket.store.outbox_repo import messages_about
 from loket.testing.applicants import applicant
 
 from .floor_fixtures import fast_hashing, make_staff, sign_in

@@ -13,12 +13,12 @@ from typing import Any
 
 from loket.domain.booking import BookingPolicy, BookingRequest
 from loket.domain.calling import FloorPolicy
-from loket.notify.outbox import messages_about
 from loket.services import booking as booking_service
 from loket.services import checkin, floor, survey
 from loket.services import stations as station_service
 from loket.services.catalog import Catalog
 from loket.store.database import Database
+from loket.store.outbox_repo import messages_about
 from loket.testing.applicants import applicant
 
 from .conftest import pay

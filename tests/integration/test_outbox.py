@@ -10,10 +10,11 @@ from sqlalchemy import select
 
 from loket.clock import FrozenClock
 from loket.domain.booking import BookingPolicy
-from loket.notify import events
-from loket.notify.delivery import Senders, deliver_due
+from loket.notify.senders import Senders
 from loket.services import booking as booking_service
+from loket.services import notifications as events
 from loket.services.catalog import Catalog
+from loket.services.delivery import deliver_due
 from loket.services.reminders import queue_reminders
 from loket.settings import Settings
 from loket.store.database import Database

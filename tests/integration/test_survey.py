@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from loket.domain.errors import Conflict, NotFound
-from loket.notify.outbox import messages_about
 from loket.services import survey
 from loket.store.database import Database
+from loket.store.outbox_repo import messages_about
 from loket.store.tables import survey_invitations, survey_responses
 
 from .report_month import Month, wib

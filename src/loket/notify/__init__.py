@@ -1,1 +1,3 @@
-"""Notifications: the outbox (written in the event's transaction), messages, channels, delivery."""
+"""Notifications, without the database: the outbox rows of each event, the message templates and
+the channels (e-mail, SMS/WhatsApp gateway). Services queue the rows (services/notifications.py)
+and run the delivery loop (services/delivery.py); the outbox SQL is in store/outbox_repo.py."""

@@ -1,7 +1,6 @@
-"""The events people are told about, each queued inside the caller's transaction.
+"""What each event tells, and to whom: the outbox rows of a message about a booking or an offer.
 
-The office floor calls `notify_next_in`, `notify_dossier_incomplete` and `notify_passport_ready`
-from its own transactions, and the hand-over `notify_survey_invite`; the booking side calls the others.
+Pure: the rows are queued by `services/notifications.py` inside the transaction of the event.
 """
 
 from __future__ import annotations
@@ -9,11 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from loket.domain.notification import Event
-from loket.notify.outbox import enqueue, locale_of, outbox_rows
-from loket.store import booking_repo
+from loket.notify.outbox import outbox_rows
 
 
 def booking_params(row: Any) -> dict[str, Any]:
@@ -30,18 +26,11 @@ def booking_params(row: Any) -> dict[str, Any]:
     }
 
 
-async def about_booking(
-    conn: AsyncConnection,
-    row: Any,
-    event: Event,
-    now: datetime,
-    *,
-    occasion: str = "",
-    **extra: Any,
-) -> int:
-    """Queue `event` about a booking row to its holder, in the language they booked in."""
-    locale = await locale_of(conn, row.office_code, row.booking_code)
-    rows = outbox_rows(
+def about_booking_rows(
+    row: Any, event: Event, locale: str, now: datetime, *, occasion: str = "", **extra: Any
+) -> list[dict[str, Any]]:
+    """The rows that tell `event` about a booking row to its holder, in `locale`."""
+    return outbox_rows(
         office_code=row.office_code,
         event=event,
         subject=row.booking_code,
@@ -52,66 +41,11 @@ async def about_booking(
         now=now,
         occasion=occasion,
     )
-    return await enqueue(conn, rows)
 
 
-async def _by_code(conn: AsyncConnection, office_code: str, booking_code: str) -> Any:
-    row = await booking_repo.booking_by_code(conn, office_code, booking_code)
-    if row is None:
-        raise LookupError(f"no booking {booking_code} at {office_code}")
-    return row
-
-
-async def notify_next_in(
-    conn: AsyncConnection,
-    office_code: str,
-    booking_code: str,
-    minutes: int,
-    now: datetime,
-    *,
-    ticket: str = "",
-) -> int:
-    """'You are next in about N minutes': for the floor, once per ticket call-ahead."""
-    row = await _by_code(conn, office_code, booking_code)
-    return await about_booking(
-        conn, row, Event.NEXT_IN, now, occasion=ticket or now.isoformat(), minutes=int(minutes), ticket=ticket
-    )
-
-
-async def notify_dossier_incomplete(
-    conn: AsyncConnection, office_code: str, booking_code: str, missing: list[str], now: datetime
-) -> int:
-    """'Your dossier is incomplete: bring ...': for the floor, after the intake counter."""
-    row = await _by_code(conn, office_code, booking_code)
-    return await about_booking(
-        conn,
-        row,
-        Event.DOSSIER_INCOMPLETE,
-        now,
-        occasion=now.isoformat(),
-        missing=[str(m) for m in missing],
-    )
-
-
-async def notify_passport_ready(
-    conn: AsyncConnection, office_code: str, booking_code: str, now: datetime
-) -> int:
-    """'Your passport is ready for pickup': for the floor, after the quality check."""
-    row = await _by_code(conn, office_code, booking_code)
-    return await about_booking(conn, row, Event.PASSPORT_READY, now)
-
-
-async def notify_survey_invite(
-    conn: AsyncConnection, office_code: str, booking_code: str, token: str, now: datetime
-) -> int:
-    """'How was our service?': the satisfaction survey link, in the hand-over's transaction."""
-    row = await _by_code(conn, office_code, booking_code)
-    return await about_booking(conn, row, Event.SURVEY_INVITE, now, survey=token)
-
-
-async def waitlist_offer(conn: AsyncConnection, entry: Any, offer_number: int, now: datetime) -> int:
-    """'A place is free for you': queued in the transaction that reserves the place."""
-    rows = outbox_rows(
+def waitlist_offer_rows(entry: Any, offer_number: int, now: datetime) -> list[dict[str, Any]]:
+    """'A place is free for you': the rows of the `offer_number`-th offer to a waiting-list entry."""
+    return outbox_rows(
         office_code=entry.office_code,
         event=Event.WAITLIST_OFFER,
         subject=entry.entry_code,
@@ -128,4 +62,3 @@ async def waitlist_offer(conn: AsyncConnection, entry: Any, offer_number: int, n
         now=now,
         occasion=str(offer_number),
     )
-    return await enqueue(conn, rows)

@@ -1,5 +1,8 @@
 """What the applicant's pages need beyond booking itself: a preview of a booking, the status
-page's pipeline (extended by the office floor), reschedule options and recently made bookings.
+page's pipeline, reschedule options and recently made bookings.
+
+The pipeline can take in what the office floor knows (`register_floor_source`); no source is
+registered yet, so today it shows the booking's own stages (booked, paid) only.
 """
 
 from __future__ import annotations
@@ -9,14 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from loket.domain.booking import (
     ACTIVE_STATUSES,
     BookingPlan,
     BookingPolicy,
     BookingRequest,
     age_on,
+    office_of_booking_code,
     plan_booking,
 )
 from loket.domain.journey import FloorStatus, StageRow, booking_stages, documents_for, due_date, pipeline
@@ -27,10 +29,10 @@ from loket.services.catalog import Catalog
 from loket.services.quotas import SessionAvailability, availability
 from loket.store import booking_repo
 from loket.store.database import Database
-from loket.store.tables import bookings
 
-# The office floor registers here what it knows about a booking (stages, missing documents,
+# Where the office floor may register what it knows about a booking (stages, missing documents,
 # queue position); each source gets the database and the booking row and returns a FloorStatus.
+# Nothing registers one yet.
 FloorSource = Callable[[Database, Any], Awaitable[FloorStatus]]
 FLOOR_SOURCES: list[FloorSource] = []
 RESCHEDULE_DAYS = 14
@@ -122,12 +124,8 @@ async def recent_bookings(db: Database, codes: list[str]) -> list[tuple[BookingV
     found = []
     async with db.read() as conn:
         for code in codes:
-            office = code.split("-", 1)[0]
-            row = (
-                await conn.execute(
-                    select(bookings).where(bookings.c.office_code == office, bookings.c.booking_code == code)
-                )
-            ).first()
+            office = office_of_booking_code(code)
+            row = await booking_repo.booking_by_code(conn, office, code) if office else None
             if row is not None:
                 found.append(
                     (booking_service._view(row), documents_for(row.service, age_on(row.birth_date, row.day)))

@@ -17,11 +17,31 @@ from loket.domain.audit_chain import Break, Walk, seal
 from loket.store import audit_repo
 from loket.store.database import Database
 from loket.store.ids import new_id
-from loket.store.tables import audit_log
 
 NATIONAL = "*"  # office_code of writes that belong to no single office (national fee schedule)
 SEAL_BATCH = 1000
 VERIFY_PAGE = 5000
+
+
+def audit_row(
+    *,
+    office_code: str,
+    actor: str,
+    action: str,
+    subject: str = "",
+    detail: dict[str, Any] | None = None,
+    now: datetime,
+) -> dict[str, Any]:
+    """The audit entry of one write, for a repository that writes it with the write's own rows."""
+    return {
+        "office_code": office_code,
+        "id": new_id(),
+        "at": now,
+        "actor": actor,
+        "action": action,
+        "subject": subject,
+        "detail": detail or {},
+    }
 
 
 async def record(
@@ -35,17 +55,10 @@ async def record(
     now: datetime,
 ) -> None:
     """Append one audit entry inside the caller's transaction (sealed into the chain later)."""
-    await conn.execute(
-        audit_log.insert().values(
-            office_code=office_code,
-            id=new_id(),
-            at=now,
-            actor=actor,
-            action=action,
-            subject=subject,
-            detail=detail or {},
-        )
+    row = audit_row(
+        office_code=office_code, actor=actor, action=action, subject=subject, detail=detail, now=now
     )
+    await audit_repo.append(conn, row)
 
 
 async def seal_office(db: Database, office_code: str, now: datetime, batch: int = SEAL_BATCH) -> int:

@@ -1,13 +1,12 @@
 """Release modes and ballot entries: an office schedules how a day is released; applicants enter a
-ballot day's draw during its window (one entry per NIK). The draw is in services/ballot_draw.py."""
+ballot day's draw during its window (one entry per NIK); anyone reads a day's public record. The
+draw is in services/ballot_draw.py."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
-
-from sqlalchemy.exc import IntegrityError
 
 from loket.domain.ballot import (
     EntryStatus,
@@ -26,7 +25,7 @@ from loket.domain.identity import nik_matches
 from loket.services.audit import record
 from loket.services.catalog import Catalog
 from loket.store import ballot_repo, booking_repo, offices_repo
-from loket.store.database import Database
+from loket.store.database import Database, on_commit
 
 ENTRY_WINDOW_DAYS = 366  # entries may come before the day is in the booking window; the draw re-checks
 
@@ -124,8 +123,41 @@ async def schedule_release(
             now=now,
         )
         row = await ballot_repo.release_row(conn, office_code, day)
-    catalog.forget(office_code)
+        on_commit(conn, lambda: catalog.forget(office_code))  # bookings read the release from the catalog
     return ballot_repo.release_of(row)
+
+
+@dataclass(frozen=True)
+class BallotResult:
+    """One line of a drawn ballot's public results (an entry code, never a NIK or a name)."""
+
+    entry_code: str
+    rank: int | None
+    outcome: str
+    session: str | None
+
+
+@dataclass(frozen=True)
+class BallotRecord:
+    """The public record of a day's release: the commitment, and once drawn the seed and results."""
+
+    office_code: str
+    day: date
+    release: Release
+    entries: int
+    results: list[BallotResult]
+
+
+async def public_record(db: Database, office_code: str, day: date) -> BallotRecord:
+    """A day's release as anyone may see it (results only once drawn; no NIK or name, ever)."""
+    async with db.read() as conn:
+        row = await ballot_repo.release_row(conn, office_code, day)
+        if row is None:
+            raise NotFound("release_not_found", "This day has no scheduled release", field="date")
+        entries = await ballot_repo.entries_of_day(conn, office_code, day)
+    release = ballot_repo.release_of(row)
+    results = [BallotResult(e.entry_code, e.rank, e.status, e.drawn_session) for e in entries]
+    return BallotRecord(office_code, day, release, len(entries), results if release.drawn else [])
 
 
 async def release_of_day(db: Database, office_code: str, day: date) -> Release | None:
@@ -133,10 +165,6 @@ async def release_of_day(db: Database, office_code: str, day: date) -> Release |
         await offices_repo.load_office(conn, office_code)
         row = await ballot_repo.release_row(conn, office_code, day)
     return ballot_repo.release_of(row) if row else None
-
-
-def _entry_contacts(phone: str, email: str | None, address_key: str | None) -> list[str]:
-    return booking_repo.contacts_of(phone, email, address_key)
 
 
 async def enter_ballot(
@@ -157,62 +185,61 @@ async def enter_ballot(
     )
     limits = plan.limits(policy)
     code = new_entry_code(ctx.office.code)
-    try:
-        async with db.write() as conn:
-            row = await ballot_repo.release_row(conn, office_code, plan.day, lock="share")
-            check_entry_window(ballot_repo.release_of(row) if row else None, ctx.office, now)
-            if await ballot_repo.entry_of_nik(conn, office_code, plan.day, plan.nik) is not None:
-                raise _already_entered()
-            if await booking_repo.hold_of(conn, plan.nik) is not None:
-                raise Conflict("active_booking_exists", "This NIK already has an active booking", field="nik")
-            for key in sorted(limits):
-                if not await ballot_repo.take_contact(conn, office_code, plan.day, key, limits[key]):
-                    raise _limit_error(key, limits[key])
-            await ballot_repo.insert_entry(
-                conn,
-                {
-                    "office_code": office_code,
-                    "day": plan.day,
-                    "nik": plan.nik,
-                    "entry_code": code,
-                    "starts": plan.session.starts,
-                    "flexible": flexible,
-                    "category": plan.category.value,
-                    "full_name": plan.full_name,
-                    "birth_date": plan.birth_date,
-                    "sex": plan.sex.value,
-                    "phone": plan.phone,
-                    "email": plan.email,
-                    "product": request.product,
-                    "validity_years": request.validity_years,
-                    "service": plan.service.value,
-                    "locale": locale,
-                    "client_ip": plan.client_ip,
-                    "client_fp": plan.client_fp,
-                    "entered_at": now,
-                    "status": EntryStatus.ENTERED.value,
-                    "rank": None,
-                    "drawn_session": None,
-                    "booking_code": None,
-                    "waitlist_code": None,
-                },
-            )
-            await record(
-                conn,
-                office_code=office_code,
-                actor="applicant",
-                action="ballot.enter",
-                subject=code,
-                detail={
-                    "day": plan.day.isoformat(),
-                    "session": plan.session.name,
-                    "category": plan.category.value,
-                },
-                now=now,
-            )
-            entered = await ballot_repo.entry_by_code(conn, office_code, code)
-    except IntegrityError as exc:
-        raise _already_entered() from exc  # the same NIK entered twice at the same instant
+    async with db.write() as conn:
+        row = await ballot_repo.release_row(conn, office_code, plan.day, lock="share")
+        check_entry_window(ballot_repo.release_of(row) if row else None, ctx.office, now)
+        if await ballot_repo.entry_of_nik(conn, office_code, plan.day, plan.nik) is not None:
+            raise _already_entered()
+        if await booking_repo.hold_of(conn, plan.nik) is not None:
+            raise Conflict("active_booking_exists", "This NIK already has an active booking", field="nik")
+        for key in sorted(limits):
+            if not await ballot_repo.take_contact(conn, office_code, plan.day, key, limits[key]):
+                raise _limit_error(key, limits[key])
+        entered_now = await ballot_repo.insert_entry(
+            conn,
+            {
+                "office_code": office_code,
+                "day": plan.day,
+                "nik": plan.nik,
+                "entry_code": code,
+                "starts": plan.session.starts,
+                "flexible": flexible,
+                "category": plan.category.value,
+                "full_name": plan.full_name,
+                "birth_date": plan.birth_date,
+                "sex": plan.sex.value,
+                "phone": plan.phone,
+                "email": plan.email,
+                "product": request.product,
+                "validity_years": request.validity_years,
+                "service": plan.service.value,
+                "locale": locale,
+                "client_ip": plan.client_ip,
+                "client_fp": plan.client_fp,
+                "entered_at": now,
+                "status": EntryStatus.ENTERED.value,
+                "rank": None,
+                "drawn_session": None,
+                "booking_code": None,
+                "waitlist_code": None,
+            },
+        )
+        if not entered_now:
+            raise _already_entered()  # the same NIK entered twice at the same instant
+        await record(
+            conn,
+            office_code=office_code,
+            actor="applicant",
+            action="ballot.enter",
+            subject=code,
+            detail={
+                "day": plan.day.isoformat(),
+                "session": plan.session.name,
+                "category": plan.category.value,
+            },
+            now=now,
+        )
+        entered = await ballot_repo.entry_by_code(conn, office_code, code)
     return entry_view(entered)
 
 

@@ -32,10 +32,11 @@ from loket.domain.booking import (
 from loket.domain.errors import DomainError, NotFound
 from loket.domain.waitlist import WaitStatus, new_entry_code
 from loket.services.audit import record
+from loket.services.booking_rows import new_booking
 from loket.services.catalog import Catalog
 from loket.services.quotas import open_days
 from loket.store import ballot_repo, booking_repo, waitlist_repo
-from loket.store.database import Database
+from loket.store.database import Database, on_commit
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ async def draw_ballot(
             },
             now=now,
         )
-    catalog.forget(office_code)
+        on_commit(conn, lambda: catalog.forget(office_code))  # the day's release is drawn
     return DrawResult(
         office_code, day, len(order), won, waitlisted, ineligible, row.seed, row.commitment, digest
     )
@@ -154,10 +155,18 @@ async def _book_or_wait(
             await ballot_repo.set_outcome(conn, entry, status=EntryStatus.INELIGIBLE.value, rank=rank)
             return EntryStatus.INELIGIBLE
         code, billing = new_booking_code(ctx.office.code), new_billing_code()
-        savepoint = await conn.begin_nested()
-        taken = await booking_repo.take_place(
-            conn, plan, code, billing, now, policy.max_people_per_contact, entry.locale, actor="ballot"
+        # The address limit is not applied again: entries were limited per address already.
+        new = new_booking(
+            plan,
+            code,
+            billing,
+            now,
+            locale=entry.locale,
+            max_per_contact=policy.max_people_per_contact,
+            actor="ballot",
         )
+        savepoint = await conn.begin_nested()
+        taken = await booking_repo.take_place_in(conn, new)
         if taken.booked:
             await savepoint.commit()
             await ballot_repo.set_outcome(

@@ -11,16 +11,14 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
-
 from loket.domain.errors import Conflict, NotFound
 from loket.services.audit import NATIONAL, record
+from loket.store import payments_repo
 from loket.store.database import Database
-from loket.store.tables import banks
 
 
 async def _bank(conn: Any, code: str) -> Any:
-    row = (await conn.execute(select(banks).where(banks.c.code == code.upper()))).first()
+    row = await payments_repo.bank(conn, code.upper())
     if row is None:
         raise NotFound("bank_not_found", "Unknown bank %(code)s", field="bank", code=code)
     return row
@@ -37,9 +35,7 @@ async def rotate_secret(db: Database, code: str, *, actor: str, now: datetime) -
                 "Finish the rotation in progress first (loket banks rotate --finish)",
                 field="bank",
             )
-        await conn.execute(
-            update(banks).where(banks.c.code == row.code).values(previous_secret=row.secret, secret=new)
-        )
+        await payments_repo.rotate_secret(conn, row.code, secret=new, previous=row.secret)
         await record(conn, office_code=NATIONAL, actor=actor, action="bank.rotate", subject=row.code, now=now)
     return new
 
@@ -50,7 +46,7 @@ async def finish_rotation(db: Database, code: str, *, actor: str, now: datetime)
         row = await _bank(conn, code)
         if not row.previous_secret:
             raise Conflict("no_rotation", "This bank has no rotation in progress", field="bank")
-        await conn.execute(update(banks).where(banks.c.code == row.code).values(previous_secret=None))
+        await payments_repo.drop_previous_secret(conn, row.code)
         await record(
             conn, office_code=NATIONAL, actor=actor, action="bank.rotate_finish", subject=row.code, now=now
         )
@@ -59,7 +55,7 @@ async def finish_rotation(db: Database, code: str, *, actor: str, now: datetime)
 async def list_banks(db: Database) -> list[dict[str, Any]]:
     """The banks, whether active and whether a rotation is in progress (no secrets)."""
     async with db.read() as conn:
-        rows = await conn.execute(select(banks).order_by(banks.c.code))
+        rows = await payments_repo.all_banks(conn)
         return [
             {"code": r.code, "name": r.name, "active": r.active, "rotating": bool(r.previous_secret)}
             for r in rows

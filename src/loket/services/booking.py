@@ -1,8 +1,10 @@
 """Booking use cases: take a place, look it up, cancel it, move it once.
 
-Each is one transaction (lock policy in store/booking_repo.py and docs/locking.md). On
-PostgreSQL taking a place is a single prepared statement on the raw psycopg connection: it is
-the hot path of a quota release, when thousands of applicants press the button at once.
+Each is one transaction (lock policy in store/booking_repo.py and docs/locking.md). The service
+builds every row a booking writes (`new_booking`); `booking_repo.take_place` writes them, on
+PostgreSQL as a single prepared statement (the hot path of a quota release, when thousands of
+applicants press the button at once). A freed place is offered to the waiting list in the
+freeing transaction, and the catalog's cached 'full' answers are forgotten once it commits.
 """
 
 from __future__ import annotations
@@ -12,9 +14,6 @@ import time as monotonic_time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-
-import psycopg.errors
-from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from loket.domain.ballot import check_bookable
 from loket.domain.booking import (
@@ -35,23 +34,20 @@ from loket.domain.booking import (
 from loket.domain.errors import Conflict, NotFound
 from loket.domain.identity import mask_nik, nik_matches
 from loket.services.audit import record
+from loket.services.booking_rows import new_booking
 from loket.services.catalog import Catalog
 from loket.services.expiry import expire_lapsed, hold_lapsed
 from loket.services.quotas import availability, open_days
-from loket.store import booking_repo, waitlist_repo
-from loket.store.booking_repo import Outcome, TakeResult
-from loket.store.database import Database
+from loket.services.waitlist_offers import place_freed
+from loket.store import booking_repo
+from loket.store.booking_repo import Outcome
+from loket.store.database import Database, on_commit
 
 log = logging.getLogger("loket.booking")
 ATTEMPTS = 3
 ALTERNATIVES = 5
 ALTERNATIVES_TTL_S = 1.0
 FULL_MEMORY_S = 0.5
-RETRYABLE = (
-    psycopg.errors.UniqueViolation,
-    psycopg.errors.DeadlockDetected,
-    psycopg.errors.SerializationFailure,
-)
 
 
 @dataclass(frozen=True)
@@ -90,11 +86,6 @@ class BookingView:
     refund_due: int
 
 
-class _Rollback(Exception):
-    def __init__(self, result: TakeResult) -> None:
-        self.result = result
-
-
 def _view(row: Any) -> BookingView:
     return BookingView(
         booking_code=row.booking_code,
@@ -117,39 +108,19 @@ def _view(row: Any) -> BookingView:
     )
 
 
-async def _attempt(
-    db: Database,
-    plan: BookingPlan,
-    code: str,
-    billing: str,
-    now: datetime,
-    policy: BookingPolicy,
-    locale: str = "id",
-) -> TakeResult:
-    limit, per_address = policy.max_people_per_contact, policy.max_bookings_per_address
-    if db.dialect == "postgresql":
-        async with (await db.fast()).connection() as driver:
-            result = await booking_repo.pg_take_place(
-                driver, plan, code, billing, now, limit, wait=False, locale=locale,
-                max_per_address=per_address
-            )
-            if result.outcome is Outcome.BUSY:
-                # Nothing free that is not locked: wait for places in flight (they may roll back).
-                result = await booking_repo.pg_take_place(
-                    driver, plan, code, billing, now, limit, wait=True, locale=locale,
-                    max_per_address=per_address,
-                )
-            return result
-    try:
-        async with db.write() as conn:
-            result = await booking_repo.take_place(
-                conn, plan, code, billing, now, limit, locale, max_per_address=per_address
-            )
-            if not result.booked:
-                raise _Rollback(result)
-            return result
-    except _Rollback as rollback:
-        return rollback.result
+def confirmation(plan: BookingPlan, code: str, billing_code: str) -> BookingConfirmation:
+    """What the applicant is told about a booking just made."""
+    return BookingConfirmation(
+        booking_code=code,
+        billing_code=billing_code,
+        amount=plan.amount,
+        pay_before=plan.pay_before,
+        status=Status.AWAITING_PAYMENT.value,
+        day=plan.day,
+        session=plan.session.name,
+        category=plan.category.value,
+        office_code=plan.office_code,
+    )
 
 
 async def book_slot(
@@ -175,25 +146,24 @@ async def book_slot(
         raise _quota_full(await nearest_alternatives(db, catalog, plan, now))
     for attempt in range(ATTEMPTS):
         code, billing = new_booking_code(ctx.office.code), new_billing_code()
-        try:
-            result = await _attempt(db, plan, code, billing, now, policy, locale)
-        except (IntegrityError, DBAPIError, *RETRYABLE) as exc:
-            if attempt + 1 < ATTEMPTS and _retryable(exc):
-                log.info("retrying booking after %s", type(exc).__name__)
+        new = new_booking(
+            plan,
+            code,
+            billing,
+            now,
+            locale=locale,
+            max_per_contact=policy.max_people_per_contact,
+            max_per_address=policy.max_bookings_per_address,
+        )
+        result = await booking_repo.take_place(db, new)
+        if result.outcome is Outcome.RETRY:
+            if attempt + 1 < ATTEMPTS:
+                log.info("retrying booking after %s", type(result.error).__name__)
                 continue
-            raise
+            assert result.error is not None
+            raise result.error
         if result.booked:
-            return BookingConfirmation(
-                booking_code=code,
-                billing_code=billing,
-                amount=plan.amount,
-                pay_before=plan.pay_before,
-                status=Status.AWAITING_PAYMENT.value,
-                day=plan.day,
-                session=plan.session.name,
-                category=plan.category.value,
-                office_code=plan.office_code,
-            )
+            return confirmation(plan, code, billing)
         if result.outcome is Outcome.FULL:
             # Full, or full of lapsed holds the worker has not swept yet: sweep once and retry.
             if not swept:
@@ -230,11 +200,6 @@ def _quota_full(alternatives: list[dict[str, Any]]) -> Conflict:
     return Conflict(
         "quota_full", "No places left in this session", field="session", extra={"alternatives": alternatives}
     )
-
-
-def _retryable(exc: BaseException) -> bool:
-    original = getattr(exc, "orig", exc)
-    return isinstance(original, RETRYABLE) or "UNIQUE constraint failed" in str(original)
 
 
 async def nearest_alternatives(
@@ -348,7 +313,7 @@ async def cancel_booking(db: Database, catalog: Catalog, code: str, nik: str, no
         refund = int(row.amount) if row.status == Status.PAID.value else 0
         await booking_repo.release(conn, row, Status.CANCELLED, now, refund_due=refund)
         # The freed place goes to the waiting list first, in this transaction (docs/locking.md).
-        await waitlist_repo.place_freed(conn, office, row.day, row.starts, row.category, row.seat, now)
+        await place_freed(conn, office, row.day, row.starts, row.category, row.seat, now)
         await record(
             conn,
             office_code=office,
@@ -359,7 +324,7 @@ async def cancel_booking(db: Database, catalog: Catalog, code: str, nik: str, no
             now=now,
         )
         updated = await booking_repo.booking_by_code(conn, office, row.booking_code)
-    catalog.forget_alternatives(office)
+        on_commit(conn, lambda: catalog.forget_alternatives(office))  # a place came back
     assert updated is not None
     return _view(updated)
 
@@ -396,7 +361,7 @@ async def reschedule_booking(
         if seat is None:
             raise Conflict("quota_full", "No places left in this session", field="session")
         await booking_repo.move(conn, row, day, session.starts, seat, now)
-        await waitlist_repo.place_freed(conn, office_code, row.day, row.starts, row.category, row.seat, now)
+        await place_freed(conn, office_code, row.day, row.starts, row.category, row.seat, now)
         if row.status == Status.AWAITING_PAYMENT.value:
             deadline = min(row.pay_before, pay_deadline(ctx.office, day, now, policy.hold_minutes))
             await booking_repo.set_pay_before(conn, row, deadline)
@@ -413,6 +378,6 @@ async def reschedule_booking(
             now=now,
         )
         updated = await booking_repo.booking_by_code(conn, office_code, row.booking_code)
-    catalog.forget_alternatives(office_code)
+        on_commit(conn, lambda: catalog.forget_alternatives(office_code))  # the old place came back
     assert updated is not None
     return _view(updated)

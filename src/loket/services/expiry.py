@@ -1,5 +1,7 @@
-"""Unpaid holds lapse at `pay_before`: the place returns to the pool. Run by `loket worker` and
-on every availability read and booking conflict, so nobody sees a stale 'full'."""
+"""Unpaid holds lapse at `pay_before`: the place goes to the waiting list, else back to the pool.
+
+Run by `loket worker`, on every availability read, before a look-up, cancel or reschedule, and (at
+most once a second per office) when a booking finds its session full, so nobody sees a stale 'full'."""
 
 from __future__ import annotations
 
@@ -10,16 +12,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loket.domain.booking import Status
 from loket.domain.notification import Event
-from loket.notify import events
 from loket.services.audit import record
-from loket.store import booking_repo, waitlist_repo
+from loket.services.notifications import about_booking
+from loket.services.waitlist_offers import place_freed
+from loket.store import booking_repo
 from loket.store.database import Database
 
 
 async def hold_lapsed(conn: AsyncConnection, row: Any, now: datetime) -> None:
     """In the lapsing transaction: offer the freed place to the waiting list, tell the applicant."""
-    await waitlist_repo.place_freed(conn, row.office_code, row.day, row.starts, row.category, row.seat, now)
-    await events.about_booking(conn, row, Event.HOLD_LAPSED, now)
+    await place_freed(conn, row.office_code, row.day, row.starts, row.category, row.seat, now)
+    await about_booking(conn, row, Event.HOLD_LAPSED, now)
 
 
 async def expire_lapsed(db: Database, now: datetime, office_code: str | None = None, batch: int = 500) -> int:

@@ -2,6 +2,8 @@
 
 Lock policy: the booking row is locked (FOR UPDATE) before anything else, so a payment, a
 cancellation, an expiry and a second callback for the same booking are applied one at a time.
+An applied callback forgets the office's cached 'full' answers once it commits (when given the
+catalog): a lapsed booking that is reinstated takes a place back.
 """
 
 from __future__ import annotations
@@ -11,17 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
-
 from loket.domain.booking import Status
 from loket.domain.errors import NotFound, Unauthorized
 from loket.domain.notification import Event
 from loket.domain.payment import Outcome, bank_of, parse_body, parse_callback, signature_ok
-from loket.notify import events
 from loket.services.audit import NATIONAL, record
-from loket.store import booking_repo
-from loket.store.database import Database
-from loket.store.tables import banks, billings, bookings, payments
+from loket.services.catalog import Catalog
+from loket.services.notifications import about_booking
+from loket.store import booking_repo, payments_repo
+from loket.store.database import Database, on_commit
 
 DEMO_BANKS = [
     ("BNI", "Bank Negara Indonesia"),
@@ -47,7 +47,8 @@ async def add_bank(
     """Register a bank and its callback secret (returned once; store it at the bank's side)."""
     secret = secret or secrets.token_urlsafe(32)
     async with db.write() as conn:
-        await conn.execute(banks.insert().values(code=code.upper(), name=name, secret=secret, active=True))
+        row = {"code": code.upper(), "name": name, "secret": secret, "active": True}
+        await payments_repo.insert_bank(conn, row)
         await record(
             conn, office_code=NATIONAL, actor=actor, action="bank.add", subject=code.upper(), now=now
         )
@@ -56,7 +57,7 @@ async def add_bank(
 
 async def bank_secret(db: Database, code: str) -> str:
     async with db.read() as conn:
-        row = (await conn.execute(select(banks.c.secret).where(banks.c.code == code.upper()))).first()
+        row = await payments_repo.bank(conn, code.upper())
     if row is None:
         raise NotFound("bank_not_found", "Unknown bank %(code)s", field="bank", code=code)
     return str(row.secret)
@@ -66,9 +67,7 @@ async def _verify(db: Database, body: bytes, signature: str | None) -> dict[str,
     data = parse_body(body)
     code = bank_of(data)
     async with db.read() as conn:
-        row = (
-            await conn.execute(select(banks).where(banks.c.code == code, banks.c.active.is_(True)))
-        ).first()
+        row = await payments_repo.bank(conn, code, active_only=True)
     secrets_ = [s for s in ((row.secret, row.previous_secret) if row else ()) if s]
     if not signature_ok(secrets_, body, signature):
         raise Unauthorized("bad_signature", "The callback is not signed by a known bank", field="signature")
@@ -76,15 +75,21 @@ async def _verify(db: Database, body: bytes, signature: str | None) -> dict[str,
 
 
 async def receive_bank_callback(
-    db: Database, body: bytes, signature: str | None, *, now: datetime
+    db: Database,
+    body: bytes,
+    signature: str | None,
+    *,
+    now: datetime,
+    catalog: Catalog | None = None,
 ) -> PaymentResult:
-    """Apply a bank's payment confirmation exactly once per NTPN."""
+    """Apply a bank's payment confirmation exactly once per NTPN.
+
+    With `catalog`, the office's cached 'full' answers are forgotten after the commit (a
+    reinstated booking changes what is free); a replayed callback changes nothing."""
     data = await _verify(db, body, signature)
     callback = parse_callback(data)
     async with db.read() as conn:
-        billing = (
-            await conn.execute(select(billings).where(billings.c.billing_code == callback.billing_code))
-        ).first()
+        billing = await payments_repo.billing(conn, callback.billing_code)
     if billing is None:
         raise NotFound("unknown_billing_code", "Unknown billing code", field="billing_code")
     async with db.write() as conn:
@@ -92,13 +97,7 @@ async def receive_bank_callback(
             conn, billing.office_code, billing.booking_code, lock=True
         )
         assert booking is not None, "a billing code always has its booking"
-        seen = (
-            await conn.execute(
-                select(payments).where(
-                    payments.c.office_code == billing.office_code, payments.c.ntpn == callback.ntpn
-                )
-            )
-        ).first()
+        seen = await payments_repo.payment(conn, billing.office_code, callback.ntpn)
         if seen is not None:
             return PaymentResult(
                 seen.outcome, booking.booking_code, booking.status, int(seen.refund_due), True
@@ -109,21 +108,22 @@ async def receive_bank_callback(
         if outcome in (Outcome.ACCEPTED, Outcome.REINSTATED):
             # Told in the payment's transaction (outbox). A reinstatement only takes a free place,
             # never one reserved for a waiting-list offer (docs/locking.md, "Waiting list").
-            await events.about_booking(conn, booking, Event.PAYMENT_RECEIVED, now)
-        await conn.execute(
-            payments.insert().values(
-                office_code=billing.office_code,
-                ntpn=callback.ntpn,
-                billing_code=callback.billing_code,
-                booking_code=booking.booking_code,
-                bank=callback.bank,
-                amount=callback.amount,
-                paid_at=callback.paid_at,
-                received_at=now,
-                outcome=outcome.value,
-                refund_due=refund,
-                payer=callback.payer,
-            )
+            await about_booking(conn, booking, Event.PAYMENT_RECEIVED, now)
+        await payments_repo.insert_payment(
+            conn,
+            {
+                "office_code": billing.office_code,
+                "ntpn": callback.ntpn,
+                "billing_code": callback.billing_code,
+                "booking_code": booking.booking_code,
+                "bank": callback.bank,
+                "amount": callback.amount,
+                "paid_at": callback.paid_at,
+                "received_at": now,
+                "outcome": outcome.value,
+                "refund_due": refund,
+                "payer": callback.payer,
+            },
         )
         await record(
             conn,
@@ -135,6 +135,9 @@ async def receive_bank_callback(
             now=now,
         )
         status = (await booking_repo.booking_by_code(conn, billing.office_code, booking.booking_code)).status  # type: ignore[union-attr]
+        if catalog is not None:
+            office_code = billing.office_code
+            on_commit(conn, lambda: catalog.forget_alternatives(office_code))
     return PaymentResult(outcome.value, booking.booking_code, status, refund, False)
 
 
@@ -144,33 +147,19 @@ async def _apply(
     """Decide what a payment means for the booking and update it; returns the outcome and refund due."""
     if amount != expected:
         return Outcome.AMOUNT_MISMATCH, amount
-    where = (bookings.c.office_code == booking.office_code, bookings.c.booking_code == booking.booking_code)
     if booking.status == Status.AWAITING_PAYMENT.value:
         # Not yet swept: the place is still this booking's, even if the hold has just lapsed.
-        await conn.execute(
-            update(bookings).where(*where).values(status=Status.PAID.value, paid_at=paid_at, updated_at=now)
-        )
+        await booking_repo.mark_paid(conn, booking, paid_at, now)
         return Outcome.ACCEPTED, 0
     if booking.status == Status.EXPIRED.value:
         if await _reinstate(conn, booking):
-            await conn.execute(
-                update(bookings)
-                .where(*where)
-                .values(status=Status.PAID.value, paid_at=paid_at, updated_at=now)
-            )
+            await booking_repo.mark_paid(conn, booking, paid_at, now)
             return Outcome.REINSTATED, 0
-        await conn.execute(
-            update(bookings).where(*where).values(refund_due=bookings.c.refund_due + amount, updated_at=now)
-        )
+        await booking_repo.owe_refund(conn, booking, amount, now)
         return Outcome.PAID_AFTER_EXPIRY, amount
+    await booking_repo.owe_refund(conn, booking, amount, now)
     if booking.status == Status.CANCELLED.value:
-        await conn.execute(
-            update(bookings).where(*where).values(refund_due=bookings.c.refund_due + amount, updated_at=now)
-        )
         return Outcome.PAID_AFTER_CANCELLATION, amount
-    await conn.execute(
-        update(bookings).where(*where).values(refund_due=bookings.c.refund_due + amount, updated_at=now)
-    )
     return Outcome.DUPLICATE_PAYMENT, amount
 
 
@@ -187,12 +176,8 @@ async def _reinstate(conn: Any, booking: Any) -> bool:
         return False
     # The family limit is not applied again: these people had their place before it lapsed.
     for contact in booking_repo.contacts_of(booking.phone, booking.email, booking.address_key):
-        await booking_repo.take_contacts(conn, [contact], limit=1_000_000)
-    await conn.execute(
-        update(bookings)
-        .where(bookings.c.office_code == booking.office_code, bookings.c.booking_code == booking.booking_code)
-        .values(seat=seat)
-    )
+        await booking_repo.take_contacts(conn, {contact: 1_000_000})
+    await booking_repo.set_seat(conn, booking, seat)
     await savepoint.commit()
     return True
 
@@ -200,9 +185,7 @@ async def _reinstate(conn: Any, booking: Any) -> bool:
 async def billed_amount(db: Database, billing_code: str) -> int:
     """The amount a billing code asks for."""
     async with db.read() as conn:
-        row = (
-            await conn.execute(select(billings.c.amount).where(billings.c.billing_code == billing_code))
-        ).first()
+        row = await payments_repo.billing(conn, billing_code)
     if row is None:
         raise NotFound("unknown_billing_code", "Unknown billing code", field="billing_code")
     return int(row.amount)

@@ -16,7 +16,8 @@ from loket.services.audit import record
 from loket.services.catalog import Catalog, OfficeContext
 from loket.services.expiry import expire_lapsed
 from loket.services.offices import forget_on_commit
-from loket.store import offices_repo, quota_repo, waitlist_repo
+from loket.services.waitlist_offers import offer_free_places
+from loket.store import offices_repo, quota_repo
 from loket.store.database import Database, on_commit
 
 MAX_AVAILABILITY_DAYS = 62
@@ -115,7 +116,7 @@ async def set_day_capacity(
     async with db.write() as conn:
         alloc = await quota_repo.set_day_capacity(conn, ctx.office, day, cat.value, capacity)
         for session in ctx.office.sessions:  # raised: the new places go to the waiting list first
-            await waitlist_repo.offer_free_places(conn, office_code, day, session.starts, cat.value, now)
+            await offer_free_places(conn, office_code, day, session.starts, cat.value, now)
         await record(
             conn,
             office_code=office_code,

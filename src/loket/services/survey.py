@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loket.domain.errors import Conflict, NotFound, invalid
 from loket.domain.ikm import ELEMENT_KEYS, IkmReport, check_scores, ikm
-from loket.notify import events
+from loket.services import notifications as events
 from loket.services.audit import record
 from loket.store import offices_repo, reports_repo, survey_repo
 from loket.store.database import Database

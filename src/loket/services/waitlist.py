@@ -1,6 +1,6 @@
-"""Waiting-list use cases: join a full session, accept or decline an offer, and the sweep that
-passes lapsed offers on. Places are reserved for offers under the lock policy in
-store/waitlist_repo.py (docs/locking.md, "Waiting list")."""
+"""Waiting-list use cases: join a full session, accept an offer, withdraw, and the sweep that
+passes lapsed offers on. Places are reserved for offers (services/waitlist_offers.py) under the
+lock policy in store/waitlist_repo.py (docs/locking.md, "Waiting list")."""
 
 from __future__ import annotations
 
@@ -8,13 +8,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
-
 from loket.domain.ballot import check_bookable
 from loket.domain.booking import (
     BookingPolicy,
     BookingRequest,
-    Status,
     new_billing_code,
     new_booking_code,
     plan_booking,
@@ -33,15 +30,15 @@ from loket.domain.waitlist import (
     offer_open,
     office_of_entry_code,
 )
-from loket.notify.outbox import booking_made_rows, enqueue
 from loket.services.audit import record
-from loket.services.booking import BookingConfirmation
+from loket.services.booking import BookingConfirmation, confirmation
+from loket.services.booking_rows import new_booking
 from loket.services.catalog import Catalog
 from loket.services.quotas import open_days
+from loket.services.waitlist_offers import hand_on, offer_free_places
 from loket.store import booking_repo, waitlist_repo
-from loket.store.database import Database
+from loket.store.database import Database, on_commit
 from loket.store.ids import new_id
-from loket.store.tables import audit_log, billings, bookings, places, waitlist_entries
 
 
 @dataclass(frozen=True)
@@ -106,19 +103,9 @@ async def join_waitlist(
     check_bookable(ctx.releases.get(plan.day), ctx.office, now)  # a ballot day waits for its draw
     await open_days(db, ctx, plan.day, plan.day)
     async with db.write() as conn:
-        left = (
-            await conn.execute(
-                select(func.count())
-                .select_from(places)
-                .where(
-                    places.c.office_code == plan.office_code,
-                    places.c.day == plan.day,
-                    places.c.starts == plan.session.starts,
-                    places.c.category == plan.category.value,
-                    places.c.booking_code.is_(None),
-                )
-            )
-        ).scalar_one()
+        left = await booking_repo.free_place_count(
+            conn, plan.office_code, plan.day, plan.session.starts, plan.category.value
+        )
         existing = await waitlist_repo.open_entry_of(
             conn, plan.office_code, plan.day, plan.session.starts, plan.category.value, plan.nik
         )
@@ -126,12 +113,7 @@ async def join_waitlist(
         if await booking_repo.hold_of(conn, plan.nik) is not None:
             raise Conflict("active_booking_exists", "This NIK already has an active booking", field="nik")
         if existing is not None:  # an earlier, closed entry for this session: start afresh
-            await conn.execute(
-                delete(waitlist_entries).where(
-                    waitlist_entries.c.office_code == existing.office_code,
-                    waitlist_entries.c.entry_code == existing.entry_code,
-                )
-            )
+            await waitlist_repo.delete_entry(conn, existing)
         code = new_entry_code(plan.office_code)
         await waitlist_repo.insert_entry(
             conn,
@@ -223,16 +205,21 @@ async def accept_offer(
         )
         plan = plan_booking(request, ctx.office, ctx.calendar, ctx.fees, policy, now)
         booking_code, billing = new_booking_code(office_code), new_billing_code()
-        moved = await conn.execute(
-            update(places)
-            .where(places.c.office_code == office_code, places.c.booking_code == hold_mark(entry.entry_code))
-            .values(booking_code=booking_code)
+        new = new_booking(
+            plan,
+            booking_code,
+            billing,
+            now,
+            locale=entry.locale,
+            max_per_contact=policy.max_people_per_contact,
+            audit_detail={"waitlist_entry": entry.entry_code},
         )
-        if moved.rowcount != 1:
+        mark = hold_mark(entry.entry_code)
+        if await waitlist_repo.take_reserved_place(conn, office_code, mark, booking_code) != 1:
             raise Conflict("offer_not_open", "There is no open offer for this entry", field="entry_code")
         if not await booking_repo.take_hold(conn, plan.nik, office_code, booking_code):
             raise Conflict("active_booking_exists", "This NIK already has an active booking", field="nik")
-        failed = await booking_repo.take_contacts(conn, list(plan.contacts), policy.max_people_per_contact)
+        failed = await booking_repo.take_contacts(conn, new.limits)
         if failed is not None:
             raise Conflict(
                 "contact_limit",
@@ -240,35 +227,10 @@ async def accept_offer(
                 field="email" if failed.startswith("mailto:") else "phone",
                 max=policy.max_people_per_contact,
             )
-        await conn.execute(
-            bookings.insert().values(booking_repo.booking_row(plan, booking_code, billing, entry.seat, now))
-        )
-        await conn.execute(
-            billings.insert().values(
-                billing_code=billing,
-                office_code=office_code,
-                booking_code=booking_code,
-                amount=plan.amount,
-                created_at=now,
-            )
-        )
-        audit = booking_repo.audit_values(plan, booking_code, billing, now)
-        audit["detail"]["waitlist_entry"] = entry.entry_code
-        await conn.execute(audit_log.insert().values(**audit))
-        await enqueue(conn, booking_made_rows(plan, booking_code, billing, now, entry.locale))
+        await booking_repo.write_booking(conn, new, entry.seat)
         await waitlist_repo.release_offer(conn, entry, WaitStatus.ACCEPTED, now, booking_code=booking_code)
-    catalog.forget_alternatives(office_code)
-    return BookingConfirmation(
-        booking_code=booking_code,
-        billing_code=billing,
-        amount=plan.amount,
-        pay_before=plan.pay_before,
-        status=Status.AWAITING_PAYMENT.value,
-        day=plan.day,
-        session=plan.session.name,
-        category=plan.category.value,
-        office_code=office_code,
-    )
+        on_commit(conn, lambda: catalog.forget_alternatives(office_code))
+    return confirmation(plan, booking_code, billing)
 
 
 async def withdraw(db: Database, code: str, nik: str, *, now: datetime) -> None:
@@ -282,7 +244,7 @@ async def withdraw(db: Database, code: str, nik: str, *, now: datetime) -> None:
             raise Conflict("entry_closed", "This waiting-list entry is no longer open", field="entry_code")
         await waitlist_repo.release_offer(conn, entry, WaitStatus.WITHDRAWN, now)
         if entry.status == WaitStatus.OFFERED.value:
-            await waitlist_repo.hand_on(conn, entry, now)
+            await hand_on(conn, entry, now)
         await record(
             conn,
             office_code=office_code,
@@ -317,12 +279,12 @@ async def sweep(db: Database, waitlist: WaitlistPolicy, now: datetime) -> dict[s
                     subject=entry.entry_code,
                     now=now,
                 )
-                offered += await waitlist_repo.hand_on(conn, entry, now) is not None
+                offered += await hand_on(conn, entry, now) is not None
     async with db.read() as conn:
         sessions = await waitlist_repo.sessions_waited_for(conn, now.date())
     for s in sessions:
         async with db.write() as conn:
-            offered += await waitlist_repo.offer_free_places(
+            offered += await offer_free_places(
                 conn, s.office_code, s.day, s.starts, s.category, now
             )
     return {"passed": passed, "offered": offered}

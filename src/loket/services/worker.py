@@ -13,11 +13,12 @@ from datetime import datetime, timedelta
 
 from loket.clock import Clock, utcnow
 from loket.domain.waitlist import WaitlistPolicy
-from loket.notify.delivery import Senders, deliver_due, senders_from
+from loket.notify.senders import Senders, senders_from
 from loket.services import waitlist
 from loket.services.audit import seal_all
 from loket.services.ballot_draw import draw_due
 from loket.services.catalog import Catalog
+from loket.services.delivery import deliver_due
 from loket.services.expiry import expire_lapsed
 from loket.services.privacy import purge_personal_data
 from loket.services.quotas import open_days

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loket.domain.audit_chain import GENESIS, Entry, Link
@@ -31,6 +31,11 @@ def entry_of(row: Any) -> Entry:
         prev_hash=row.prev_hash,
         hash=row.hash,
     )
+
+
+async def append(conn: AsyncConnection, row: dict[str, Any]) -> None:
+    """Insert one audit entry as the service built it (unsealed: the sealer chains it later)."""
+    await conn.execute(audit_log.insert().values(**row))
 
 
 async def offices_with_unsealed(conn: AsyncConnection) -> list[str]:
@@ -116,7 +121,5 @@ async def sealed_after(conn: AsyncConnection, office_code: str, after_seq: int, 
 
 
 async def unsealed_count(conn: AsyncConnection, office_code: str) -> int:
-    from sqlalchemy import func
-
     query = select(func.count()).where(audit_log.c.office_code == office_code, audit_log.c.seq.is_(None))
     return int((await conn.execute(query)).scalar_one())

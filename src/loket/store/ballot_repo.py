@@ -108,8 +108,10 @@ async def take_contact(conn: AsyncConnection, office_code: str, day: date, conta
     return (await conn.execute(stmt)).first() is not None
 
 
-async def insert_entry(conn: AsyncConnection, values: dict[str, Any]) -> None:
-    await conn.execute(ballot_entries.insert().values(**values))
+async def insert_entry(conn: AsyncConnection, values: dict[str, Any]) -> bool:
+    """Insert an entry; False when the NIK (or the entry code) already has one for the day."""
+    stmt = dialect.insert(conn, ballot_entries).values(**values).on_conflict_do_nothing()
+    return bool((await conn.execute(stmt.returning(ballot_entries.c.nik))).first())
 
 
 async def entry_of_nik(conn: AsyncConnection, office_code: str, day: date, nik: str) -> Row[Any] | None:

@@ -1,32 +1,36 @@
 """Bookings in the database: taking and releasing places, holds per NIK and per contact.
 
+The service builds every row a booking writes (the booking, its billing, its audit entry and
+its outbox messages: a `NewBooking`) and hands them here; this module claims the place and
+writes them. It never builds an audit or outbox row of its own.
+
 Lock policy (docs/locking.md), in the order locks are taken:
 1. a free `places` row of the session (SELECT ... FOR UPDATE SKIP LOCKED, then a blocking
    retry when the skip found nothing, so a place in flight that is rolled back is not missed);
 2. the `nik_holds` row of the NIK (primary key: one active booking per NIK, country-wide);
 3. the `contact_usage` rows of the phone and e-mail, in sorted order (conditional increment);
-4. the new `bookings`, `billings`, `audit_log` and `notify_outbox` rows.
+4. the new `bookings`, `billings`, `audit_log` and `notify_outbox` rows (as the service built them).
 Releasing a booking locks its `bookings` row first (conditional UPDATE on its status), then
 frees its place, drops the NIK hold and decrements the contact counters in the same order.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
-import psycopg.errors
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from loket.domain.booking import ACTIVE_STATUSES, BookingPlan, Status
-from loket.notify.outbox import booking_made_rows
-from loket.store import dialect
-from loket.store.ids import new_id
+from loket.domain.booking import ACTIVE_STATUSES, Status
+from loket.store import dialect, outbox_repo
+from loket.store.database import Database
 from loket.store.tables import (
     audit_log,
     billings,
@@ -37,6 +41,10 @@ from loket.store.tables import (
     places,
 )
 
+# The constraints whose violation is an answer, not an error (PostgreSQL single statement).
+NIK_HOLD_KEY = "pk_nik_holds"
+CONTACT_LIMIT_CHECK = "ck_contact_usage_limit"
+
 
 class Outcome(StrEnum):
     BOOKED = "booked"
@@ -44,6 +52,7 @@ class Outcome(StrEnum):
     BUSY = "busy"  # the free places are all locked by bookings in flight (PostgreSQL, SKIP LOCKED)
     NIK_HELD = "nik_held"  # the NIK already holds an active booking
     CONTACT_FULL = "contact_full"  # the phone or e-mail already books for the most people allowed
+    RETRY = "retry"  # a code collided, or a deadlock / serialization failure: retry with fresh codes
 
 
 @dataclass(frozen=True)
@@ -53,60 +62,36 @@ class TakeResult:
     outcome: Outcome
     seat: int | None = None
     failed_contact: str | None = None
+    error: BaseException | None = None  # what made a RETRY (re-raised when retries run out)
 
     @property
     def booked(self) -> bool:
         return self.outcome is Outcome.BOOKED
 
 
+@dataclass(frozen=True)
+class NewBooking:
+    """Every row a new booking writes, built by the service; the seat is set when a place is taken."""
+
+    booking: dict[str, Any]  # the `bookings` row
+    billing: dict[str, Any]  # the `billings` row
+    audit: dict[str, Any]  # the `audit_log` row
+    outbox: list[dict[str, Any]]  # the `notify_outbox` rows ('booking made')
+    limits: dict[str, int]  # each counter key (tel:, mailto:, addr:) with its limit
+
+    @property
+    def office_code(self) -> str:
+        return str(self.booking["office_code"])
+
+    @property
+    def code(self) -> str:
+        return str(self.booking["booking_code"])
+
+
 def contacts_of(phone: str, email: str | None, address_key: str | None = None) -> list[str]:
     """The counter keys a booking counts against (phone, e-mail, address), sorted: the lock order."""
     keys = [f"tel:{phone}"] + ([f"mailto:{email}"] if email else [])
     return sorted(keys + ([address_key] if address_key else []))
-
-
-def limits_of(plan: BookingPlan, max_per_contact: int, max_per_address: int = 0) -> dict[str, int]:
-    """Each counter key of the plan with its limit."""
-    found = dict.fromkeys(plan.contacts, max_per_contact)
-    if plan.address_key and max_per_address:
-        found[plan.address_key] = max_per_address
-    return found
-
-
-
-def booking_row(
-    plan: BookingPlan, code: str, billing_code: str, seat: int | None, now: datetime
-) -> dict[str, Any]:
-    return {
-        "office_code": plan.office_code,
-        "booking_code": code,
-        "nik": plan.nik,
-        "full_name": plan.full_name,
-        "birth_date": plan.birth_date,
-        "sex": plan.sex.value,
-        "phone": plan.phone,
-        "email": plan.email,
-        "day": plan.day,
-        "starts": plan.session.starts,
-        "category": plan.category.value,
-        "seat": seat,
-        "product": plan.product.value,
-        "validity_years": plan.validity_years,
-        "service": plan.service.value,
-        "priority_reason": plan.priority_reason.value if plan.priority_reason else None,
-        "amount": plan.amount,
-        "billing_code": billing_code,
-        "status": Status.AWAITING_PAYMENT.value,
-        "pay_before": plan.pay_before,
-        "created_at": now,
-        "updated_at": now,
-        "paid_at": None,
-        "reschedules": 0,
-        "refund_due": 0,
-        "client_ip": plan.client_ip,
-        "client_fp": plan.client_fp,
-        "address_key": None,  # set by take_place when the address was counted
-    }
 
 
 async def claim_seat(
@@ -136,14 +121,28 @@ async def claim_seat(
     return None
 
 
-async def take_contacts(
-    conn: AsyncConnection, contacts: list[str], limit: int, limits: Mapping[str, int] | None = None
-) -> str | None:
-    """Count one more person against each contact; the first contact over its limit, or None.
+async def free_place_count(
+    conn: AsyncConnection, office_code: str, day: date, starts: Any, category: str
+) -> int:
+    """Places of the session nobody holds (a place reserved for an offer is not free)."""
+    query = (
+        select(func.count())
+        .select_from(places)
+        .where(
+            places.c.office_code == office_code,
+            places.c.day == day,
+            places.c.starts == starts,
+            places.c.category == category,
+            places.c.booking_code.is_(None),
+        )
+    )
+    return int((await conn.execute(query)).scalar_one())
 
-    `limits` gives a key its own limit (the address limit differs from the family limit)."""
-    for contact in sorted(contacts):
-        cap = (limits or {}).get(contact, limit)
+
+async def take_contacts(conn: AsyncConnection, limits: Mapping[str, int]) -> str | None:
+    """Count one more person against each counter key (at most its limit); the first key full, or None."""
+    for contact in sorted(limits):
+        cap = limits[contact]
         stmt = dialect.insert(conn, contact_usage).values(contact=contact, active=1, max_active=cap)
         stmt = stmt.on_conflict_do_update(
             index_elements=["contact"],
@@ -156,6 +155,7 @@ async def take_contacts(
 
 
 async def take_hold(conn: AsyncConnection, nik: str, office_code: str, code: str) -> bool:
+    """The NIK's one active booking, country-wide; False when it already holds one."""
     stmt = (
         dialect.insert(conn, nik_holds)
         .values(nik=nik, office_code=office_code, booking_code=code)
@@ -165,70 +165,70 @@ async def take_hold(conn: AsyncConnection, nik: str, office_code: str, code: str
     return (await conn.execute(stmt)).first() is not None
 
 
-async def take_place(
-    conn: AsyncConnection,
-    plan: BookingPlan,
-    code: str,
-    billing_code: str,
-    now: datetime,
-    max_per_contact: int,
-    locale: str = "id",
-    *,
-    max_per_address: int = 0,
-    actor: str = "applicant",
-) -> TakeResult:
-    """Take a place with portable statements (SQLite; PostgreSQL outside the hot path)."""
-    seat = await claim_seat(conn, plan.office_code, plan.day, plan.session.starts, plan.category.value, code)
+async def write_booking(conn: AsyncConnection, new: NewBooking, seat: int | None) -> None:
+    """Insert the booking on its claimed `seat`, its billing, its audit entry and its messages."""
+    await conn.execute(bookings.insert().values({**new.booking, "seat": seat}))
+    await conn.execute(billings.insert().values(new.billing))
+    await conn.execute(audit_log.insert().values(new.audit))
+    # The 'booking made' messages go out in the booking's own transaction (the outbox).
+    if new.outbox:
+        await conn.execute(notify_outbox.insert(), new.outbox)
+
+
+async def take_place_in(conn: AsyncConnection, new: NewBooking) -> TakeResult:
+    """Take a place and write the booking inside the caller's transaction (portable statements).
+
+    When the result is not BOOKED the caller must roll back (or drop its savepoint): the steps
+    before the one that failed have written."""
+    b = new.booking
+    seat = await claim_seat(conn, new.office_code, b["day"], b["starts"], b["category"], new.code)
     if seat is None:
         return TakeResult(Outcome.FULL)
-    if not await take_hold(conn, plan.nik, plan.office_code, code):
+    if not await take_hold(conn, b["nik"], new.office_code, new.code):
         return TakeResult(Outcome.NIK_HELD, seat)
-    limits = limits_of(plan, max_per_contact, max_per_address)
-    failed = await take_contacts(conn, list(limits), max_per_contact, limits)
+    failed = await take_contacts(conn, new.limits)
     if failed is not None:
         return TakeResult(Outcome.CONTACT_FULL, seat, failed_contact=failed)
-    row = booking_row(plan, code, billing_code, seat, now)
-    row["address_key"] = plan.address_key if plan.address_key in limits else None
-    await conn.execute(bookings.insert().values(row))
-    await conn.execute(
-        billings.insert().values(
-            billing_code=billing_code,
-            office_code=plan.office_code,
-            booking_code=code,
-            amount=plan.amount,
-            created_at=now,
-        )
-    )
-    await conn.execute(audit_log.insert().values(**audit_values(plan, code, billing_code, now, actor)))
-    # The 'booking made' messages go out in the booking's own transaction (the outbox).
-    await conn.execute(notify_outbox.insert(), booking_made_rows(plan, code, billing_code, now, locale))
+    await write_booking(conn, new, seat)
     return TakeResult(Outcome.BOOKED, seat)
 
 
-def audit_values(
-    plan: BookingPlan, code: str, billing_code: str, now: datetime, actor: str = "applicant"
-) -> dict[str, Any]:
-    return {
-        "office_code": plan.office_code,
-        "id": new_id(),
-        "at": now,
-        "actor": actor,
-        "action": "booking.create",
-        "subject": code,
-        "detail": {
-            "day": plan.day.isoformat(),
-            "session": plan.session.name,
-            "category": plan.category.value,
-            "billing_code": billing_code,
-            "amount": plan.amount,
-        },
-    }
+class _Rollback(Exception):
+    def __init__(self, result: TakeResult) -> None:
+        self.result = result
+
+
+async def take_place(db: Database, new: NewBooking) -> TakeResult:
+    """Take a place and write the booking as one transaction of its own; only BOOKED wrote anything.
+
+    On PostgreSQL this is one prepared statement on an autocommit connection (`PG_TAKE_PLACE`: the
+    statement is the transaction); elsewhere the same steps run in one write transaction that is
+    rolled back unless the booking was made. An error that fresh codes may cure (a code collision,
+    a deadlock, a serialization failure) comes back as RETRY, carrying the error."""
+    try:
+        if db.dialect == "postgresql":
+            return await _pg_take_place(db, new)
+        try:
+            async with db.write() as conn:
+                result = await take_place_in(conn, new)
+                if not result.booked:
+                    raise _Rollback(result)
+                return result
+        except _Rollback as rollback:
+            return rollback.result
+    except Exception as exc:
+        if dialect.is_retryable(exc):
+            return TakeResult(Outcome.RETRY, error=exc)
+        raise
 
 
 # One statement on PostgreSQL, run in autocommit mode: one round trip, one transaction. Each step
 # feeds the next, so with no free place nothing is written; a NIK that already holds a booking
 # (primary key of nik_holds) or a contact over its limit (CHECK active <= max_active) raises an
-# error that undoes the whole statement. See the lock policy above.
+# error that undoes the whole statement. See the lock policy above. Every value written comes
+# from the rows the service built (`pg_params`), so both paths write the same rows; the billing,
+# audit and outbox rows must name every column of their table (json_populate_record fills the
+# rest with NULL, not the column default).
 PG_TAKE_PLACE = """
 WITH seat AS (
     SELECT seat FROM places
@@ -259,31 +259,25 @@ WITH seat AS (
         client_ip, client_fp, address_key)
     SELECT %(office)s, %(code)s, %(nik)s, %(full_name)s, %(birth_date)s, %(sex)s, %(phone)s, %(email)s,
         %(day)s, %(starts)s, %(category)s, (SELECT seat FROM taken), %(product)s, %(validity_years)s,
-        %(service)s, %(priority_reason)s, %(amount)s, %(billing_code)s, 'awaiting_payment', %(pay_before)s,
-        %(now)s, %(now)s, NULL, 0, 0, %(client_ip)s, %(client_fp)s, %(address_key)s
+        %(service)s, %(priority_reason)s, %(amount)s, %(billing_code)s, %(status)s, %(pay_before)s,
+        %(created_at)s, %(updated_at)s, %(paid_at)s::timestamptz, %(reschedules)s::int,
+        %(refund_due)s::bigint, %(client_ip)s, %(client_fp)s, %(address_key)s
     FROM hold
     WHERE (SELECT count(*) FROM contact) = %(n_contacts)s  -- always true; orders booking after contact
     RETURNING 1
 ), billing AS (  -- data-modifying CTEs run whether or not the final SELECT reads them
-    INSERT INTO billings (billing_code, office_code, booking_code, amount, created_at)
-    SELECT %(billing_code)s, %(office)s, %(code)s, %(amount)s, %(now)s FROM booking
+    INSERT INTO billings SELECT r.* FROM booking, json_populate_record(NULL::billings, %(billing)s::json) r
     RETURNING 1
 ), audit AS (
-    INSERT INTO audit_log (office_code, id, at, actor, action, subject, detail)
-    SELECT %(office)s, %(audit_id)s, %(now)s, 'applicant', 'booking.create', %(code)s, %(audit_detail)s::json
-    FROM booking
+    INSERT INTO audit_log SELECT r.* FROM booking, json_populate_record(NULL::audit_log, %(audit)s::json) r
     RETURNING 1
 ), outbox AS (  -- the 'booking made' messages, one row per channel (notify/outbox.py)
-    INSERT INTO notify_outbox (office_code, id, idempotency_key, event, subject, channel, recipient, locale,
-        params, status, attempts, next_attempt_at, created_at)
-    SELECT %(office)s, o.id, o.key, 'booking_made', %(code)s, o.channel, o.recipient, %(locale)s,
-        %(outbox_params)s::json, 'pending', 0, %(now)s, %(now)s
-    FROM booking, unnest(%(outbox_ids)s::text[], %(outbox_keys)s::text[], %(outbox_channels)s::text[],
-        %(outbox_recipients)s::text[]) AS o(id, key, channel, recipient)
+    INSERT INTO notify_outbox
+    SELECT r.* FROM booking, json_populate_recordset(NULL::notify_outbox, %(outbox)s::json) r
     RETURNING 1
 )
 SELECT (SELECT seat FROM taken) AS seat, (SELECT count(*) FROM booking) AS booked,
-       -- Free in this statement's snapshot, though maybe locked: worth waiting for (see _attempt).
+       -- Free in this statement's snapshot, though maybe locked: worth waiting for (see take_place).
        EXISTS (SELECT 1 FROM places WHERE office_code = %(office)s AND day = %(day)s AND starts = %(starts)s
                AND category = %(category)s AND booking_code IS NULL) AS any_free
 """
@@ -291,81 +285,61 @@ PG_TAKE_PLACE_SKIP = PG_TAKE_PLACE.format(skip="SKIP LOCKED")
 PG_TAKE_PLACE_WAIT = PG_TAKE_PLACE.format(skip="")
 
 
-def pg_params(
-    plan: BookingPlan,
-    code: str,
-    billing_code: str,
-    now: datetime,
-    max_per_contact: int,
-    locale: str = "id",
-    max_per_address: int = 0,
-) -> dict[str, Any]:
-    import json
+@lru_cache(maxsize=64)
+def _isoformat(value: date | time) -> str:
+    return value.isoformat()  # cached: the rows of one booking repeat `now` many times
 
-    audit = audit_values(plan, code, billing_code, now)
-    outbox = booking_made_rows(plan, code, billing_code, now, locale)
-    limits = limits_of(plan, max_per_contact, max_per_address)
-    keys = sorted(limits)
+
+def _column_value(value: Any) -> str:
+    if isinstance(value, date | time):  # datetime is a date too
+        return _isoformat(value)
+    raise TypeError(f"{type(value).__name__} is not a column value")
+
+
+# One encoder for every call: json.dumps(default=...) would build a new one each time.
+_ROWS_JSON = json.JSONEncoder(default=_column_value)
+
+
+def pg_params(new: NewBooking) -> dict[str, Any]:
+    """The parameters of `PG_TAKE_PLACE`: the booking column by column, the other rows as JSON."""
+    b = new.booking
+    keys = sorted(new.limits)
+    to_json = _ROWS_JSON.encode
     return {
-        "office": plan.office_code,
-        "day": plan.day,
-        "starts": plan.session.starts,
-        "category": plan.category.value,
-        "code": code,
-        "nik": plan.nik,
+        "office": b["office_code"],
+        "code": b["booking_code"],
+        **{k: v for k, v in b.items() if k not in ("office_code", "booking_code", "seat")},
         "contacts": keys,
-        "limits": [limits[k] for k in keys],
+        "limits": [new.limits[k] for k in keys],
         "n_contacts": len(keys),
-        "client_ip": plan.client_ip,
-        "client_fp": plan.client_fp,
-        "address_key": plan.address_key if plan.address_key in limits else None,
-        "full_name": plan.full_name,
-        "birth_date": plan.birth_date,
-        "sex": plan.sex.value,
-        "phone": plan.phone,
-        "email": plan.email,
-        "product": plan.product.value,
-        "validity_years": plan.validity_years,
-        "service": plan.service.value,
-        "priority_reason": plan.priority_reason.value if plan.priority_reason else None,
-        "amount": plan.amount,
-        "billing_code": billing_code,
-        "pay_before": plan.pay_before,
-        "now": now,
-        "audit_id": audit["id"],
-        "audit_detail": json.dumps(audit["detail"]),
-        "locale": locale,
-        "outbox_params": json.dumps(outbox[0]["params"]),
-        "outbox_ids": [r["id"] for r in outbox],
-        "outbox_keys": [r["idempotency_key"] for r in outbox],
-        "outbox_channels": [r["channel"] for r in outbox],
-        "outbox_recipients": [r["recipient"] for r in outbox],
+        # One parameter per row (or set of rows): on this hot path adapting many parameters or
+        # arrays costs more than the rest, and psycopg caches the parse only up to 50 parameters.
+        "billing": to_json(new.billing),
+        "audit": to_json(new.audit),
+        "outbox": to_json(new.outbox),
     }
 
 
-async def pg_take_place(
-    driver_conn: Any,
-    plan: BookingPlan,
-    code: str,
-    billing_code: str,
-    now: datetime,
-    max_per_contact: int,
-    *,
-    wait: bool,
-    locale: str = "id",
-    max_per_address: int = 0,
-) -> TakeResult:
+async def _pg_take_place(db: Database, new: NewBooking) -> TakeResult:
+    async with (await db.fast()).connection() as driver:
+        params = pg_params(new)
+        result = await _pg_statement(driver, params, wait=False)
+        if result.outcome is Outcome.BUSY:
+            # Nothing free that is not locked: wait for places in flight (they may roll back).
+            result = await _pg_statement(driver, params, wait=True)
+        return result
+
+
+async def _pg_statement(driver_conn: Any, params: dict[str, Any], *, wait: bool) -> TakeResult:
     """The PostgreSQL hot path: one prepared statement on an autocommit psycopg connection."""
-    params = pg_params(plan, code, billing_code, now, max_per_contact, locale, max_per_address)
     try:
         cursor = await driver_conn.execute(PG_TAKE_PLACE_WAIT if wait else PG_TAKE_PLACE_SKIP, params)
-    except psycopg.errors.UniqueViolation as exc:
-        if exc.diag.constraint_name != "pk_nik_holds":
-            raise  # a booking or billing code collided: the caller retries with fresh codes
-        return TakeResult(Outcome.NIK_HELD)
-    except psycopg.errors.CheckViolation as exc:
-        if exc.diag.constraint_name != "ck_contact_usage_limit":
-            raise
+    except Exception as exc:
+        constraint = dialect.constraint_of(exc)
+        if constraint == NIK_HOLD_KEY:
+            return TakeResult(Outcome.NIK_HELD)
+        if constraint != CONTACT_LIMIT_CHECK:
+            raise  # e.g. a booking or billing code collided: take_place answers RETRY
         cursor = await driver_conn.execute(
             "SELECT contact FROM contact_usage WHERE contact = ANY(%s) AND active >= max_active"
             " ORDER BY contact",
@@ -383,6 +357,7 @@ async def pg_take_place(
 async def booking_by_code(
     conn: AsyncConnection, office_code: str, code: str, *, lock: bool = False
 ) -> Row[Any] | None:
+    """The booking row (locked FOR UPDATE with `lock`), or None."""
     query = select(bookings).where(bookings.c.office_code == office_code, bookings.c.booking_code == code)
     if lock:
         query = dialect.locked(conn, query)
@@ -445,12 +420,46 @@ async def lapsed_codes(
     return list((await conn.execute(query.order_by(bookings.c.pay_before).limit(limit))).all())
 
 
+async def unpaid_due_between(
+    conn: AsyncConnection, after: datetime, until: datetime, *, untold: str, limit: int
+) -> list[Row[Any]]:
+    """Unpaid bookings whose hold lapses in (after, until] and that were not told `untold` yet."""
+    query = select(bookings).where(
+        bookings.c.status == Status.AWAITING_PAYMENT.value,
+        bookings.c.pay_before > after,
+        bookings.c.pay_before <= until,
+        outbox_repo.not_told(bookings.c.office_code, bookings.c.booking_code, untold),
+    )
+    return list((await conn.execute(query.limit(limit))).all())
+
+
+async def paid_on_day(
+    conn: AsyncConnection, office_code: str, day: date, *, untold: str, limit: int
+) -> list[Row[Any]]:
+    """Paid bookings of the office for `day` that were not told `untold` yet."""
+    query = select(bookings).where(
+        bookings.c.office_code == office_code,
+        bookings.c.day == day,
+        bookings.c.status == Status.PAID.value,
+        outbox_repo.not_told(bookings.c.office_code, bookings.c.booking_code, untold),
+    )
+    return list((await conn.execute(query.limit(limit))).all())
+
+
 async def drop_hold(conn: AsyncConnection, nik: str, code: str) -> None:
+    """Drop the NIK's hold when it is the one of booking `code`."""
     await conn.execute(delete(nik_holds).where(nik_holds.c.nik == nik, nik_holds.c.booking_code == code))
 
 
 async def hold_of(conn: AsyncConnection, nik: str) -> Row[Any] | None:
+    """The NIK's active-booking hold, or None."""
     return (await conn.execute(select(nik_holds).where(nik_holds.c.nik == nik))).first()
+
+
+def _key(booking: Any) -> Any:
+    return and_(
+        bookings.c.office_code == booking.office_code, bookings.c.booking_code == booking.booking_code
+    )
 
 
 async def move(
@@ -471,14 +480,32 @@ async def move(
     )
     await conn.execute(
         update(bookings)
-        .where(bookings.c.office_code == booking.office_code, bookings.c.booking_code == booking.booking_code)
+        .where(_key(booking))
         .values(day=day, starts=starts, seat=seat, reschedules=bookings.c.reschedules + 1, updated_at=now)
     )
 
 
 async def set_pay_before(conn: AsyncConnection, booking: Row[Any], deadline: datetime) -> None:
+    await conn.execute(update(bookings).where(_key(booking)).values(pay_before=deadline))
+
+
+async def mark_paid(conn: AsyncConnection, booking: Any, paid_at: datetime, now: datetime) -> None:
+    """The booking is paid (its place is already its own)."""
     await conn.execute(
         update(bookings)
-        .where(bookings.c.office_code == booking.office_code, bookings.c.booking_code == booking.booking_code)
-        .values(pay_before=deadline)
+        .where(_key(booking))
+        .values(status=Status.PAID.value, paid_at=paid_at, updated_at=now)
     )
+
+
+async def owe_refund(conn: AsyncConnection, booking: Any, amount: int, now: datetime) -> None:
+    """Money received that the booking cannot use: it is owed back."""
+    await conn.execute(
+        update(bookings)
+        .where(_key(booking))
+        .values(refund_due=bookings.c.refund_due + amount, updated_at=now)
+    )
+
+
+async def set_seat(conn: AsyncConnection, booking: Any, seat: int) -> None:
+    await conn.execute(update(bookings).where(_key(booking)).values(seat=seat))

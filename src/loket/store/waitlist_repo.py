@@ -1,10 +1,11 @@
 """Waiting lists in the database: entries, offers and the places reserved for them.
 
 Lock policy (docs/locking.md, "Waiting list"): a freed place is reserved for the next waiting
-person in the transaction that frees it, by one conditional UPDATE of the `places` row
-(`booking_code IS NULL` -> the entry's hold mark). The next person is chosen with
-`FOR UPDATE SKIP LOCKED` on PostgreSQL, so two transactions freeing places of the same session
-offer them to two different people and never wait on each other. Repositories never commit.
+person in the transaction that frees it (`services/waitlist_offers.py`), by one conditional
+UPDATE of the `places` row (`booking_code IS NULL` -> the entry's hold mark, `reserve_place`).
+The next person is chosen with `FOR UPDATE SKIP LOCKED` on PostgreSQL (`next_waiting`), so two
+transactions freeing places of the same session offer them to two different people and never
+wait on each other. Never commits; the audit and outbox rows of an offer are the service's.
 """
 
 from __future__ import annotations
@@ -12,15 +13,13 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from loket.domain.waitlist import WaitStatus, hold_mark
-from loket.notify import events
-from loket.services.audit import record
-from loket.store import booking_repo, dialect
-from loket.store.tables import offices, places
+from loket.domain.waitlist import WaitStatus
+from loket.store import dialect
+from loket.store.tables import places
 from loket.store.tables import waitlist_entries as entries
 
 SWEEP_LIMIT = 500
@@ -37,6 +36,15 @@ def _session(office_code: str, day: date, starts: time, category: str) -> Any:
 
 async def insert_entry(conn: AsyncConnection, row: dict[str, Any]) -> None:
     await conn.execute(entries.insert().values(**row))
+
+
+async def delete_entry(conn: AsyncConnection, entry: Any) -> None:
+    """Remove a closed entry (the person joins the same session afresh)."""
+    await conn.execute(
+        delete(entries).where(
+            entries.c.office_code == entry.office_code, entries.c.entry_code == entry.entry_code
+        )
+    )
 
 
 async def entry_by_code(
@@ -86,9 +94,10 @@ async def waiting_count(
     return int(found.scalar_one())
 
 
-async def _next_waiting(
+async def next_waiting(
     conn: AsyncConnection, office_code: str, day: date, starts: time, category: str
 ) -> Row[Any] | None:
+    """The first person still waiting for the session, locked (skipping anyone locked elsewhere)."""
     query = (
         select(entries)
         .where(_session(office_code, day, starts, category), entries.c.status == WaitStatus.WAITING.value)
@@ -100,58 +109,18 @@ async def _next_waiting(
     return (await conn.execute(query)).first()
 
 
-async def _office_today(conn: AsyncConnection, office_code: str, now: datetime) -> date:
-    from zoneinfo import ZoneInfo
-
-    tz = (await conn.execute(select(offices.c.timezone).where(offices.c.code == office_code))).scalar_one()
-    return now.astimezone(ZoneInfo(tz)).date()
-
-
-async def _make_offer(conn: AsyncConnection, entry: Any, seat: int, now: datetime) -> None:
-    await conn.execute(
-        update(entries)
-        .where(entries.c.office_code == entry.office_code, entries.c.entry_code == entry.entry_code)
-        .values(
-            status=WaitStatus.OFFERED.value,
-            offered_at=now,
-            seat=seat,
-            offers=entries.c.offers + 1,
-            updated_at=now,
-        )
-    )
-    await events.waitlist_offer(conn, entry, entry.offers + 1, now)
-    await record(
-        conn,
-        office_code=entry.office_code,
-        actor="system",
-        action="waitlist.offer",
-        subject=entry.entry_code,
-        detail={"day": entry.day.isoformat(), "session": entry.starts.strftime("%H:%M"), "seat": seat},
-        now=now,
-    )
-
-
-async def place_freed(
+async def reserve_place(
     conn: AsyncConnection,
     office_code: str,
     day: date,
     starts: time,
     category: str,
-    seat: int | None,
-    now: datetime,
+    seat: int,
+    mark: str,
     *,
     holder: str | None = None,
-) -> str | None:
-    """A place was just freed in this transaction: reserve it for the next waiting person and offer it.
-
-    `holder` is what `places.booking_code` holds now (None once freed; a hold mark when an offer
-    passes on). Returns the entry code offered, or None when nobody waits or the day is too near.
-    """
-    if seat is None or day <= await _office_today(conn, office_code, now):
-        return None
-    entry = await _next_waiting(conn, office_code, day, starts, category)
-    if entry is None:
-        return None
+) -> bool:
+    """Put `mark` on the place if it still holds `holder` (None: free); False when it was taken again."""
     holder_test = places.c.booking_code.is_(None) if holder is None else places.c.booking_code == holder
     reserved = await conn.execute(
         update(places)
@@ -163,32 +132,43 @@ async def place_freed(
             places.c.seat == seat,
             holder_test,
         )
-        .values(booking_code=hold_mark(entry.entry_code))
+        .values(booking_code=mark)
     )
-    if not reserved.rowcount:
-        return None  # taken again already (e.g. the same transaction booked it)
-    await _make_offer(conn, entry, seat, now)
-    return str(entry.entry_code)
+    return bool(reserved.rowcount)
 
 
-async def offer_free_places(
-    conn: AsyncConnection, office_code: str, day: date, starts: time, category: str, now: datetime
-) -> int:
-    """Offer the session's free places to the people waiting for it, one place each (quota raised, sweep)."""
-    if day <= await _office_today(conn, office_code, now):
-        return 0
-    offered = 0
-    while True:
-        entry = await _next_waiting(conn, office_code, day, starts, category)
-        if entry is None:
-            return offered
-        seat = await booking_repo.claim_seat(
-            conn, office_code, day, starts, category, hold_mark(entry.entry_code)
+async def take_reserved_place(conn: AsyncConnection, office_code: str, mark: str, booking_code: str) -> int:
+    """Hand the place reserved under `mark` to a booking; how many places changed (1 when open)."""
+    moved = await conn.execute(
+        update(places)
+        .where(places.c.office_code == office_code, places.c.booking_code == mark)
+        .values(booking_code=booking_code)
+    )
+    return int(moved.rowcount)
+
+
+async def clear_mark(conn: AsyncConnection, office_code: str, mark: str) -> None:
+    """Give the place reserved under `mark` back to the pool."""
+    await conn.execute(
+        update(places)
+        .where(places.c.office_code == office_code, places.c.booking_code == mark)
+        .values(booking_code=None)
+    )
+
+
+async def mark_offered(conn: AsyncConnection, entry: Any, seat: int, now: datetime) -> None:
+    """The entry is offered `seat` from `now` (one more offer)."""
+    await conn.execute(
+        update(entries)
+        .where(entries.c.office_code == entry.office_code, entries.c.entry_code == entry.entry_code)
+        .values(
+            status=WaitStatus.OFFERED.value,
+            offered_at=now,
+            seat=seat,
+            offers=entries.c.offers + 1,
+            updated_at=now,
         )
-        if seat is None:
-            return offered
-        await _make_offer(conn, entry, seat, now)
-        offered += 1
+    )
 
 
 async def release_offer(
@@ -211,21 +191,6 @@ async def release_offer(
         .values(status=new_status.value, updated_at=now, booking_code=booking_code)
     )
     return bool(result.rowcount)
-
-
-async def hand_on(conn: AsyncConnection, entry: Any, now: datetime) -> str | None:
-    """The place reserved for `entry` goes to the next waiting person, or back to the pool."""
-    mark = hold_mark(entry.entry_code)
-    offered = await place_freed(
-        conn, entry.office_code, entry.day, entry.starts, entry.category, entry.seat, now, holder=mark
-    )
-    if offered is None:
-        await conn.execute(
-            update(places)
-            .where(places.c.office_code == entry.office_code, places.c.booking_code == mark)
-            .values(booking_code=None)
-        )
-    return offered
 
 
 async def lapsed_offers(

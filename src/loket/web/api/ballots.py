@@ -8,12 +8,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from loket.domain.errors import NotFound
 from loket.services import ballot as ballot_service
 from loket.services import ballot_draw
 from loket.services.ballot import EntryView
 from loket.settings import booking_policy
-from loket.store import ballot_repo
 from loket.web.api.ballot_schemas import (
     BallotEntryCreate,
     BallotEntryLookup,
@@ -52,25 +50,11 @@ def entry_public(view: EntryView) -> BallotEntryPublic:
 
 async def ballot_public(db: Any, office_code: str, day: date) -> BallotPublic:
     """The public record of a day's release (results only once drawn; no NIK or name, ever)."""
-    async with db.read() as conn:
-        row = await ballot_repo.release_row(conn, office_code, day)
-        if row is None:
-            raise NotFound("release_not_found", "This day has no scheduled release", field="date")
-        entries = await ballot_repo.entries_of_day(conn, office_code, day)
-    release = ballot_repo.release_of(row)
-    results = (
-        [
-            BallotResultPublic(
-                entry_code=e.entry_code, rank=e.rank, outcome=e.status, session=e.drawn_session
-            )
-            for e in entries
-        ]
-        if release.drawn
-        else []
-    )
+    record = await ballot_service.public_record(db, office_code, day)
+    release = record.release
     return BallotPublic(
-        office=office_code,
-        date=day,
+        office=record.office_code,
+        date=record.day,
         mode=release.mode.value,
         opens_at=release.opens_at,
         closes_at=release.closes_at,
@@ -78,8 +62,11 @@ async def ballot_public(db: Any, office_code: str, day: date) -> BallotPublic:
         seed=release.seed,
         entries_digest=release.entries_digest,
         drawn_at=release.drawn_at,
-        entries=len(entries),
-        results=results,
+        entries=record.entries,
+        results=[
+            BallotResultPublic(entry_code=r.entry_code, rank=r.rank, outcome=r.outcome, session=r.session)
+            for r in record.results
+        ],
     )
 
 

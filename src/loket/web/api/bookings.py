@@ -223,12 +223,12 @@ async def bank_callback(
     now: NowDep,
     signature: Annotated[str | None, Header(alias=SIGNATURE_HEADER)] = None,
 ) -> JSONBytes:
-    result = await payment_service.receive_bank_callback(db, await request.body(), signature, now=now)
-    booking_code = result.booking_code
-    catalog_of(request).forget_alternatives(booking_code.split("-", 1)[0])
+    result = await payment_service.receive_bank_callback(
+        db, await request.body(), signature, now=now, catalog=catalog_of(request)
+    )
     body = {
         "outcome": result.outcome,
-        "booking_code": booking_code,
+        "booking_code": result.booking_code,
         "booking_status": result.booking_status,
         "refund_due": result.refund_due,
         "replayed": result.replayed,

@@ -1,0 +1,94 @@
+"""Telling people about events: each function queues its messages in the caller's transaction.
+
+The rows are built by `loket.notify.events` and written to the outbox by `store/outbox_repo.py`;
+`services/delivery.py` sends them after commit. The booking side queues `payment_received`,
+`deadline_near`, `reminder`, `hold_lapsed` and `waitlist_offer` here (`booking_made` is written
+with the booking itself); the hand-over at a collection counter queues `survey_invite`.
+`notify_next_in`, `notify_dossier_incomplete` and `notify_passport_ready` are ready for the
+office floor but not yet called by it: today nothing sends those three events.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from loket.domain.notification import Event
+from loket.notify.events import about_booking_rows, waitlist_offer_rows
+from loket.store import booking_repo, outbox_repo
+
+
+async def about_booking(
+    conn: AsyncConnection,
+    row: Any,
+    event: Event,
+    now: datetime,
+    *,
+    occasion: str = "",
+    **extra: Any,
+) -> int:
+    """Queue `event` about a booking row to its holder, in the language they booked in."""
+    locale = await outbox_repo.locale_of(conn, row.office_code, row.booking_code)
+    rows = about_booking_rows(row, event, locale, now, occasion=occasion, **extra)
+    return await outbox_repo.enqueue(conn, rows)
+
+
+async def _by_code(conn: AsyncConnection, office_code: str, booking_code: str) -> Any:
+    row = await booking_repo.booking_by_code(conn, office_code, booking_code)
+    if row is None:
+        raise LookupError(f"no booking {booking_code} at {office_code}")
+    return row
+
+
+async def notify_next_in(
+    conn: AsyncConnection,
+    office_code: str,
+    booking_code: str,
+    minutes: int,
+    now: datetime,
+    *,
+    ticket: str = "",
+) -> int:
+    """'You are next in about N minutes', once per ticket call-ahead (not yet called by the floor)."""
+    row = await _by_code(conn, office_code, booking_code)
+    return await about_booking(
+        conn, row, Event.NEXT_IN, now, occasion=ticket or now.isoformat(), minutes=int(minutes), ticket=ticket
+    )
+
+
+async def notify_dossier_incomplete(
+    conn: AsyncConnection, office_code: str, booking_code: str, missing: list[str], now: datetime
+) -> int:
+    """'Your dossier is incomplete: bring ...' (meant for the intake counter; not yet called by the floor)."""
+    row = await _by_code(conn, office_code, booking_code)
+    return await about_booking(
+        conn,
+        row,
+        Event.DOSSIER_INCOMPLETE,
+        now,
+        occasion=now.isoformat(),
+        missing=[str(m) for m in missing],
+    )
+
+
+async def notify_passport_ready(
+    conn: AsyncConnection, office_code: str, booking_code: str, now: datetime
+) -> int:
+    """'Your passport is ready for pickup' (meant for the quality check; not yet called by the floor)."""
+    row = await _by_code(conn, office_code, booking_code)
+    return await about_booking(conn, row, Event.PASSPORT_READY, now)
+
+
+async def notify_survey_invite(
+    conn: AsyncConnection, office_code: str, booking_code: str, token: str, now: datetime
+) -> int:
+    """'How was our service?': the satisfaction survey link, in the hand-over's transaction."""
+    row = await _by_code(conn, office_code, booking_code)
+    return await about_booking(conn, row, Event.SURVEY_INVITE, now, survey=token)
+
+
+async def waitlist_offer(conn: AsyncConnection, entry: Any, offer_number: int, now: datetime) -> int:
+    """'A place is free for you': queued in the transaction that reserves the place."""
+    return await outbox_repo.enqueue(conn, waitlist_offer_rows(entry, offer_number, now))
