@@ -86,7 +86,7 @@ class BookingView:
     refund_due: int
 
 
-def _view(row: Any) -> BookingView:
+def booking_view(row: Any) -> BookingView:
     return BookingView(
         booking_code=row.booking_code,
         office_code=row.office_code,
@@ -297,7 +297,7 @@ async def find_booking(db: Database, code: str, nik: str, now: datetime) -> Book
         row = await booking_repo.booking_by_code(conn, office, code.strip().upper())
     if row is None or not nik_matches(row.nik, nik):
         raise _not_found()
-    return _view(row)
+    return booking_view(row)
 
 
 async def cancel_booking(db: Database, catalog: Catalog, code: str, nik: str, now: datetime) -> BookingView:
@@ -326,7 +326,7 @@ async def cancel_booking(db: Database, catalog: Catalog, code: str, nik: str, no
         updated = await booking_repo.booking_by_code(conn, office, row.booking_code)
         on_commit(conn, lambda: catalog.forget_alternatives(office))  # a place came back
     assert updated is not None
-    return _view(updated)
+    return booking_view(updated)
 
 
 async def reschedule_booking(
@@ -380,4 +380,4 @@ async def reschedule_booking(
         updated = await booking_repo.booking_by_code(conn, office_code, row.booking_code)
         on_commit(conn, lambda: catalog.forget_alternatives(office_code))  # the old place came back
     assert updated is not None
-    return _view(updated)
+    return booking_view(updated)

@@ -22,10 +22,15 @@ async def get_db(request: Request) -> Database:
     return db
 
 
-async def get_catalog(request: Request) -> Catalog:
-    """The process's office catalog (services/catalog.py), made by create_app."""
+def catalog_of(request: Request) -> Catalog:
+    """The process's office catalog (services/catalog.py), made by create_app; for code that runs
+    outside a route's signature (form actions); routes take `CatalogDep`."""
     catalog: Catalog = request.app.state.catalog
     return catalog
+
+
+async def get_catalog(request: Request) -> Catalog:
+    return catalog_of(request)
 
 
 async def get_settings(request: Request) -> Settings:

@@ -14,7 +14,6 @@ from loket.services import booking as booking_service
 from loket.services import payments as payment_service
 from loket.services import quotas as quota_service
 from loket.services.booking import BookingView
-from loket.services.catalog import Catalog
 from loket.settings import booking_policy
 from loket.web.api.openapi import PUBLIC_ERRORS, responses
 from loket.web.api.schemas import (
@@ -41,13 +40,6 @@ from loket.web.responses import JSONBytes
 router = APIRouter(prefix="/api/v1", tags=["booking"])
 SIGNED_ERRORS = responses(401, 404, 409, 422, 429, described={401: "Bad signature"})
 AUTH_ERRORS = responses(401, 404, 409, 422, 429)
-
-
-def catalog_of(request: Request) -> Catalog:
-    # Only for the bank callback's cache forget, which moves into the payment service (after
-    # commit); every route takes the catalog as `CatalogDep`. Goes when that line goes.
-    catalog: Catalog = request.app.state.catalog
-    return catalog
 
 
 @router.get(
@@ -220,11 +212,12 @@ async def reschedule_booking(
 async def bank_callback(
     request: Request,
     db: DbDep,
+    catalog: CatalogDep,
     now: NowDep,
     signature: Annotated[str | None, Header(alias=SIGNATURE_HEADER)] = None,
 ) -> JSONBytes:
     result = await payment_service.receive_bank_callback(
-        db, await request.body(), signature, now=now, catalog=catalog_of(request)
+        db, await request.body(), signature, now=now, catalog=catalog
     )
     body = {
         "outcome": result.outcome,
@@ -265,7 +258,6 @@ async def put_day_quota(
     alloc = await quota_service.set_day_capacity(
         db, catalog, code.upper(), day, body.category, body.capacity, actor=staff.username, now=now
     )
-    catalog.forget_alternatives(code.upper())
     ctx, found = await quota_service.availability(db, catalog, code.upper(), day, day, body.category, now)
     return QuotaDayPublic(
         office=ctx.office.code,

@@ -8,7 +8,7 @@ and catalog."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
@@ -16,7 +16,6 @@ from fastapi.responses import StreamingResponse
 from loket.domain.office import Session
 from loket.services import checkin, floor, floor_views, office_admin
 from loket.services import stations as station_service
-from loket.services.catalog import Catalog
 from loket.services.checkin import TicketIssued
 from loket.services.floor import Called
 from loket.settings import floor_policy
@@ -44,23 +43,13 @@ from loket.web.api.floor_schemas import (
     TransferredPublic,
     WalkInCreate,
 )
+from loket.web.api.openapi import STAFF_ERRORS
 from loket.web.auth import Officer, Supervisor
 from loket.web.board_bus import board_stream, bus_of
-from loket.web.deps import DbDep, NowDep, SettingsDep
+from loket.web.deps import CatalogDep, DbDep, NowDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1/offices/{code}", tags=["floor"])
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Not signed in"},
-    403: {"description": "Not allowed in this office"},
-    404: {"description": "Not found"},
-    409: {"description": "Conflict"},
-    422: {"description": "Bad input"},
-}
-
-
-def _catalog(request: Request) -> Catalog:
-    catalog: Catalog = request.app.state.catalog
-    return catalog
+ERRORS = STAFF_ERRORS
 
 
 def ticket_public(t: TicketIssued) -> TicketPublic:
@@ -179,7 +168,7 @@ async def post_station_state(
     summary="Call the next applicant",
 )
 async def post_call_next(
-    station: str, staff: Officer, request: Request, db: DbDep, now: NowDep
+    station: str, staff: Officer, request: Request, db: DbDep, catalog: CatalogDep, now: NowDep
 ) -> CalledPublic:
     called = await floor.call_next(
         db,
@@ -188,7 +177,7 @@ async def post_call_next(
         officer=staff.username,
         now=now,
         bus=bus_of(request),
-        catalog=_catalog(request),
+        catalog=catalog,
     )
     return called_public(called, station.upper())
 
@@ -247,6 +236,7 @@ async def post_complete(
     staff: Officer,
     request: Request,
     db: DbDep,
+    catalog: CatalogDep,
     now: NowDep,
     settings: SettingsDep,
 ) -> StageDonePublic:
@@ -262,7 +252,7 @@ async def post_complete(
         paid=body.paid,
         country=settings.holiday_country,
         bus=bus_of(request),
-        catalog=_catalog(request),
+        catalog=catalog,
     )
     return StageDonePublic(
         ticket=done.ticket, from_stage=done.from_stage, to_stage=done.to_stage, due_date=done.due_date
@@ -362,7 +352,7 @@ async def get_stats(
     summary="Supervisor: add a station",
 )
 async def post_station(
-    body: StationCreate, staff: Supervisor, request: Request, db: DbDep, now: NowDep
+    body: StationCreate, staff: Supervisor, request: Request, db: DbDep, catalog: CatalogDep, now: NowDep
 ) -> StationCodePublic:
     await office_admin.add_station(
         db,
@@ -373,7 +363,7 @@ async def post_station(
         body.number,
         actor=staff.username,
         now=now,
-        catalog=_catalog(request),
+        catalog=catalog,
     )
     return StationCodePublic(station=body.code.upper())
 
@@ -381,14 +371,16 @@ async def post_station(
 @router.delete(
     "/stations/{station}", status_code=204, responses=ERRORS, summary="Supervisor: remove a closed station"
 )
-async def delete_station(station: str, staff: Supervisor, request: Request, db: DbDep, now: NowDep) -> None:
+async def delete_station(
+    station: str, staff: Supervisor, db: DbDep, catalog: CatalogDep, now: NowDep
+) -> None:
     await office_admin.remove_station(
         db,
         staff.office_code or "",
         station.upper(),
         actor=staff.username,
         now=now,
-        catalog=_catalog(request),
+        catalog=catalog,
     )
 
 
@@ -399,20 +391,22 @@ async def delete_station(station: str, staff: Supervisor, request: Request, db: 
     summary="Supervisor: replace the sessions (no overlaps); the session names back",
 )
 async def put_sessions(
-    body: SessionsUpdate, staff: Supervisor, request: Request, db: DbDep, now: NowDep
+    body: SessionsUpdate, staff: Supervisor, request: Request, db: DbDep, catalog: CatalogDep, now: NowDep
 ) -> list[str]:
     sessions = [
         Session(office_admin.parse_clock(a, "sessions"), office_admin.parse_clock(b, "sessions"))
         for a, b in body.sessions
     ]
     done = await office_admin.set_sessions(
-        db, staff.office_code or "", sessions, actor=staff.username, now=now, catalog=_catalog(request)
+        db, staff.office_code or "", sessions, actor=staff.username, now=now, catalog=catalog
     )
     return [s.name for s in done]
 
 
 @router.put("/hours", status_code=204, responses=ERRORS, summary="Supervisor: set opening hours per weekday")
-async def put_hours(body: HoursUpdate, staff: Supervisor, request: Request, db: DbDep, now: NowDep) -> None:
+async def put_hours(
+    body: HoursUpdate, staff: Supervisor, db: DbDep, catalog: CatalogDep, now: NowDep
+) -> None:
     hours = {
         wd: (office_admin.parse_clock(span[0], "hours"), office_admin.parse_clock(span[1], "hours"))
         if span
@@ -420,7 +414,7 @@ async def put_hours(body: HoursUpdate, staff: Supervisor, request: Request, db: 
         for wd, span in body.hours.items()
     }
     await office_admin.set_hours(
-        db, staff.office_code or "", hours, actor=staff.username, now=now, catalog=_catalog(request)
+        db, staff.office_code or "", hours, actor=staff.username, now=now, catalog=catalog
     )
 
 

@@ -3,8 +3,6 @@ returns the CSRF token that every later unsafe request must echo in `X-CSRF-Toke
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request, Response
 
 from loket.services import staff as staff_service
@@ -15,19 +13,15 @@ from loket.web.api.floor_schemas import (
     StaffPublic,
     StaffRoleUpdate,
 )
+from loket.web.api.openapi import responses
 from loket.web.auth import COOKIE, Admin, SignedIn, clear_session_cookie, set_session_cookie
 from loket.web.deps import DbDep, NowDep, SettingsDep
 from loket.web.limits import check_rate, login_guard
 
 router = APIRouter(prefix="/api/v1", tags=["staff"])
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Not signed in"},
-    403: {"description": "Not allowed"},
-    429: {"description": "Too many attempts (see Retry-After)"},
-    404: {"description": "Not found"},
-    409: {"description": "Conflict"},
-    422: {"description": "Bad input"},
-}
+ERRORS = responses(
+    401, 403, 404, 409, 422, 429, described={403: "Not allowed", 429: "Too many attempts (see Retry-After)"}
+)
 
 
 @router.post(

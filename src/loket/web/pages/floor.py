@@ -15,24 +15,18 @@ from loket.domain.workflow import MISSING_DOCUMENTS, Outcome, Stage
 from loket.i18n import translate
 from loket.services import checkin, floor, floor_views
 from loket.services import stations as station_service
-from loket.services.catalog import Catalog
 from loket.settings import floor_policy
 from loket.web.auth import Officer, Staff, Supervisor
 from loket.web.board_bus import bus_of
-from loket.web.deps import DbDep, LocaleDep, NowDep, SettingsDep
+from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep, catalog_of
 from loket.web.pages.home import render
 
 router = APIRouter(include_in_schema=False)
 
 
-def _catalog(request: Request) -> Catalog:
-    catalog: Catalog = request.app.state.catalog
-    return catalog
-
-
 async def _office(request: Request, db: Any, code: str) -> Office:
     """The office from the app's catalog (NotFound for an unknown code)."""
-    return (await _catalog(request).get(db, code)).office
+    return (await catalog_of(request).get(db, code)).office
 
 
 async def _panel(
@@ -103,12 +97,13 @@ async def console_action(
     request: Request,
     staff: Officer,
     db: DbDep,
+    catalog: CatalogDep,
     now: NowDep,
     locale: LocaleDep,
     settings: SettingsDep,
 ) -> HTMLResponse:
     code, where, policy = staff.office_code or "", station.upper(), floor_policy(settings)
-    bus, catalog = bus_of(request), _catalog(request)
+    bus, catalog = bus_of(request), catalog
     form = await request.form()
     try:
         if action in ("open", "paused", "closed", "down"):

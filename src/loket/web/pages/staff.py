@@ -19,7 +19,6 @@ from loket.i18n import translate
 from loket.services import office_admin, quotas
 from loket.services import offices as office_service
 from loket.services import staff as staff_service
-from loket.services.catalog import Catalog
 from loket.web.auth import (
     COOKIE,
     LOGIN_PATH,
@@ -30,17 +29,12 @@ from loket.web.auth import (
     set_session_cookie,
 )
 from loket.web.csrf import require_csrf
-from loket.web.deps import DbDep, LocaleDep, NowDep, SettingsDep
+from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep, catalog_of
 from loket.web.limits import check_rate, login_guard
 from loket.web.pages.home import render
 
 router = APIRouter(include_in_schema=False)
 WEEKDAYS = (1, 2, 3, 4, 5, 6, 7)
-
-
-def _catalog(request: Request) -> Catalog:
-    catalog: Catalog = request.app.state.catalog
-    return catalog
 
 
 def _safe_next(raw: str | None) -> str:
@@ -97,8 +91,9 @@ async def logout_submit(
 
 
 @router.get("/staff", response_class=HTMLResponse)
-async def staff_home(request: Request, staff: SignedIn, db: DbDep, locale: LocaleDep) -> HTMLResponse:
-    catalog = _catalog(request)
+async def staff_home(
+    request: Request, staff: SignedIn, db: DbDep, catalog: CatalogDep, locale: LocaleDep
+) -> HTMLResponse:
     offices = [(await catalog.get(db, code)).office for code in sorted(staff.identity.roles)]
     return render(request, "staff/home.html", locale, staff=staff, offices=offices, Role=Role)
 
@@ -165,7 +160,7 @@ async def _sessions(form: Any, staff: Staff, db: Any, now: Any, request: Any) ->
         for p in pairs
     ]
     await office_admin.set_sessions(
-        db, staff.office_code or "", sessions, actor=staff.username, now=now, catalog=_catalog(request)
+        db, staff.office_code or "", sessions, actor=staff.username, now=now, catalog=catalog_of(request)
     )
 
 
@@ -179,7 +174,7 @@ async def _hours(form: Any, staff: Staff, db: Any, now: Any, request: Any) -> No
             else None
         )
     await office_admin.set_hours(
-        db, staff.office_code or "", hours, actor=staff.username, now=now, catalog=_catalog(request)
+        db, staff.office_code or "", hours, actor=staff.username, now=now, catalog=catalog_of(request)
     )
 
 
@@ -192,14 +187,14 @@ async def _quota_template(form: Any, staff: Staff, db: Any, now: Any, request: A
         _int(form, "capacity"),
         actor=staff.username,
         now=now,
-        catalog=_catalog(request),
+        catalog=catalog_of(request),
     )
 
 
 async def _quota_day(form: Any, staff: Staff, db: Any, now: Any, request: Any) -> None:
     await quotas.set_day_capacity(
         db,
-        _catalog(request),
+        catalog_of(request),
         staff.office_code or "",
         _day(form, "date"),
         str(form.get("category", "")),
@@ -218,7 +213,7 @@ async def _closure(form: Any, staff: Staff, db: Any, now: Any, request: Any) -> 
         str(form.get("reason", "")),
         actor=staff.username,
         now=now,
-        catalog=_catalog(request),
+        catalog=catalog_of(request),
     )
 
 
@@ -230,7 +225,7 @@ async def _extra_day(form: Any, staff: Staff, db: Any, now: Any, request: Any) -
         str(form.get("reason", "")),
         actor=staff.username,
         now=now,
-        catalog=_catalog(request),
+        catalog=catalog_of(request),
     )
 
 
@@ -244,7 +239,7 @@ async def _station_add(form: Any, staff: Staff, db: Any, now: Any, request: Any)
         _int(form, "number"),
         actor=staff.username,
         now=now,
-        catalog=_catalog(request),
+        catalog=catalog_of(request),
     )
 
 
@@ -255,7 +250,7 @@ async def _station_remove(form: Any, staff: Staff, db: Any, now: Any, request: A
         str(form.get("code", "")),
         actor=staff.username,
         now=now,
-        catalog=_catalog(request),
+        catalog=catalog_of(request),
     )
 
 
