@@ -87,6 +87,7 @@ class BookingView:
 
 
 def booking_view(row: Any) -> BookingView:
+    """What the applicant, having proved the NIK, sees of a booking row."""
     return BookingView(
         booking_code=row.booking_code,
         office_code=row.office_code,
