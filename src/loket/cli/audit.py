@@ -56,7 +56,7 @@ def audit_seal() -> None:
 @audit_app.command("head")
 def audit_head(office: Office) -> None:
     """Print the office's chain head (seq and hash): record it elsewhere to anchor the chain."""
-    from loket.services.audit_head import chain_head
+    from loket.services.audit import chain_head
 
     head = run(lambda db: chain_head(db, office.upper()))
     console.print(

@@ -128,3 +128,10 @@ async def verify(
     async with db.read() as conn:
         offices = await audit_repo.chained_offices(conn)
     return [await verify_office(db, code) for code in offices]
+
+
+async def chain_head(db: Database, office_code: str) -> tuple[int, str] | None:
+    """The sequence number and hash of the office's last sealed entry (None before the first seal),
+    for anchoring elsewhere (`loket audit head`)."""
+    async with db.read() as conn:
+        return await audit_repo.head(conn, office_code)
