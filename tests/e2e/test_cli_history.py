@@ -13,7 +13,6 @@ from typer.testing import CliRunner
 
 from loket import cli_history
 from loket.cli import app
-from loket.services.demo import load_demo
 from loket.store.database import Database
 from loket.store.tables import daily_applications, day_quotas
 
@@ -33,11 +32,11 @@ def _run(db_url: str, work):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def demo_db(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    _run(db_url, lambda db: load_demo(db, now=STORY_NOW))
-    monkeypatch.setenv("LOKET_DATABASE_URL", db_url)
+def demo_db(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    # The demo came loaded at the `clock` fixture's time, which is STORY_NOW.
+    monkeypatch.setenv("LOKET_DATABASE_URL", demo_url)
     monkeypatch.setattr(cli_history, "utcnow", lambda: STORY_NOW)
-    return db_url
+    return demo_url
 
 
 def _count(db_url: str, day: date) -> tuple[int, str] | None:
