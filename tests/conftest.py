@@ -1,9 +1,10 @@
 """Test fixtures shared by every tier: the two databases, the app, a frozen clock.
 
 Integration and end-to-end tests run on SQLite and on PostgreSQL. PostgreSQL comes from
-LOKET_TEST_PG_URL (default: the local server, user postgres). Each test gets a database of its
-own, cloned from a template built once per session (tests/database_templates.py): migrated and
-empty, or with the demo loaded. Under CI=true an unreachable PostgreSQL fails.
+LOKET_TEST_PG_URL (default: the local server, user postgres). Each test starts from a template
+built once per session (tests/database_templates.py): migrated and empty, or with the demo
+loaded; a copied file on SQLite, on PostgreSQL a database put back to the template's rows.
+Under CI=true an unreachable PostgreSQL fails.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pytest
 from loket.clock import FrozenClock
 from loket.store.database import Database
 
-from .database_templates import PostgresTemplates, SqliteTemplates
+from .database_templates import PostgresTemplates, Recipe, SqliteTemplates
 
 PG_ADMIN_URL = os.environ.get("LOKET_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -34,7 +35,7 @@ def _pg_url(dbname: str) -> str:
 
 @pytest.fixture(scope="session")
 def postgresql_templates() -> Iterator[PostgresTemplates]:
-    """PostgreSQL's template databases for this session (all dropped at the end)."""
+    """PostgreSQL's template databases and the databases the tests run on (dropped at the end)."""
     try:
         templates = PostgresTemplates(PG_ADMIN_URL, _pg_url)
     except psycopg.OperationalError as exc:
@@ -53,14 +54,12 @@ def sqlite_templates(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate
     return SqliteTemplates(tmp_path_factory.mktemp("sqlite-templates"))
 
 
-def _clone(request: pytest.FixtureRequest, kind: str, demo_at: datetime | None, folder: Path) -> str:
+def _clone(request: pytest.FixtureRequest, kind: str, recipe: Recipe, folder: Path) -> str:
     if kind == "sqlite":
         templates: SqliteTemplates = request.getfixturevalue("sqlite_templates")
-        return templates.clone(demo_at, folder)
+        return templates.clone(recipe, folder)
     postgresql: PostgresTemplates = request.getfixturevalue("postgresql_templates")
-    url = postgresql.clone(demo_at)
-    request.addfinalizer(lambda: postgresql.drop(url))
-    return url
+    return postgresql.fresh(recipe)
 
 
 @pytest.fixture(params=DATABASES)
@@ -69,10 +68,19 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
     Empty, unless the test asks for the demo (the `demo_url` fixture, or `demo` or `client`
     which use it): then the demo is in it already, loaded once per session at the time of the
-    test's `clock`. A test that loads the demo itself gets the empty database it expects.
+    test's `clock`. A test that loads the demo itself gets the empty database it expects. A
+    test marked `template(make)` gets a copy of what `make(url)` made of a bare database, once
+    per session and kind.
     """
-    demo_at = request.getfixturevalue("clock")() if "demo_url" in request.fixturenames else None
-    return _clone(request, request.param, demo_at, tmp_path)
+    marker = request.node.get_closest_marker("template")
+    recipe: Recipe
+    if marker is not None:
+        recipe = marker.args[0]
+    elif "demo_url" in request.fixturenames:
+        recipe = request.getfixturevalue("clock")()
+    else:
+        recipe = None
+    return _clone(request, request.param, recipe, tmp_path)
 
 
 @pytest.fixture
