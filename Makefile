@@ -40,7 +40,7 @@ test-fast: install
 # (pyproject.toml [tool.importlinter]) and the gettext catalogs (none fuzzy or stale).
 lint: install
 	@status=0; \
-	for check in "$(BIN)/ruff check src tests bench" "$(BIN)/mypy" "$(BIN)/lint-imports --no-cache" \
+	for check in "$(BIN)/ruff check src tests bench" "$(BIN)/mypy" "$(BIN)/lint-imports --no-cache --no-logo" \
 	    "$(BIN)/python scripts/catalogs.py check"; do \
 	  echo "$$check"; $$check || status=1; \
 	done; \
