@@ -16,9 +16,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
 	@touch $@
 
-# gettext catalogs are compiled in the build, from the .po files in the tree.
+# gettext catalogs are compiled in the build, from the .po files in the tree. pybabel skips a
+# fuzzy catalog with a message and success: the .mo removed first, so that a skip fails here.
 src/loket/locale/%.mo: src/loket/locale/%.po $(STAMP)
+	@rm -f $@
 	$(BIN)/pybabel compile -D loket -i $< -o $@
+	@test -f $@ || { echo "$< was not compiled (fuzzy?): see scripts/catalogs.py" >&2; exit 1; }
 
 install: $(STAMP) $(CATALOGS)
 
@@ -33,16 +36,27 @@ test: install
 test-fast: install
 	$(BIN)/python -m pytest -m "not browser and not slow"
 
+# Every check runs, then lint fails if any did: ruff, mypy, the import contracts of the layers
+# (pyproject.toml [tool.importlinter]) and the gettext catalogs (none fuzzy or stale).
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/mypy
+	@status=0; \
+	for check in "$(BIN)/ruff check src tests bench" "$(BIN)/mypy" "$(BIN)/lint-imports --no-cache --no-logo" \
+	    "$(BIN)/python scripts/catalogs.py check"; do \
+	  echo "$$check"; $$check || status=1; \
+	done; \
+	exit $$status
 
 bench: install
 	$(BIN)/python bench/booking_rush.py --db sqlite
 	$(BIN)/python bench/booking_rush.py --db postgresql
 
+# After adding, changing or removing a translatable message (`_()`, `N_()`, an error's msgid, a
+# template's `{{ _("...") }}`): re-extract src/loket/locale/loket.pot, merge it into the id and en
+# catalogs (new messages get an empty msgstr), then translate the new entries of
+# src/loket/locale/id/LC_MESSAGES/loket.po and commit the three files. `make lint` fails until
+# the catalogs match the sources. Details: scripts/catalogs.py.
 i18n: install
-	bash scripts/i18n.sh
+	$(BIN)/python scripts/catalogs.py update
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,31 +1,31 @@
 """Test fixtures shared by every tier: the two databases, the app, a frozen clock.
 
 Integration and end-to-end tests run on SQLite and on PostgreSQL. PostgreSQL comes from
-LOKET_TEST_PG_URL (default: the local server, user postgres); a throwaway database is created
-for the test session and dropped at the end. Under CI=true an unreachable PostgreSQL fails.
+LOKET_TEST_PG_URL (default: the local server, user postgres). Each test starts from a template
+built once per session (tests/database_templates.py): migrated and empty, or with the demo
+loaded; a copied file on SQLite, on PostgreSQL a database put back to the template's rows.
+Under CI=true an unreachable PostgreSQL fails.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import create_engine, text
 
 from loket.clock import FrozenClock
 from loket.store.database import Database
-from loket.store.migrate import upgrade
-from loket.store.schema import metadata
+
+from .database_templates import PostgresTemplates, Recipe, SqliteTemplates
 
 PG_ADMIN_URL = os.environ.get("LOKET_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 DATABASES = ("sqlite", "postgresql")
+STORY_NOW = datetime(2017, 12, 28, 1, 30, tzinfo=UTC)  # 08:30 WIB
 
 
 def _pg_url(dbname: str) -> str:
@@ -34,64 +34,76 @@ def _pg_url(dbname: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """A migrated throwaway PostgreSQL database for this test session."""
+def postgresql_templates() -> Iterator[PostgresTemplates]:
+    """PostgreSQL's template databases and the databases the tests run on (dropped at the end)."""
     try:
-        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
+        templates = PostgresTemplates(PG_ADMIN_URL, _pg_url)
     except psycopg.OperationalError as exc:
         if IN_CI:
             pytest.fail(f"PostgreSQL unreachable at {PG_ADMIN_URL} under CI=true: {exc}")
         pytest.skip(f"PostgreSQL unreachable at {PG_ADMIN_URL}: {exc}")
-    name = f"loket_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    url = _pg_url(name)
     try:
-        upgrade(url)
-        yield url
+        yield templates
     finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+        templates.drop_all()
 
 
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated SQLite file, copied for each test (migrating once keeps the suite fast)."""
-    path = tmp_path_factory.mktemp("sqlite") / "template.db"
-    upgrade(f"sqlite:///{path}")
-    return path
+def sqlite_templates(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplates:
+    """SQLite's template files for this session."""
+    return SqliteTemplates(tmp_path_factory.mktemp("sqlite-templates"))
 
 
-def _truncate_pg(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        with engine.begin() as conn:
-            names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-            conn.execute(text(f"TRUNCATE {names} CASCADE"))
-    finally:
-        engine.dispose()
+def _clone(request: pytest.FixtureRequest, kind: str, recipe: Recipe, folder: Path) -> str:
+    if kind == "sqlite":
+        templates: SqliteTemplates = request.getfixturevalue("sqlite_templates")
+        return templates.clone(recipe, folder)
+    postgresql: PostgresTemplates = request.getfixturevalue("postgresql_templates")
+    return postgresql.fresh(recipe)
 
 
 @pytest.fixture(params=DATABASES)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
-    """An empty, migrated database of each kind (the test runs once per database)."""
-    if request.param == "sqlite":
-        path = tmp_path / "loket.db"
-        shutil.copyfile(sqlite_template, path)
-        return f"sqlite:///{path}"
-    url: str = request.getfixturevalue("pg_url")
-    _truncate_pg(url)
-    return url
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated database of each kind (the test runs once per database) of the test's own.
+
+    Empty, unless the test asks for the demo (the `demo_url` fixture, or `demo` or `client`
+    which use it): then the demo is in it already, loaded once per session at the time of the
+    test's `clock`. A test that loads the demo itself gets the empty database it expects. A
+    test marked `template(make)` gets a copy of what `make(url)` made of a bare database, once
+    per session and kind.
+    """
+    marker = request.node.get_closest_marker("template")
+    recipe: Recipe
+    if marker is not None:
+        recipe = marker.args[0]
+    elif "demo_url" in request.fixturenames:
+        recipe = request.getfixturevalue("clock")()
+    else:
+        recipe = None
+    return _clone(request, request.param, recipe, tmp_path)
 
 
 @pytest.fixture
-def pg_only_url(pg_url: str) -> str:
+def demo_url(db_url: str) -> str:
+    """`db_url` with the demo loaded (`services.demo.load_demo` at the clock's time)."""
+    return db_url
+
+
+@pytest.fixture
+def pg_only_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty PostgreSQL database (concurrency tests that must run on PostgreSQL)."""
-    _truncate_pg(pg_url)
-    return pg_url
+    return _clone(request, "postgresql", None, tmp_path)
+
+
+@pytest.fixture
+def pg_demo_url(request: pytest.FixtureRequest, tmp_path: Path, clock: FrozenClock) -> str:
+    """A PostgreSQL database with the demo loaded at the clock's time (races run on PostgreSQL)."""
+    return _clone(request, "postgresql", clock(), tmp_path)
 
 
 @pytest.fixture
 async def db(db_url: str) -> AsyncIterator[Database]:
+    """The database handle on `db_url`."""
     database = Database(db_url, pool_size=10)
     try:
         yield database
@@ -100,6 +112,12 @@ async def db(db_url: str) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
+async def demo(db: Database, demo_url: str) -> Database:
+    """The database with the demo offices, quotas, banks, fees and history (see `db_url`)."""
+    return db
+
+
+@pytest.fixture
 def clock() -> FrozenClock:
     """Thursday 28 December 2017, 08:30 WIB: the day of the story."""
-    return FrozenClock(datetime(2017, 12, 28, 1, 30, tzinfo=UTC))
+    return FrozenClock(STORY_NOW)

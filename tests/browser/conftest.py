@@ -4,7 +4,9 @@ against a real `loket serve` process on a free loopback port. Never downloads a 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -69,12 +71,10 @@ class LiveServer:
 def start_server(
     workdir: Path, database_url: str, extra_env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen[bytes], LiveServer]:
+    """`loket serve` on a free port over `database_url` (migrated, demo loaded), once it answers."""
     port = free_port()
     env = {**os.environ, "LOKET_DATABASE_URL": database_url, "LOKET_PORT": str(port), **(extra_env or {})}
     server = LiveServer(f"http://127.0.0.1:{port}", database_url, env, workdir)
-    for step in (["db", "upgrade"], ["demo", "load"]):
-        done = server.loket(*step)
-        assert done.returncode == 0, done.stderr
     process = subprocess.Popen(
         [sys.executable, "-m", "loket", "serve", "--port", str(port)],
         env=env,
@@ -95,9 +95,34 @@ def start_server(
     return process, server
 
 
+@pytest.fixture(scope="session")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file made as a newcomer makes it, `loket db upgrade` then `loket demo load`: once
+    for the session (two commands of some seconds each), then copied for every test."""
+    workdir = tmp_path_factory.mktemp("browser-demo")
+    path = workdir / "loket.db"
+    env = {**os.environ, "LOKET_DATABASE_URL": f"sqlite:///{path}"}
+    for step in (["db", "upgrade"], ["demo", "load"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "loket", *step],
+            env=env,
+            cwd=workdir,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+    with sqlite3.connect(path) as conn:  # everything into the one file that is copied
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return path
+
+
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    """A fresh server on a fresh SQLite database (browser tests drive the real stack end to end)."""
+def live_server(tmp_path: Path, demo_file: Path) -> Iterator[LiveServer]:
+    """A fresh server on a fresh SQLite database, the demo loaded (browser tests drive the real
+    stack end to end)."""
+    shutil.copyfile(demo_file, tmp_path / "loket.db")
     process, server = start_server(tmp_path, f"sqlite:///{tmp_path / 'loket.db'}")
     try:
         yield server

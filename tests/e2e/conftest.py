@@ -8,7 +8,6 @@ import httpx
 import pytest
 
 from loket.clock import FrozenClock
-from loket.services.demo import load_demo
 from loket.settings import Settings
 from loket.store.database import Database
 from loket.web.app import create_app
@@ -25,11 +24,10 @@ def settings(db_url: str) -> Settings:
 
 @pytest.fixture
 async def client(
-    db: Database, settings: Settings, clock: FrozenClock
+    demo: Database, settings: Settings, clock: FrozenClock
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client on the app with the demo offices loaded."""
-    await load_demo(db, now=clock())
-    app = create_app(settings, db=db, clock=clock)
+    """An HTTP client on the app, on the database with the demo loaded (`db` is that database)."""
+    app = create_app(settings, db=demo, clock=clock)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://loket.test") as http:
         # Like a browser that has loaded a page: the double-submit CSRF cookie, echoed by htmx's

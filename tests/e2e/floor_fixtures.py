@@ -15,6 +15,7 @@ STAFF = {
     "sari": ("PLG", "supervisor"),
     "adi": ("PLG", "admin"),
     "dewi": ("DPS", "officer"),
+    "komang": ("DPS", "supervisor"),
     "wayan": ("DPS", "admin"),
 }
 

@@ -8,7 +8,6 @@ public ones (availability, booking, look-ups, the bank callback, ballots) to the
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,9 +23,7 @@ from schemathesis.checks import (  # noqa: E402
 )
 
 from loket.clock import FrozenClock  # noqa: E402
-from loket.services.demo import load_demo  # noqa: E402
 from loket.settings import Settings  # noqa: E402
-from loket.store.database import Database  # noqa: E402
 from loket.web.app import create_app  # noqa: E402
 
 EXAMPLES = 25  # per operation: about 40 operations, about 30 s for both databases
@@ -35,19 +32,10 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 SKIP = {"GET /api/v1/offices/{code}/board/events"}
 
 
-async def _prepare(url: str, clock: FrozenClock) -> None:
-    db = Database(url, pool_size=2)
-    try:
-        await load_demo(db, now=clock())
-    finally:
-        await db.dispose()
-
-
 @pytest.fixture
-def fuzz_app(db_url: str, clock: FrozenClock) -> Iterator[Any]:
+def fuzz_app(demo_url: str, clock: FrozenClock) -> Iterator[Any]:
     """The app owning its database (schemathesis runs it on its own event loop), demo loaded."""
-    asyncio.run(_prepare(db_url, clock))
-    yield create_app(Settings(database_url=db_url, rate_limit=False), clock=clock)
+    yield create_app(Settings(database_url=demo_url, rate_limit=False), clock=clock)
 
 
 def test_the_api_answers_every_generated_request_within_its_schema(fuzz_app: Any) -> None:

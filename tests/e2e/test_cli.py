@@ -6,6 +6,7 @@ import logging
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -29,12 +30,22 @@ def loket(
     )
 
 
-@pytest.fixture
-def fresh(db_url: str, tmp_path: Path) -> tuple[str, Path]:
-    assert loket(["db", "upgrade"], db_url, tmp_path).returncode == 0
-    loaded = loket(["demo", "load"], db_url, tmp_path)
+def made_by_the_cli(db_url: str) -> None:
+    """What a newcomer types on a new database: `loket db upgrade`, then `loket demo load`."""
+    with tempfile.TemporaryDirectory() as workdir:
+        assert loket(["db", "upgrade"], db_url, Path(workdir)).returncode == 0
+        loaded = loket(["demo", "load"], db_url, Path(workdir))
     assert loaded.returncode == 0, loaded.stderr
     assert "PLG" in loaded.stdout
+
+
+# Made once per kind of database, then copied for each test (the CLI takes seconds to start).
+pytestmark = pytest.mark.template.with_args(made_by_the_cli)
+
+
+@pytest.fixture
+def fresh(db_url: str, tmp_path: Path) -> tuple[str, Path]:
+    """A database made by the CLI (`made_by_the_cli`) for this test, and a folder to run in."""
     return db_url, tmp_path
 
 

@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 from loket.cli import app
 from loket.cli import history as history_commands
 from loket.cli import quota as quota_commands
-from loket.services.demo import load_demo
 from loket.store.database import Database
 from loket.store.tables import daily_applications, day_quotas
 
@@ -34,14 +33,14 @@ def _run(db_url: str, work):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def demo_db(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    _run(db_url, lambda db: load_demo(db, now=STORY_NOW))
-    monkeypatch.setenv("LOKET_DATABASE_URL", db_url)
+def demo_db(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    # The demo came loaded at the `clock` fixture's time, which is STORY_NOW.
+    monkeypatch.setenv("LOKET_DATABASE_URL", demo_url)
     # Errors speak the terminal's language; these tests read the English messages.
     monkeypatch.setenv("LC_ALL", "C.UTF-8")
     monkeypatch.setattr(history_commands, "utcnow", lambda: STORY_NOW)
     monkeypatch.setattr(quota_commands, "utcnow", lambda: STORY_NOW)
-    return db_url
+    return demo_url
 
 
 def _count(db_url: str, day: date) -> tuple[int, str] | None:

@@ -3,9 +3,8 @@ without it the office's history and model come from the database (both kinds).""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,26 +17,15 @@ from loket.cli.simulate import simulate
 from loket.cli.staffing import staffing_app
 from loket.planning.history import history_to_csv
 from loket.planning.synthetic import synthetic_history
-from loket.services.demo import load_demo
-from loket.store.database import Database
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def demo_db(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+def demo_db(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """A database of each kind with the demo (and its synthetic PLG history) loaded."""
-
-    async def load() -> None:
-        db = Database.unpooled(db_url)
-        try:
-            await load_demo(db, now=datetime(2017, 12, 28, 1, 30, tzinfo=UTC))
-        finally:
-            await db.dispose()
-
-    asyncio.run(load())
-    monkeypatch.setenv("LOKET_DATABASE_URL", db_url)
-    return db_url
+    monkeypatch.setenv("LOKET_DATABASE_URL", demo_url)
+    return demo_url
 
 
 def _csv(tmp_path: Path) -> Path:

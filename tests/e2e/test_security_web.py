@@ -28,10 +28,9 @@ DAY = "2017-12-29"
 
 
 @pytest.fixture
-async def proxied(db: Database, db_url: str, clock: FrozenClock) -> AsyncIterator[httpx.AsyncClient]:
+async def proxied(demo: Database, demo_url: str, clock: FrozenClock) -> AsyncIterator[httpx.AsyncClient]:
     """The app behind a trusted proxy (127.0.0.1): X-Forwarded-For names each client."""
-    await load_demo(db, now=clock())
-    app = create_app(Settings(database_url=db_url, trusted_proxies=["127.0.0.1"]), db=db, clock=clock)
+    app = create_app(Settings(database_url=demo_url, trusted_proxies=["127.0.0.1"]), db=demo, clock=clock)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://loket.test") as http:
         yield http

@@ -1,20 +1,14 @@
-"""Integration fixtures: the demo loaded through the real services."""
+"""Integration fixtures: a catalog without caching, the booking policy, paying as the bank does.
+
+The `demo` fixture (the demo loaded through the real services) is in tests/conftest.py."""
 
 from __future__ import annotations
 
 import pytest
 
-from loket.clock import FrozenClock
 from loket.domain.booking import BookingPolicy
 from loket.services.catalog import Catalog
-from loket.services.demo import load_demo
 from loket.store.database import Database
-
-
-@pytest.fixture
-async def demo(db: Database, clock: FrozenClock) -> Database:
-    await load_demo(db, now=clock())
-    return db
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from loket.services import booking as booking_service
 from loket.services import quotas as quota_service
 from loket.services import waitlist as waitlist_service
 from loket.services.catalog import Catalog
-from loket.services.demo import load_demo
 from loket.store.database import Database
 from loket.store.tables import places, waitlist_entries
 from loket.testing.applicants import applicant
@@ -29,9 +28,8 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-async def pg_demo(pg_only_url: str, clock: FrozenClock) -> AsyncIterator[Database]:
-    db = Database(pg_only_url, pool_size=30)
-    await load_demo(db, now=clock())
+async def pg_demo(pg_demo_url: str) -> AsyncIterator[Database]:
+    db = Database(pg_demo_url, pool_size=30)
     try:
         yield db
     finally:

@@ -1,8 +1,9 @@
-"""The in-process rate limiter (GCRA) and where a request comes from."""
+"""The in-process rate limiter (GCRA) and where a request comes from.
+
+What a check costs is measured by bench/ratelimit.py (a benchmark prints figures; a timed
+assertion in a test fails on a busy machine and proves nothing on a quiet one)."""
 
 from __future__ import annotations
-
-import time
 
 import pytest
 
@@ -35,15 +36,6 @@ def test_rules_and_the_429() -> None:
         parse_rule("x", "ten/60")
     error = too_many(2.1)
     assert error.status == 429 and error.retry_after == 3
-
-
-def test_a_check_costs_microseconds() -> None:
-    limiter = Limiter(rules_from({}))
-    start = time.perf_counter()
-    for i in range(20_000):
-        limiter.hit("booking_address", f"10.0.{i % 250}.{i % 7}", float(i))
-    per_check = (time.perf_counter() - start) / 20_000
-    assert per_check < 50e-6  # generous: a shared CI core; measured about 1 µs
 
 
 def test_addresses_and_fingerprints() -> None:
