@@ -52,6 +52,9 @@ BREACHES = [
     ("entry-points-not-store", "loket.web.breach", "from loket.store import booking_repo"),
     ("entry-points-not-store", "loket.cli.breach", "import loket.store.tables"),
     ("notify-not-repositories", "loket.notify.breach", "from loket.store import booking_repo"),
+    ("sql-only-in-store", "loket.services.breach", "import sqlalchemy"),
+    ("sql-only-in-store", "loket.web.breach", "import psycopg"),
+    ("testing-domain-only", "loket.testing.breach", "import loket.services.booking"),
 ]
 
 

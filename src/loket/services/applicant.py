@@ -128,6 +128,9 @@ async def recent_bookings(db: Database, codes: list[str]) -> list[tuple[BookingV
             row = await booking_repo.booking_by_code(conn, office, code) if office else None
             if row is not None:
                 found.append(
-                    (booking_service.booking_view(row), documents_for(row.service, age_on(row.birth_date, row.day)))
+                    (
+                        booking_service.booking_view(row),
+                        documents_for(row.service, age_on(row.birth_date, row.day)),
+                    )
                 )
     return found

@@ -11,11 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from loket.domain.audit_chain import Break, Walk, seal
 from loket.store import audit_repo
-from loket.store.database import Database
+from loket.store.database import Connection, Database
 from loket.store.ids import new_id
 
 NATIONAL = "*"  # office_code of writes that belong to no single office (national fee schedule)
@@ -45,7 +43,7 @@ def audit_row(
 
 
 async def record(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     office_code: str,
     actor: str,

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from loket.domain.booking import (
     ELDERLY_AGE,
     Category,
@@ -38,7 +36,7 @@ from loket.domain.workflow import Stage
 from loket.services.audit import record
 from loket.services.floor_bus import BoardBus, wake_boards
 from loket.store import booking_repo, floor_repo, offices_repo, quota_repo
-from loket.store.database import Database
+from loket.store.database import Connection, Database
 
 
 @dataclass(frozen=True)
@@ -76,7 +74,7 @@ def _not_found() -> NotFound:
 
 
 async def _issue(
-    conn: AsyncConnection,
+    conn: Connection,
     office: Office,
     day: date,
     category: Category,
@@ -214,7 +212,7 @@ async def check_in(
     return _issued(issued)
 
 
-async def priority_quota_left(conn: AsyncConnection, office: Office, day: date) -> int:
+async def priority_quota_left(conn: Connection, office: Office, day: date) -> int:
     """The day's priority quota minus priority places booked and priority walk-ins already issued."""
     capacity = await quota_repo.day_capacity(conn, office.code, day, Category.PRIORITY.value)
     if capacity is None:

@@ -8,18 +8,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from loket.domain.booking import Status
 from loket.domain.notification import Event
 from loket.services.audit import record
 from loket.services.notifications import about_booking
 from loket.services.waitlist_offers import place_freed
 from loket.store import booking_repo
-from loket.store.database import Database
+from loket.store.database import Connection, Database
 
 
-async def hold_lapsed(conn: AsyncConnection, row: Any, now: datetime) -> None:
+async def hold_lapsed(conn: Connection, row: Any, now: datetime) -> None:
     """In the lapsing transaction: offer the freed place to the waiting list, tell the applicant."""
     await place_freed(conn, row.office_code, row.day, row.starts, row.category, row.seat, now)
     await about_booking(conn, row, Event.HOLD_LAPSED, now)

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from loket.domain.calling import (
     FloorPolicy,
     QueueState,
@@ -35,7 +33,7 @@ from loket.services.audit import record
 from loket.services.catalog import Catalog
 from loket.services.floor_bus import BoardBus, wake_boards
 from loket.store import floor_repo, offices_repo
-from loket.store.database import Database
+from loket.store.database import Connection, Database
 
 
 @dataclass(frozen=True)
@@ -70,7 +68,7 @@ def served_stage(stage: str) -> str:
     return Stage.INTAKE.value if stage == Stage.CHECKED_IN.value else stage
 
 
-async def station_locked(conn: AsyncConnection, office_code: str, code: str, now: datetime) -> Any:
+async def station_locked(conn: Connection, office_code: str, code: str, now: datetime) -> Any:
     """The station with its state row locked (given one first if it has none); NotFound when unknown."""
     st = await floor_repo.station(conn, office_code, code, lock=True)
     if st is None:
@@ -82,7 +80,7 @@ async def station_locked(conn: AsyncConnection, office_code: str, code: str, now
     return st
 
 
-async def current_ticket(conn: AsyncConnection, office_code: str, st: Any) -> Any:
+async def current_ticket(conn: Connection, office_code: str, st: Any) -> Any:
     """The ticket the station has called and not finished; Conflict when there is none."""
     if st.ticket is None:
         raise Conflict("station_idle", "This station has no applicant called", field="station")

@@ -11,9 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from loket.store.database import on_commit
+from loket.store.database import Connection, on_commit
 
 
 class BoardBus:
@@ -43,7 +41,7 @@ class BoardBus:
             await asyncio.wait_for(event.wait(), timeout)
 
 
-def wake_boards(conn: AsyncConnection, bus: BoardBus | None, office_code: str) -> None:
+def wake_boards(conn: Connection, bus: BoardBus | None, office_code: str) -> None:
     """Wake the office's boards once the transaction of `conn` commits (no bus: nothing to wake)."""
     if bus is not None:
         on_commit(conn, lambda: bus.notify(office_code))

@@ -13,15 +13,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from loket.domain.notification import Event
 from loket.notify.events import about_booking_rows, waitlist_offer_rows
 from loket.store import booking_repo, outbox_repo
+from loket.store.database import Connection
 
 
 async def about_booking(
-    conn: AsyncConnection,
+    conn: Connection,
     row: Any,
     event: Event,
     now: datetime,
@@ -35,7 +34,7 @@ async def about_booking(
     return await outbox_repo.enqueue(conn, rows)
 
 
-async def _by_code(conn: AsyncConnection, office_code: str, booking_code: str) -> Any:
+async def _by_code(conn: Connection, office_code: str, booking_code: str) -> Any:
     row = await booking_repo.booking_by_code(conn, office_code, booking_code)
     if row is None:
         raise LookupError(f"no booking {booking_code} at {office_code}")
@@ -43,7 +42,7 @@ async def _by_code(conn: AsyncConnection, office_code: str, booking_code: str) -
 
 
 async def notify_next_in(
-    conn: AsyncConnection,
+    conn: Connection,
     office_code: str,
     booking_code: str,
     minutes: int,
@@ -59,7 +58,7 @@ async def notify_next_in(
 
 
 async def notify_dossier_incomplete(
-    conn: AsyncConnection, office_code: str, booking_code: str, missing: list[str], now: datetime
+    conn: Connection, office_code: str, booking_code: str, missing: list[str], now: datetime
 ) -> int:
     """'Your dossier is incomplete: bring ...' (meant for the intake counter; not yet called by the floor)."""
     row = await _by_code(conn, office_code, booking_code)
@@ -74,7 +73,7 @@ async def notify_dossier_incomplete(
 
 
 async def notify_passport_ready(
-    conn: AsyncConnection, office_code: str, booking_code: str, now: datetime
+    conn: Connection, office_code: str, booking_code: str, now: datetime
 ) -> int:
     """'Your passport is ready for pickup' (meant for the quality check; not yet called by the floor)."""
     row = await _by_code(conn, office_code, booking_code)
@@ -82,13 +81,13 @@ async def notify_passport_ready(
 
 
 async def notify_survey_invite(
-    conn: AsyncConnection, office_code: str, booking_code: str, token: str, now: datetime
+    conn: Connection, office_code: str, booking_code: str, token: str, now: datetime
 ) -> int:
     """'How was our service?': the satisfaction survey link, in the hand-over's transaction."""
     row = await _by_code(conn, office_code, booking_code)
     return await about_booking(conn, row, Event.SURVEY_INVITE, now, survey=token)
 
 
-async def waitlist_offer(conn: AsyncConnection, entry: Any, offer_number: int, now: datetime) -> int:
+async def waitlist_offer(conn: Connection, entry: Any, offer_number: int, now: datetime) -> int:
     """'A place is free for you': queued in the transaction that reserves the place."""
     return await outbox_repo.enqueue(conn, waitlist_offer_rows(entry, offer_number, now))

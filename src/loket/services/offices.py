@@ -8,15 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from loket.domain.calendar import DayInfo, iter_days
 from loket.domain.errors import Conflict, NotFound, invalid
 from loket.domain.office import Office, Session, Station, check_sessions, check_timezone
 from loket.services.audit import record
 from loket.services.catalog import Catalog
 from loket.store import offices_repo, quota_repo
-from loket.store.database import Database, on_commit
+from loket.store.database import Connection, Database, on_commit
 
 MAX_CALENDAR_SPAN_DAYS = 366
 
@@ -34,7 +32,7 @@ class OfficeSpec:
     stations: list[Station]
 
 
-def forget_on_commit(conn: AsyncConnection, catalog: Catalog | None, office_code: str) -> None:
+def forget_on_commit(conn: Connection, catalog: Catalog | None, office_code: str) -> None:
     """Drop the office's cached entry once the transaction of `conn` commits (no catalog: nothing)."""
     if catalog is not None:
         on_commit(conn, lambda: catalog.forget(office_code))

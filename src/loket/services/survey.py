@@ -15,14 +15,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from loket.domain.errors import Conflict, NotFound, invalid
 from loket.domain.ikm import ELEMENT_KEYS, IkmReport, check_scores, ikm
 from loket.services import notifications as events
 from loket.services.audit import record
 from loket.store import offices_repo, reports_repo, survey_repo
-from loket.store.database import Database
+from loket.store.database import Connection, Database
 
 MAX_COMMENT = 1000
 DEFAULT_VALID_DAYS = 30
@@ -51,7 +49,7 @@ def _not_found() -> NotFound:
 
 
 async def invite_after_collection(
-    conn: AsyncConnection, office_code: str, ticket: Any, now: datetime
+    conn: Connection, office_code: str, ticket: Any, now: datetime
 ) -> bool:
     """In the hand-over's transaction: one survey invitation per booked application, sent via the outbox."""
     if not ticket.booking_code:
@@ -75,7 +73,7 @@ class SurveyInvite:
 
 
 async def _invitation(
-    conn: AsyncConnection, token: str, now: datetime, valid_days: int, *, lock: bool
+    conn: Connection, token: str, now: datetime, valid_days: int, *, lock: bool
 ) -> Any:
     row = await survey_repo.invitation(conn, _office_of(token), token_hash(token), lock=lock)
     if row is None or (row.answered_at is None and now > row.invited_at + timedelta(days=valid_days)):

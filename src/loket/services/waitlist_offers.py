@@ -12,20 +12,19 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from loket.domain.waitlist import hold_mark
 from loket.services.audit import record
 from loket.services.notifications import waitlist_offer
 from loket.store import booking_repo, offices_repo, waitlist_repo
+from loket.store.database import Connection
 
 
-async def _too_near(conn: AsyncConnection, office_code: str, day: date, now: datetime) -> bool:
+async def _too_near(conn: Connection, office_code: str, day: date, now: datetime) -> bool:
     # Nobody is offered a place for today (or a past day): there is no time left to accept it.
     return day <= (await offices_repo.load_office(conn, office_code)).local_today(now)
 
 
-async def _make_offer(conn: AsyncConnection, entry: Any, seat: int, now: datetime) -> None:
+async def _make_offer(conn: Connection, entry: Any, seat: int, now: datetime) -> None:
     await waitlist_repo.mark_offered(conn, entry, seat, now)
     await waitlist_offer(conn, entry, entry.offers + 1, now)
     await record(
@@ -40,7 +39,7 @@ async def _make_offer(conn: AsyncConnection, entry: Any, seat: int, now: datetim
 
 
 async def place_freed(
-    conn: AsyncConnection,
+    conn: Connection,
     office_code: str,
     day: date,
     starts: time,
@@ -71,7 +70,7 @@ async def place_freed(
 
 
 async def offer_free_places(
-    conn: AsyncConnection, office_code: str, day: date, starts: time, category: str, now: datetime
+    conn: Connection, office_code: str, day: date, starts: time, category: str, now: datetime
 ) -> int:
     """Offer the session's free places to the people waiting for it, one place each (quota raised, sweep)."""
     if await _too_near(conn, office_code, day, now):
@@ -89,7 +88,7 @@ async def offer_free_places(
         offered += 1
 
 
-async def hand_on(conn: AsyncConnection, entry: Any, now: datetime) -> str | None:
+async def hand_on(conn: Connection, entry: Any, now: datetime) -> str | None:
     """The place reserved for `entry` goes to the next waiting person, or back to the pool."""
     mark = hold_mark(entry.entry_code)
     offered = await place_freed(

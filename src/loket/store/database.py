@@ -70,6 +70,10 @@ def libpq_url(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+# The type a service annotates the connection of its transaction with: services name it through
+# the store, so that only store/ imports SQLAlchemy (an import contract checks it).
+Connection = AsyncConnection
+
 _AFTER_COMMIT = "loket_after_commit"
 
 
