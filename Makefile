@@ -30,11 +30,17 @@ run: install
 	$(BIN)/loket demo load --if-empty
 	$(BIN)/loket serve
 
+# The suite runs in worker processes (pytest-xdist, tests handed out as workers free up): most
+# tests spend their time waiting on a database, a `loket` process or a browser, so three workers
+# keep two cores busy. `make test TEST_WORKERS=0` runs it in this one process.
+TEST_WORKERS ?= 3
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
+
 test: install
-	$(BIN)/python -m pytest
+	$(PYTEST)
 
 test-fast: install
-	$(BIN)/python -m pytest -m "not browser and not slow"
+	$(PYTEST) -m "not browser and not slow"
 
 # Every check runs, then lint fails if any did: ruff, mypy, the import contracts of the layers
 # (pyproject.toml [tool.importlinter]) and the gettext catalogs (none fuzzy or stale).

@@ -3,12 +3,14 @@ against a real `loket serve` process on a free loopback port. Never downloads a 
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,14 +30,25 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
+APT_LOCK = Path(tempfile.gettempdir()) / "loket-tests-apt.lock"
 
 
 def ensure_chromium() -> str:
-    """Install Debian's chromium with apt-get when it is missing (root on the test machines)."""
+    """Install Debian's chromium with apt-get when it is missing (root on the test machines).
+
+    The suite runs in several worker processes (pytest-xdist): the first to get here installs,
+    the others wait on the lock and then find the browser there. apt's own lock is waited for
+    too, in case something else on the machine is installing."""
     if not Path(CHROMIUM).exists():
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, timeout=600)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env, timeout=1200)
+        with open(APT_LOCK, "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not Path(CHROMIUM).exists():
+                env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+                wait = ["-o", "DPkg::Lock::Timeout=900"]
+                subprocess.run(["apt-get", *wait, "update", "-qq"], check=True, env=env, timeout=900)
+                subprocess.run(
+                    ["apt-get", *wait, "install", "-y", "-qq", "chromium"], check=True, env=env, timeout=1800
+                )
     assert Path(CHROMIUM).exists(), "chromium could not be installed"
     return CHROMIUM
 
