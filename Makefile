@@ -52,9 +52,15 @@ lint: install
 	done; \
 	exit $$status
 
+# Benchmarks print figures (never pass or fail on time). hotpaths: Loket against a bare
+# FastAPI + asyncpg endpoint, driven by wrk (installed with apt-get when missing), as ratios.
 bench: install
+	$(BIN)/python -m pip install -q -e '.[bench]'
+	$(BIN)/python bench/hotpaths.py
+	$(BIN)/python bench/hotpaths.py --workers 2
 	$(BIN)/python bench/booking_rush.py --db sqlite
 	$(BIN)/python bench/booking_rush.py --db postgresql
+	$(BIN)/python bench/floor.py --db postgresql
 
 # After adding, changing or removing a translatable message (`_()`, `N_()`, an error's msgid, a
 # template's `{{ _("...") }}`): re-extract src/loket/locale/loket.pot, merge it into the id and en
