@@ -1,18 +1,26 @@
-"""Daily demand forecasts: a negative-binomial GLM on calendar regressors, and its baselines.
+"""Daily demand forecasts: a regularised negative-binomial model on calendar regressors, its
+fallback, and the baselines it is measured against.
 
-The model is a log-linear count regression (statsmodels GLM) on the regressors of
-`features.design`. Two things make it hold up on data it has not seen:
+The model is a log-linear count regression on the regressors of `features.design`, fitted with a
+Gaussian prior on every coefficient (`ridge.penalised_fit`). What makes it hold on any history:
 
+* complexity follows the evidence: yearly Fourier terms only with a year of history or more,
+  their order and the prior's scale chosen by the Laplace evidence of the fit (empirical
+  Bayes), never per series by hand; the weekly pattern always; each holiday a shrunk deviation
+  from the shared holiday effect, so a holiday seen once moves little;
 * closed days (holidays, closures, weekends) that the history shows as (nearly) empty are
   forecast as zero and left out of the fit instead of being fought by the regression;
 * a local level: the smoothed recent log-residual is carried into the forecast and damped with
-  the horizon, so a series that drifts away from its calendar shape is followed.
+  the horizon, so a series that drifts away from its calendar shape is followed;
+* a guard: no forecast or interval above `guard_multiple` times the busiest day of the training
+  window (half as much again in the week before a long break, the one time the calendar says
+  why). A fit that fails, or whose forecast would pass the guard, gives way to the weekly
+  profile with a local level (`fallback.py`), and the forecast says so (`model`, `note`).
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -20,16 +28,40 @@ from datetime import date, timedelta
 
 import numpy as np
 import numpy.typing as npt
-import statsmodels.api as sm
-from scipy.stats import nbinom, norm
+from scipy.stats import gamma, nbinom, norm
 
-from loket.planning.features import CalendarSpec, design, holiday_name
+from loket.planning.fallback import weekly_level
+from loket.planning.features import CalendarSpec, design, feature_names, holiday_name
 from loket.planning.history import History
+from loket.planning.ridge import FitFailed, RidgeFit, moment_alpha, penalised_fit
 
 FloatArray = npt.NDArray[np.float64]
 
 # A day class whose mean is under this share of an ordinary day is treated as closed.
 CLOSED_SHARE = 0.05
+CALENDAR_MODEL = "calendar"
+FALLBACK_MODEL = "weekly profile + local level"
+# The guard never goes below this many a day (a series of ones and twos may still see a five).
+GUARD_FLOOR = 5.0
+# How much further the guard reaches in the week before a long break (people come in before it).
+BREAK_GUARD = 1.5
+# From this mean on, interval bounds come from a moment-matched gamma instead of the exact
+# negative-binomial quantile (whose search grows with the mean).
+APPROXIMATE_FROM = 30.0
+# Prior standard deviations (log scale, per unit of the column) before the chosen scale.
+PRIOR_SD = {
+    "trend": 0.2,
+    "fourier": 0.15,
+    "holiday": 1.0,
+    "h:": 0.5,
+    "surge": 0.3,
+    "school_break": 0.2,
+    "hijri": 0.2,
+}
+# The weekly pattern is always in and only weakly held (every week of data speaks to it).
+WEEKDAY_SD = 1.0
+SURGES = frozenset({"pre_holiday", "post_holiday", "pre_break", "year_end"})
+HIJRI = frozenset({"ramadan", "shawwal", "umrah", "umrah_peak", "hajj"})
 
 
 @dataclass(frozen=True)
@@ -41,6 +73,9 @@ class ForecastSettings:
     level_halflife: float = 10.0
     level_damping: float = 0.98
     coverage: float = 0.8
+    guard_multiple: float = 2.0
+    # Multipliers of PRIOR_SD among which the evidence chooses.
+    prior_scales: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0)
 
 
 @dataclass(frozen=True)
@@ -51,11 +86,19 @@ class Forecast:
     mean: FloatArray
     lo: FloatArray
     hi: FloatArray
+    model: str = CALENDAR_MODEL
+    note: str = ""
 
     def records(self) -> list[dict[str, object]]:
-        """JSON-ready rows `{date, mean, lo80, hi80}`."""
+        """JSON-ready rows `{date, mean, lo80, hi80, model}`."""
         return [
-            {"date": day.isoformat(), "mean": round(float(m), 2), "lo80": float(lo), "hi80": float(hi)}
+            {
+                "date": day.isoformat(),
+                "mean": round(float(m), 2),
+                "lo80": float(lo),
+                "hi80": float(hi),
+                "model": self.model,
+            }
             for day, m, lo, hi in zip(self.days, self.mean, self.lo, self.hi, strict=True)
         ]
 
@@ -87,50 +130,193 @@ def _day_class(day: date, spec: CalendarSpec) -> str:
     return "open"
 
 
+def yearly_orders(span_days: int, max_order: int) -> tuple[int, ...]:
+    """The yearly Fourier orders worth trying on a history spanning `span_days`.
+
+    Under a year the yearly shape cannot be told from a trend or a level shift: none. With one
+    to two years, low orders only; from two years on, up to `max_order`.
+    """
+    if span_days < 365 or max_order <= 0:
+        return (0,)
+    if span_days < 730:
+        return tuple(k for k in (0, 1, 2, 3) if k <= max_order)
+    return tuple(sorted({k for k in (0, 2, 4, 6, 8, 10) if k <= max_order} | {max_order}))
+
+
+def prior_sd(names: Sequence[str], scale: float) -> FloatArray:
+    """Prior standard deviation of each column (0 for the free intercept)."""
+    sd = np.zeros(len(names))
+    for i, name in enumerate(names):
+        if name == "const":
+            continue
+        if name.startswith("wd"):
+            sd[i] = WEEKDAY_SD
+        elif name.startswith(("sin", "cos")):
+            sd[i] = PRIOR_SD["fourier"] * scale
+        elif name.startswith("h:"):
+            sd[i] = PRIOR_SD["h:"] * scale
+        elif name in SURGES:
+            sd[i] = PRIOR_SD["surge"] * scale
+        elif name in HIJRI:
+            sd[i] = PRIOR_SD["hijri"] * scale
+        else:
+            sd[i] = PRIOR_SD.get(name, 0.3) * scale
+    return sd
+
+
+def _order_of(name: str) -> int:
+    return int(name[3:]) if name.startswith(("sin", "cos")) else 0
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The columns, yearly order and prior scale the evidence chose, with the fit."""
+
+    order: int
+    scale: float
+    columns: npt.NDArray[np.bool_]
+    fitted: RidgeFit
+
+
+def choose(
+    x: FloatArray, y: FloatArray, names: Sequence[str], settings: ForecastSettings, span: int
+) -> Choice:
+    """Fit every allowed (yearly order, prior scale) and keep the one of highest evidence."""
+    varying = np.ones(len(names), dtype=bool)
+    varying[1:] = x[:, 1:].std(axis=0) > 0
+    orders = yearly_orders(span, settings.spec.fourier_order)
+    # The dispersion comes from one Poisson fit of the richest model; every candidate shares it,
+    # so that their evidences compare like with like.
+    richest = varying & np.array([_order_of(n) <= max(orders) for n in names])
+    rich_names = [n for n, keep in zip(names, richest, strict=True) if keep]
+    poisson = penalised_fit(x[:, richest], y, _precision(rich_names, 1.0), 0.0)
+    alpha = moment_alpha(y, poisson.mu)
+    best: Choice | None = None
+    failures: list[str] = []
+    for order in orders:
+        columns = varying & np.array([_order_of(n) <= order for n in names])
+        kept = [n for n, keep in zip(names, columns, strict=True) if keep]
+        for scale in settings.prior_scales:
+            try:
+                fitted = penalised_fit(x[:, columns], y, _precision(kept, scale), alpha)
+            except FitFailed as exc:
+                failures.append(str(exc))
+                continue
+            if best is None or fitted.evidence > best.fitted.evidence:
+                best = Choice(order, scale, columns, fitted)
+    if best is None:
+        raise FitFailed(failures[0] if failures else "no model could be fitted")
+    return best
+
+
+def _precision(names: Sequence[str], scale: float) -> FloatArray:
+    sd = prior_sd(names, scale)
+    return np.where(sd > 0, 1.0 / np.maximum(sd, 1e-12) ** 2, 0.0)
+
+
 @dataclass
 class CountModel:
-    """A fitted negative-binomial calendar model of one series."""
+    """A fitted model of one series: the calendar model, or the fallback when that failed."""
 
     settings: ForecastSettings
     origin: date
-    columns: npt.NDArray[np.bool_]
-    params: FloatArray
-    cov: FloatArray
-    alpha: float
+    season: int
     closed: frozenset[str]
-    level: float
-    level_var: float
+    guard: float
+    # The rows the model was fitted on (open days without unexplained zeros), for the fallback.
+    train_days: tuple[date, ...]
+    train_y: FloatArray
+    choice: Choice | None = None
+    level: float = 0.0
+    level_var: float = 0.0
+    failure: str = ""
+
+    @property
+    def order(self) -> int:
+        """The yearly Fourier order chosen (0: no yearly terms)."""
+        return self.choice.order if self.choice else 0
+
+    def bounds(self, days: Sequence[date]) -> FloatArray:
+        """The guard of each day: higher in the week before a long break."""
+        spec = self.settings.spec
+        names = feature_names(spec)
+        pre_break = design(days, spec, self.origin)[:, names.index("pre_break")]
+        return self.guard * np.where(pre_break > 0, BREAK_GUARD, 1.0)
 
     def predict(self, days: Sequence[date]) -> Forecast:
         """Forecast mean and interval for `days` after the training window."""
         spec = self.settings.spec
-        x = design(days, spec, self.origin)[:, self.columns]
-        eta = x @ self.params
-        eta_var = np.einsum("ij,jk,ik->i", x, self.cov, x)
+        closed = np.array([_day_class(d, spec) in self.closed for d in days], dtype=bool)
+        bound = self.bounds(days)
+        reason = self.failure
+        model = CALENDAR_MODEL
+        if not reason and self.choice is not None:
+            eta, extra = self._calendar_eta(days)
+            beyond = (~closed) & ~(eta <= np.log(bound))
+            if beyond.any():
+                reason = "the calendar model went past the guard"
+            else:
+                mean = np.exp(eta)
+        if reason or self.choice is None:
+            model = FALLBACK_MODEL
+            mean, alpha, extra = weekly_level(
+                self.train_days, self.train_y, days, season=self.season,
+                halflife=self.settings.level_halflife,
+            )
+            dispersion = alpha + extra
+        else:
+            dispersion = self.choice.fitted.alpha + extra
+        lo, hi = nb_interval(mean, dispersion, self.settings.coverage)
+        mean, lo, hi = (np.clip(np.nan_to_num(v, nan=0.0, posinf=0.0), 0.0, bound) for v in (mean, lo, hi))
+        lo = np.minimum(lo, mean)
+        hi = np.maximum(hi, mean)
+        mean[closed] = 0.0
+        lo[closed] = 0.0
+        hi[closed] = 0.0
+        return Forecast(tuple(days), mean, lo, hi, model=model, note=reason)
+
+    def _calendar_eta(self, days: Sequence[date]) -> tuple[FloatArray, FloatArray]:
+        assert self.choice is not None
+        x = design(days, self.settings.spec, self.origin)[:, self.choice.columns]
+        fitted = self.choice.fitted
+        eta = x @ fitted.params
+        eta_var = np.einsum("ij,jk,ik->i", x, fitted.cov, x)
         steps = np.arange(1, len(days) + 1, dtype=float)
         damp = self.settings.level_damping**steps
         eta = eta + self.level * damp
         # Parameter and level uncertainty widen the negative binomial like extra dispersion.
         extra = eta_var + self.level_var * damp**2 + (1 - damp**2) * self.level_var
-        mean = np.exp(np.clip(eta, -50, 50))
-        lo, hi = nb_interval(mean, self.alpha + extra, self.settings.coverage)
-        closed = np.array([_day_class(d, spec) in self.closed for d in days], dtype=bool)
-        mean[closed] = 0.0
-        lo[closed] = 0.0
-        hi[closed] = 0.0
-        return Forecast(tuple(days), mean, lo, hi)
+        return eta, extra
 
 
 def nb_interval(
     mean: FloatArray, alpha: FloatArray | float, coverage: float
 ) -> tuple[FloatArray, FloatArray]:
-    """Central interval of a negative binomial with the given mean and dispersion."""
+    """Central interval of a negative binomial with the given mean and dispersion.
+
+    Small means take the exact quantile; from APPROXIMATE_FROM on, a gamma with the same mean
+    and variance (the negative binomial's limit for large counts, skew included), rounded
+    outwards to whole counts.
+    """
     tail = (1 - coverage) / 2
-    alpha_arr = np.maximum(np.broadcast_to(np.asarray(alpha, dtype=float), mean.shape), 1e-8)
-    size = 1.0 / alpha_arr
-    prob = size / (size + np.maximum(mean, 1e-9))
-    lo = nbinom.ppf(tail, size, prob).astype(float)
-    hi = nbinom.ppf(1 - tail, size, prob).astype(float)
+    mean = np.nan_to_num(np.asarray(mean, dtype=float), nan=0.0, posinf=0.0)
+    alpha_arr = np.clip(np.broadcast_to(np.asarray(alpha, dtype=float), mean.shape), 1e-8, 50.0)
+    alpha_arr = np.nan_to_num(alpha_arr, nan=1.0)
+    lo = np.zeros(mean.shape)
+    hi = np.zeros(mean.shape)
+    small = mean < APPROXIMATE_FROM
+    if small.any():
+        size = 1.0 / alpha_arr[small]
+        prob = size / (size + np.maximum(mean[small], 1e-9))
+        lo[small] = nbinom.ppf(tail, size, prob)
+        hi[small] = nbinom.ppf(1 - tail, size, prob)
+    large = ~small
+    if large.any():
+        mu = mean[large]
+        var = mu + alpha_arr[large] * mu**2
+        shape, scale = mu**2 / var, var / mu
+        lo[large] = np.floor(gamma.ppf(tail, shape, scale=scale))
+        hi[large] = np.ceil(gamma.ppf(1 - tail, shape, scale=scale))
     return lo, hi
 
 
@@ -143,7 +329,7 @@ def fit(history: History, settings: ForecastSettings | None = None) -> CountMode
     keep_from = history.days[-1] - timedelta(days=settings.max_train_days)
     start = next(i for i, day in enumerate(history.days) if day >= keep_from)
     days = history.days[start:]
-    y = np.asarray(history.counts[start:], dtype=float)
+    y = np.nan_to_num(np.asarray(history.counts[start:], dtype=float), nan=0.0, posinf=0.0)
     classes = [_day_class(day, spec) for day in days]
     open_mean = float(np.mean([c for c, k in zip(y, classes, strict=True) if k == "open"] or [1.0]))
     closed = frozenset(
@@ -156,35 +342,33 @@ def fit(history: History, settings: ForecastSettings | None = None) -> CountMode
     use = np.array(
         [k not in closed and not (c == 0 and open_mean > 20) for c, k in zip(y, classes, strict=True)]
     )
-    # Holidays seen at least twice in the fit get their own effect (Christmas is not Labor Day).
+    guard = settings.guard_multiple * max(float(np.max(y)) if len(y) else 0.0, GUARD_FLOOR)
+    train_days = tuple(d for d, used in zip(days, use, strict=True) if used)
+    model = CountModel(
+        settings, days[0], history.season, closed, guard, train_days, y[use]
+    )
+    if len(train_days) < 2 * history.season:
+        model.failure = "too few open days to fit the calendar model"
+        return model
+    # Every holiday seen in the fit gets its own (shrunk) deviation from the shared effect.
     seen = Counter(
         name
         for day, used in zip(days, use, strict=True)
         if used and (name := holiday_name(day, spec)) is not None
     )
-    spec = replace(spec, holiday_names=tuple(sorted(n for n, k in seen.items() if k >= 2)))
-    settings = replace(settings, spec=spec)
-    origin = days[0]
-    x_all = design(days, spec, origin)
-    x = x_all[use]
-    y_fit = y[use]
-    columns = np.ones(x.shape[1], dtype=bool)
-    columns[1:] = x[:, 1:].std(axis=0) > 0
-    # Indicators that hold for only a handful of rows cannot be estimated; drop them.
-    binary = np.all((x == 0) | (x == 1), axis=0)
-    columns &= ~binary | (x.sum(axis=0) >= 3) | (np.arange(x.shape[1]) == 0)
-    x = x[:, columns]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        poisson = sm.GLM(y_fit, x, family=sm.families.Poisson()).fit()
-        mu = poisson.mu
-        alpha = float(max(1e-4, np.mean(((y_fit - mu) ** 2 - y_fit) / np.maximum(mu, 1e-9) ** 2)))
-        model = sm.GLM(y_fit, x, family=sm.families.NegativeBinomial(alpha=alpha)).fit()
-    params = np.asarray(model.params, dtype=float)
-    cov = np.asarray(model.cov_params(), dtype=float)
-    resid = np.log((y_fit + 0.5) / (np.asarray(model.mu) + 0.5))
-    level, level_var = _local_level(resid, settings.level_halflife)
-    return CountModel(settings, origin, columns, params, cov, alpha, closed, level, level_var)
+    spec = replace(spec, holiday_names=tuple(sorted(seen)))
+    model.settings = settings = replace(settings, spec=spec)
+    x = design(list(train_days), spec, days[0])
+    span = (days[-1] - days[0]).days
+    try:
+        choice = choose(x, y[use], feature_names(spec), settings, span)
+    except FitFailed as exc:
+        model.failure = f"the calendar model could not be fitted ({exc})"
+        return model
+    model.choice = choice
+    resid = np.log((y[use] + 0.5) / (choice.fitted.mu + 0.5))
+    model.level, model.level_var = _local_level(resid, settings.level_halflife)
+    return model
 
 
 def _local_level(resid: FloatArray, halflife: float) -> tuple[float, float]:
