@@ -28,6 +28,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import numpy.typing as npt
+from scipy.signal import lfilter
 from scipy.stats import gamma, nbinom, norm
 
 from loket.planning.fallback import weekly_level
@@ -70,8 +71,12 @@ class ForecastSettings:
 
     spec: CalendarSpec = field(default_factory=CalendarSpec)
     max_train_days: int = 4 * 366
-    level_halflife: float = 10.0
-    level_damping: float = 0.98
+    # The local level's half-life (rows) and damping per row ahead are chosen among these by an
+    # inner backtest of the fit's residuals (`choose_level`).
+    level_halflives: tuple[float, ...] = (5.0, 10.0, 20.0, 40.0)
+    level_dampings: tuple[float, ...] = (0.9, 0.95, 0.98, 1.0)
+    # The fallback's level half-life (rows).
+    fallback_halflife: float = 10.0
     coverage: float = 0.8
     guard_multiple: float = 2.0
     # Multipliers of PRIOR_SD among which the evidence chooses.
@@ -184,6 +189,10 @@ def choose(
     """Fit every allowed (yearly order, prior scale) and keep the one of highest evidence."""
     varying = np.ones(len(names), dtype=bool)
     varying[1:] = x[:, 1:].std(axis=0) > 0
+    if span < 365:
+        # Under a year a straight line is mostly the part of the season seen so far; extrapolated,
+        # it runs on where the season turns. The local level follows the drift instead.
+        varying &= np.array([n != "trend" for n in names])
     orders = yearly_orders(span, settings.spec.fourier_order)
     # The dispersion comes from one Poisson fit of the richest model; every candidate shares it,
     # so that their evidences compare like with like.
@@ -229,6 +238,7 @@ class CountModel:
     choice: Choice | None = None
     level: float = 0.0
     level_var: float = 0.0
+    damping: float = 0.98
     failure: str = ""
 
     @property
@@ -261,7 +271,7 @@ class CountModel:
             model = FALLBACK_MODEL
             mean, alpha, extra = weekly_level(
                 self.train_days, self.train_y, days, season=self.season,
-                halflife=self.settings.level_halflife,
+                halflife=self.settings.fallback_halflife,
             )
             dispersion = alpha + extra
         else:
@@ -282,7 +292,7 @@ class CountModel:
         eta = x @ fitted.params
         eta_var = np.einsum("ij,jk,ik->i", x, fitted.cov, x)
         steps = np.arange(1, len(days) + 1, dtype=float)
-        damp = self.settings.level_damping**steps
+        damp = self.damping**steps
         eta = eta + self.level * damp
         # Parameter and level uncertainty widen the negative binomial like extra dispersion.
         extra = eta_var + self.level_var * damp**2 + (1 - damp**2) * self.level_var
@@ -367,8 +377,38 @@ def fit(history: History, settings: ForecastSettings | None = None) -> CountMode
         return model
     model.choice = choice
     resid = np.log((y[use] + 0.5) / (choice.fitted.mu + 0.5))
-    model.level, model.level_var = _local_level(resid, settings.level_halflife)
+    halflife, model.damping = choose_level(resid, settings)
+    model.level, model.level_var = _local_level(resid, halflife)
     return model
+
+
+# Rows ahead over which the level's settings are judged (the planning horizon is weeks).
+LEVEL_HORIZON = 28
+
+
+def choose_level(resid: FloatArray, settings: ForecastSettings) -> tuple[float, float]:
+    """Half-life and damping of the local level that best forecast the fit's own residuals.
+
+    An inner rolling backtest on the residual series: from every row, the smoothed level damped
+    h rows ahead (h = 1..28) against the residual seen there. Without yearly terms the residual
+    carries the season, and this choice keeps the level instead of letting it fade.
+    """
+    n = len(resid)
+    horizon = min(LEVEL_HORIZON, n // 3)
+    if horizon < 1:
+        return settings.level_halflives[0], settings.level_dampings[0]
+    best: tuple[float, float, float] | None = None
+    for halflife in settings.level_halflives:
+        decay = 0.5 ** (1.0 / halflife)
+        level = np.asarray(lfilter([1 - decay], [1, -decay], resid), dtype=float)
+        for damping in settings.level_dampings:
+            error = 0.0
+            for h in range(1, horizon + 1):
+                error += float(np.mean(np.abs(resid[h:] - damping**h * level[:-h])))
+            if best is None or error < best[0] - 1e-12:
+                best = (error, halflife, damping)
+    assert best is not None
+    return best[1], best[2]
 
 
 def _local_level(resid: FloatArray, halflife: float) -> tuple[float, float]:
