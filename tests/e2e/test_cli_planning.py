@@ -44,7 +44,8 @@ def test_forecast_predict_json_and_plot(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     assert len(rows) == 20
-    assert set(rows[0]) == {"date", "mean", "lo80", "hi80"}
+    assert set(rows[0]) == {"date", "mean", "lo80", "hi80", "model"}
+    assert rows[0]["model"] == "calendar"
     assert rows[0]["date"] == "2017-12-01"
     assert chart.read_bytes().startswith(b"\x89PNG")
 

@@ -30,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.signal import lfilter
 from scipy.stats import gamma, nbinom, norm
+from threadpoolctl import threadpool_limits
 
 from loket.planning.fallback import weekly_level
 from loket.planning.features import CalendarSpec, design, feature_names, holiday_name
@@ -202,15 +203,19 @@ def choose(
     alpha = moment_alpha(y, poisson.mu)
     best: Choice | None = None
     failures: list[str] = []
+    # Each fit starts from the previous one's coefficients (same names), a few steps away.
+    previous = dict(zip(rich_names, poisson.params, strict=True))
     for order in orders:
         columns = varying & np.array([_order_of(n) <= order for n in names])
         kept = [n for n, keep in zip(names, columns, strict=True) if keep]
         for scale in settings.prior_scales:
+            start = np.array([previous.get(n, 0.0) for n in kept])
             try:
-                fitted = penalised_fit(x[:, columns], y, _precision(kept, scale), alpha)
+                fitted = penalised_fit(x[:, columns], y, _precision(kept, scale), alpha, start=start)
             except FitFailed as exc:
                 failures.append(str(exc))
                 continue
+            previous.update(zip(kept, fitted.params, strict=True))
             if best is None or fitted.evidence > best.fitted.evidence:
                 best = Choice(order, scale, columns, fitted)
     if best is None:
@@ -332,6 +337,13 @@ def nb_interval(
 
 def fit(history: History, settings: ForecastSettings | None = None) -> CountModel:
     """Fit the count model on a history (the most recent `max_train_days` of it)."""
+    # The matrices are small (columns in tens): BLAS threads only fight each other and any other
+    # work on the machine; one thread is up to ten times faster on a busy two-core server.
+    with threadpool_limits(1, user_api="blas"):
+        return _fit(history, settings)
+
+
+def _fit(history: History, settings: ForecastSettings | None) -> CountModel:
     settings = settings or ForecastSettings()
     spec = settings.spec
     if len(history) < 3 * history.season:
