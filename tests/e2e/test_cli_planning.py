@@ -128,6 +128,22 @@ def test_simulate_story_day() -> None:
 
 
 @pytest.mark.usefixtures("demo_db")
+def test_simulate_with_random_breakdowns() -> None:
+    base = ["simulate", "--office", "PLG", "--date", "2017-12-27", "--arrivals", "150",
+            "--replications", "30", "--seed", "3", "--json"]
+    calm = json.loads(runner.invoke(_app(), base).stdout)
+    result = runner.invoke(_app(), [*base, "--breakdown", "biometrics:120:30"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["breakdowns"] == ["biometrics:120:30"]
+    # A photo station down a fifth of the time costs the day well over an hour.
+    assert data["overtime_hours"] > calm["overtime_hours"] + 1.0
+    for bad in ("photo:120:30", "biometrics:120", "biometrics:0:30", "biometrics:120:-1"):
+        refused = runner.invoke(_app(), [*base, "--breakdown", bad])
+        assert refused.exit_code == 2, bad
+
+
+@pytest.mark.usefixtures("demo_db")
 def test_plan_december_2017() -> None:
     args = ["plan", "--office", "PLG", "--from", "2017-12-01", "--to", "2017-12-29", "--json"]
     result = runner.invoke(_app(), args)

@@ -48,6 +48,8 @@ class Scenario:
     arrivals: int | None
     fault: str | None
     replications: int
+    # Random failures of each station of a stage: `STAGE:MTBF_MIN:MTTR_MIN`.
+    breakdown: str | None = None
 
     def query(self) -> str:
         """The same scenario as query parameters (chart links)."""
@@ -69,6 +71,9 @@ class Scenario:
                 f"fault_to={end}",
                 f"fault_stations={count or 1}",
             ]
+        if self.breakdown:
+            stage, mtbf, mttr = self.breakdown.split(":")
+            parts += [f"breakdown_stage={stage}", f"breakdown_mtbf={mtbf}", f"breakdown_mttr={mttr}"]
         return "&".join(parts)
 
 
@@ -90,6 +95,9 @@ async def _scenario(
     fault_to: str | None,
     fault_stations: int,
     replications: int | None,
+    breakdown_stage: str | None = None,
+    breakdown_mtbf: float | None = None,
+    breakdown_mttr: float | None = None,
 ) -> Scenario:
     office = (await catalog.get(db, staff.office_code or "")).office
     today = office.local_today(now)
@@ -105,8 +113,19 @@ async def _scenario(
             raise invalid("fault_stage", "planning_fault", "Give the stage and the hours the device is down")
         count = f"*{fault_stations}" if fault_stations > 1 else ""
         fault = f"{fault_stage}{count}:{fault_from}-{fault_to}"
+    breakdown = None
+    if breakdown_stage:
+        if breakdown_stage not in STAGES or not breakdown_mtbf or not breakdown_mttr:
+            raise invalid(
+                "breakdown_stage",
+                "planning_breakdown",
+                "Give the stage, the mean time between failures and the mean time to repair",
+            )
+        breakdown = f"{breakdown_stage}:{breakdown_mtbf:g}:{breakdown_mttr:g}"
     cap = settings.planning_web_replications
-    return Scenario(first, last, day or first, arrivals, fault, min(replications or cap, cap))
+    return Scenario(
+        first, last, day or first, arrivals, fault, min(replications or cap, cap), breakdown
+    )
 
 
 class _Cache:
@@ -150,7 +169,7 @@ async def _compute(
 ) -> tuple[planning_service.Inputs, Any, Any]:
     """The overview (forecast, plan) and, when asked, the what-if simulation."""
     from loket.planning.overview import overview, what_if
-    from loket.planning.simulation import Fault
+    from loket.planning.simulation import Breakdown, Fault
 
     code = staff.office_code or ""
     inputs = await planning_service.planning_inputs(db, code, settings, now=now)
@@ -168,10 +187,14 @@ async def _compute(
             known = {p.day: p for p in view.plan.days}
             arrivals = round(known[s.day].demand) if s.day in known else 200
         faults = [Fault.parse(s.fault)] if s.fault else []
+        breakdowns = [Breakdown.parse(s.breakdown)] if s.breakdown else []
         try:
             sim = await cache.get(
-                (key, s.day, arrivals, s.fault, s.replications),
-                partial(what_if, inputs.model, s.day, arrivals, faults, replications=s.replications),
+                (key, s.day, arrivals, s.fault, s.breakdown, s.replications),
+                partial(
+                    what_if, inputs.model, s.day, arrivals, faults,
+                    replications=s.replications, breakdowns=breakdowns,
+                ),
             )
         except ValueError as exc:
             raise invalid(
@@ -190,6 +213,9 @@ async def scenario_params(
     fault_to: TimeQ = None,
     fault_stations: Annotated[int, Query(ge=1, le=50)] = 1,
     replications: Annotated[int | None, Query(ge=1, le=100_000)] = None,
+    breakdown_stage: Annotated[str | None, Query(max_length=16)] = None,
+    breakdown_mtbf: Annotated[float | None, Query(ge=1, le=100_000)] = None,
+    breakdown_mttr: Annotated[float | None, Query(gt=0, le=100_000)] = None,
 ) -> dict[str, Any]:
     """The scenario's query parameters (shared by the page, the what-if fragment and the charts)."""
     return {
@@ -202,6 +228,9 @@ async def scenario_params(
         "fault_to": fault_to,
         "fault_stations": fault_stations,
         "replications": replications,
+        "breakdown_stage": breakdown_stage or None,
+        "breakdown_mtbf": breakdown_mtbf,
+        "breakdown_mttr": breakdown_mttr,
     }
 
 
