@@ -32,6 +32,7 @@ from scipy.signal import lfilter
 from scipy.stats import gamma, nbinom, norm
 from threadpoolctl import threadpool_limits
 
+from loket.domain.msgid import N_
 from loket.planning.fallback import weekly_level
 from loket.planning.features import CalendarSpec, design, feature_names, holiday_name
 from loket.planning.history import History
@@ -41,8 +42,8 @@ FloatArray = npt.NDArray[np.float64]
 
 # A day class whose mean is under this share of an ordinary day is treated as closed.
 CLOSED_SHARE = 0.05
-CALENDAR_MODEL = "calendar"
-FALLBACK_MODEL = "weekly profile + local level"
+CALENDAR_MODEL = N_("calendar")
+FALLBACK_MODEL = N_("weekly profile + local level")
 # The guard never goes below this many a day (a series of ones and twos may still see a five).
 GUARD_FLOOR = 5.0
 # How much further the guard reaches in the week before a long break (people come in before it).

@@ -37,6 +37,9 @@ def _join(first: Forecast, second: Forecast) -> Forecast:
         np.concatenate([first.mean[keep], second.mean]),
         np.concatenate([first.lo[keep], second.lo]),
         np.concatenate([first.hi[keep], second.hi]),
+        # The plan's forecast says which model made it (the hold-out's fallback, if any, too).
+        model=second.model if second.note or not first.note else first.model,
+        note=second.note or first.note,
     )
 
 

@@ -15,6 +15,10 @@ How a day's expected count is made (multiplicative, then negative-binomial noise
 * closed days (national holidays, cuti bersama from `holidays`, the office's year-end closure on
   30-31 December) have zero applicants; weekends have no rows (a weekdays-only series).
 
+The demo loads it from 2 January 2012 to yesterday (`demo_last_day`). Days are drawn in order
+from the first, so a later end adds days and never changes the ones before it: the story's
+December 2017 reads the same whenever the demo is loaded.
+
 This lands at about 150-200 a day and 40,000-50,000 a year, the published Palembang scale.
 """
 
@@ -47,6 +51,13 @@ LEVEL_2017 = 172.0
 GROWTH = 0.04
 WEEKDAY = (1.10, 1.04, 1.00, 0.98, 0.88)
 DISPERSION = 0.008  # negative-binomial alpha: variance = mean + alpha * mean**2
+
+
+def demo_last_day(today: date) -> date:
+    """Where the demo history ends: yesterday, so the planning page's chart and forecast start
+    from the present; never before the story's 29 December 2017 (a clock set in the story's
+    days, as the tests run, still sees the whole of December)."""
+    return max(DEFAULT_LAST, today - timedelta(days=1))
 
 
 def year_end_closures(first_year: int, last_year: int) -> tuple[Closure, ...]:

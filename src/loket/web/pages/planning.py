@@ -8,6 +8,7 @@ are kept for a few minutes so the page and its chart images compute them once.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from loket.domain.errors import DomainError, invalid
-from loket.i18n import translate
+from loket.i18n import N_, translate
 from loket.services import planning as planning_service
 from loket.services.catalog import Catalog
 from loket.settings import Settings
@@ -257,7 +258,26 @@ async def _page_data(
         "sim": sim,
         "query": s.query(),
         "code": staff.office_code,
+        "source_label": source_label,
     }
+
+
+# The history services' English source labels, marked here so that the page can show them in
+# the reader's language (the services keep English for the CLI and the audit trail).
+SOURCE_WORDS = (
+    N_("synthetic (seeded generator, not real data)"),
+    N_("collected from bookings"),
+    N_("imported"),
+)
+
+
+def source_label(locale: str, source: str) -> str:
+    """`database PLG: synthetic (...): 1565 days 2012-01-02..2017-12-29` in the page's language."""
+    shown = source
+    for words in SOURCE_WORDS:
+        shown = shown.replace(words, translate(locale, words))
+    shown = re.sub(r"(\d+) days ", lambda m: translate(locale, "%(n)s days", n=m.group(1)) + " ", shown)
+    return shown.replace("database ", translate(locale, "database") + " ", 1)
 
 
 @router.get("/offices/{code}/planning", response_class=HTMLResponse)
@@ -320,6 +340,7 @@ async def chart(
     db: DbDep,
     catalog: CatalogDep,
     now: NowDep,
+    locale: LocaleDep,
     settings: SettingsDep,
     params: Params,
     kind: Literal["forecast", "plan", "queue"] = "forecast",
@@ -332,13 +353,17 @@ async def chart(
     data = await _page_data(request, db, catalog, staff, now, settings, params, with_sim=kind == "queue")
     view = data["view"]
     work: Callable[[], bytes]
+    text = partial(translate, locale)  # labels and legends in the page's language
     if kind == "forecast":
-        work = partial(plots.forecast_chart, view.loaded.history, view.forecast, fmt=fmt, tail=160)
+        work = partial(
+            plots.forecast_chart, view.loaded.history, view.forecast, fmt=fmt,
+            days=settings.planning_chart_days, text=text,
+        )
     elif kind == "plan":
-        work = partial(plots.plan_chart, view.plan, fmt=fmt)
+        work = partial(plots.plan_chart, view.plan, fmt=fmt, text=text)
     else:
-        work = partial(plots.queue_chart, data["sim"].summary, fmt=fmt)
-    key = ("chart", kind, fmt, staff.office_code, data["query"], _fingerprint(data["inputs"]))
+        work = partial(plots.queue_chart, data["sim"].summary, fmt=fmt, text=text)
+    key = ("chart", kind, fmt, locale, staff.office_code, data["query"], _fingerprint(data["inputs"]))
     body = await _cache(request).get(key, work)
     headers = {"Cache-Control": "private, max-age=300"}
     if download:
