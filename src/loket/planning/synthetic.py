@@ -2,7 +2,8 @@
 
 How a day's expected count is made (multiplicative, then negative-binomial noise):
 
-* level: 172 applicants on an ordinary Wednesday of 2017, growing 4% a year before that;
+* level: 172 applicants on an ordinary Wednesday of 2017, growing 4% a year up to
+  the end of 2017 and flat after it;
 * weekday: Monday 1.10, Tuesday 1.04, Wednesday 1.00, Thursday 0.98, Friday 0.88 (Friday prayers);
 * December run-up to the year-end closure: x1.10 from 1 December (with the umrah season and the
   school break this takes the story's ~150 a day to ~200), school holidays (late June to mid
@@ -84,7 +85,9 @@ def demo_spec() -> CalendarSpec:
 
 
 def _expected(day: date, calendar: WorkingCalendar, off: set[date], breaks: list[date]) -> float:
-    level = LEVEL_2017 * (1 + GROWTH) ** ((day - date(2017, 7, 1)).days / 365.25)
+    # Growth up to the end of 2017, flat after: the demo office stays at the story's scale.
+    grown = (min(day, date(2017, 12, 31)) - date(2017, 7, 1)).days
+    level = LEVEL_2017 * (1 + GROWTH) ** (grown / 365.25)
     factor = WEEKDAY[day.weekday()]
     if day.month == 12:
         factor *= 1.10
