@@ -79,9 +79,9 @@ def forecast_chart(
         future, forecast.lo, forecast.hi, color="#4c8bf5", alpha=0.25, label=text(N_("80% interval"))
     )
     ax.plot(future, forecast.mean, color="#1a56c4", lw=1.5, label=text(N_("forecast")))
-    title = f"{text(N_('Applications per day'))} - {history.office or ''}"
+    title = text(N_("Applications per day")) + f" - {history.office or ''}"
     if history.synthetic:
-        title += f" ({text(N_('synthetic history'))})"
+        title += " (" + text(N_("synthetic history")) + ")"
     ax.set_title(title)
     ax.set_xlabel(text(N_("date")))
     ax.set_ylabel(text(N_("applicants per day")))
