@@ -38,7 +38,9 @@ def _render(fig: Figure, fmt: str) -> bytes:
     if fmt not in ("svg", "png"):
         raise ValueError("charts are rendered as svg or png")
     buffer = io.BytesIO()
-    fig.savefig(buffer, format=fmt, bbox_inches="tight", dpi=110)
+    # SVG text as text, not outlines: screen readers, search and the page's language stay in it.
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(buffer, format=fmt, bbox_inches="tight", dpi=110)
     return buffer.getvalue()
 
 
@@ -76,7 +78,7 @@ def forecast_chart(
     ax.plot(_dates(shown), history.counts[keep], color="#555", lw=1, label=text(N_("history")))
     future = _dates(forecast.days)
     ax.fill_between(
-        future, forecast.lo, forecast.hi, color="#4c8bf5", alpha=0.25, label=text(N_("80% interval"))
+        future, forecast.lo, forecast.hi, color="#4c8bf5", alpha=0.25, label=text(N_("Interval (80%)"))
     )
     ax.plot(future, forecast.mean, color="#1a56c4", lw=1.5, label=text(N_("forecast")))
     title = text(N_("Applications per day")) + f" - {history.office or ''}"
