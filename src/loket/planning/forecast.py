@@ -75,7 +75,7 @@ class ForecastSettings:
     max_train_days: int = 4 * 366
     # The local level's half-life (rows) and damping per row ahead are chosen among these by an
     # inner backtest of the fit's residuals (`choose_level`).
-    level_halflives: tuple[float, ...] = (5.0, 10.0, 20.0, 40.0)
+    level_halflives: tuple[float, ...] = (3.0, 5.0, 10.0, 20.0, 40.0)
     level_dampings: tuple[float, ...] = (0.9, 0.95, 0.98, 1.0)
     # The fallback's level half-life (rows).
     fallback_halflife: float = 10.0
