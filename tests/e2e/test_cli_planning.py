@@ -4,7 +4,7 @@ without it the office's history and model come from the database (both kinds).""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -48,6 +48,22 @@ def test_forecast_predict_json_and_plot(tmp_path: Path) -> None:
     assert rows[0]["model"] == "calendar"
     assert rows[0]["date"] == "2017-12-01"
     assert chart.read_bytes().startswith(b"\x89PNG")
+
+
+def test_forecast_predict_says_when_it_falls_back(tmp_path: Path) -> None:
+    # Three weeks, most weekdays empty (closures the calendar does not know): too few open days.
+    path = tmp_path / "sparse.csv"
+    counts = [100 if i in (0, 1, 7, 8, 14, 15, 16) else 0 for i in range(21)]
+    lines = [f"{date(2024, 3, 4) + timedelta(days=i)},{c}" for i, c in enumerate(counts)]
+    path.write_text("date,count\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(
+        forecast_app, ["predict", "--history", str(path), "--country", "US", "--horizon", "7", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert {row["model"] for row in rows} == {"weekly profile + local level"}
+    assert "too few open days" in result.stderr
+    assert all(0 <= row["mean"] <= 200 for row in rows)
 
 
 def test_forecast_backtest_json(tmp_path: Path) -> None:
