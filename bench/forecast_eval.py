@@ -181,8 +181,9 @@ def main() -> None:
         took = time.perf_counter() - started
         prophet = f"{scores['prophet'].mase:7.3f}" if "prophet" in scores else f"{'-':>7}"
         kinds = ",".join(f"{k}x{used.count(k)}" for k in sorted(set(used)))
+        loket = scores["loket"]
         print(
-            f"| {series.name:38} | {len(history):4} | {scores['loket'].folds:5} | {scores['loket'].mase:6.3f} "
+            f"| {series.name:38} | {len(history):4} | {loket.folds:5} | {loket.mase:6.3f} "
             f"| {scores['snaive'].mase:7.3f} | {scores['hw'].mase:6.3f} | {prophet} "
             f"| {scores['loket'].coverage:11.2f} | {kinds:12} | {took:4.0f} |"
         )

@@ -28,8 +28,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import numpy.typing as npt
-from scipy.signal import lfilter
-from scipy.stats import gamma, nbinom, norm
+from scipy.special import betainc, gammaincinv, ndtri
 from threadpoolctl import threadpool_limits
 
 from loket.domain.msgid import N_
@@ -322,18 +321,43 @@ def nb_interval(
     hi = np.zeros(mean.shape)
     small = mean < APPROXIMATE_FROM
     if small.any():
-        size = 1.0 / alpha_arr[small]
-        prob = size / (size + np.maximum(mean[small], 1e-9))
-        lo[small] = nbinom.ppf(tail, size, prob)
-        hi[small] = nbinom.ppf(1 - tail, size, prob)
+        lo[small] = _nb_quantile(tail, mean[small], alpha_arr[small])
+        hi[small] = _nb_quantile(1 - tail, mean[small], alpha_arr[small])
     large = ~small
     if large.any():
         mu = mean[large]
         var = mu + alpha_arr[large] * mu**2
         shape, scale = mu**2 / var, var / mu
-        lo[large] = np.floor(gamma.ppf(tail, shape, scale=scale))
-        hi[large] = np.ceil(gamma.ppf(1 - tail, shape, scale=scale))
+        lo[large] = np.floor(gammaincinv(shape, tail) * scale)
+        hi[large] = np.ceil(gammaincinv(shape, 1 - tail) * scale)
     return lo, hi
+
+
+def _nb_quantile(q: float, mean: FloatArray, alpha: FloatArray) -> FloatArray:
+    """Smallest k with P(X <= k) >= q for NB2(mean, alpha), means below APPROXIMATE_FROM.
+
+    The CDF is the regularised incomplete beta I_p(size, k + 1); k runs up to Cantelli's bound
+    mean + sqrt(var q / (1 - q)), where the CDF has certainly passed q. (scipy.special only:
+    scipy.stats costs a second of start-up to every command.)
+    """
+    mean = np.maximum(mean, 1e-9)
+    size = 1.0 / alpha
+    prob = size / (size + mean)
+    var = mean + alpha * mean**2
+    top = int(np.ceil(float(np.max(mean + np.sqrt(var * q / (1 - q)))))) + 1
+    ks = np.arange(top + 1, dtype=float)
+    cdf = betainc(size[:, None], ks[None, :] + 1, prob[:, None])
+    return np.argmax(cdf >= q - 1e-12, axis=1).astype(float)
+
+
+def _smoothed(values: FloatArray, decay: float) -> FloatArray:
+    """Exponential smoothing from 0: s_i = decay * s_(i-1) + (1 - decay) * v_i."""
+    out = np.empty(len(values))
+    current = 0.0
+    for i, value in enumerate(values.tolist()):
+        current = decay * current + (1 - decay) * value
+        out[i] = current
+    return out
 
 
 def fit(history: History, settings: ForecastSettings | None = None) -> CountModel:
@@ -413,7 +437,7 @@ def choose_level(resid: FloatArray, settings: ForecastSettings) -> tuple[float, 
     best: tuple[float, float, float] | None = None
     for halflife in settings.level_halflives:
         decay = 0.5 ** (1.0 / halflife)
-        level = np.asarray(lfilter([1 - decay], [1, -decay], resid), dtype=float)
+        level = _smoothed(resid, decay)
         for damping in settings.level_dampings:
             error = 0.0
             for h in range(1, horizon + 1):
@@ -458,7 +482,7 @@ def seasonal_naive(history: History, days: Sequence[date], coverage: float = 0.8
     mean = np.array([y[len(y) - m + (k % m)] for k in steps], dtype=float)
     diffs = y[m:] - y[:-m]
     sigma = float(np.std(diffs)) if len(diffs) > 1 else 0.0
-    z = float(norm.ppf(0.5 + coverage / 2))
+    z = float(ndtri(0.5 + coverage / 2))
     # Each further week repeats the same origin, so the spread grows with sqrt(weeks ahead).
     spread = z * sigma * np.sqrt(steps // m + 1)
     return Forecast(tuple(days), mean, np.maximum(mean - spread, 0.0), mean + spread)

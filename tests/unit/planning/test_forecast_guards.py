@@ -138,6 +138,12 @@ def test_too_few_open_days_fall_back_to_the_weekly_level_and_say_so() -> None:
 
 
 def test_the_large_count_interval_matches_the_negative_binomial() -> None:
+    small = np.array([0.01, 0.5, 1.0, 3.0, 7.5, 12.0, 29.9])
+    for alpha in (1e-4, 0.05, 0.5, 5.0, 50.0):
+        lo, hi = nb_interval(small, alpha, 0.8)
+        size = 1 / alpha
+        assert np.array_equal(lo, nbinom.ppf(0.1, size, size / (size + small)))
+        assert np.array_equal(hi, nbinom.ppf(0.9, size, size / (size + small)))
     means = np.array([30.0, 80.0, 200.0, 1000.0, 5000.0, 9000.0])
     for alpha in (1e-4, 0.01, 0.1, 0.5):
         lo, hi = nb_interval(means, alpha, 0.8)
