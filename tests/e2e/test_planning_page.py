@@ -101,6 +101,23 @@ async def test_the_what_if_form_takes_random_breakdowns(
     assert bad.status_code == 422
 
 
+async def test_the_page_in_indonesian_explains_its_sources_and_columns(
+    client: httpx.AsyncClient, db: Database, clock: FrozenClock
+) -> None:
+    await make_staff(db, clock, "sari")
+    await sign_in(client, "sari")
+    html = (await client.get(PAGE + "&lang=id")).text
+    assert "sintetis (pembangkit data berbenih, bukan data nyata)" in html
+    assert "(seeded generator" not in html
+    assert 'data-testid="forecast-model">kalender<' in html
+    columns = html.split('data-testid="plan-columns"')[1].split("</dl>")[0]
+    assert "Kuota" in columns and "lembur" in columns  # the quota includes overtime, said so
+    svg = await client.get(
+        "/offices/PLG/planning/chart?kind=forecast&fmt=svg&from=2017-12-01&to=2017-12-29&lang=id"
+    )
+    assert "riwayat" in svg.text and "prakiraan" in svg.text
+
+
 async def test_bad_periods_are_explained_on_the_page(
     client: httpx.AsyncClient, db: Database, clock: FrozenClock
 ) -> None:
