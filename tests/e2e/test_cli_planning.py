@@ -4,7 +4,7 @@ without it the office's history and model come from the database (both kinds).""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -44,9 +44,26 @@ def test_forecast_predict_json_and_plot(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     assert len(rows) == 20
-    assert set(rows[0]) == {"date", "mean", "lo80", "hi80"}
+    assert set(rows[0]) == {"date", "mean", "lo80", "hi80", "model"}
+    assert rows[0]["model"] == "calendar"
     assert rows[0]["date"] == "2017-12-01"
     assert chart.read_bytes().startswith(b"\x89PNG")
+
+
+def test_forecast_predict_says_when_it_falls_back(tmp_path: Path) -> None:
+    # Three weeks, most weekdays empty (closures the calendar does not know): too few open days.
+    path = tmp_path / "sparse.csv"
+    counts = [100 if i in (0, 1, 7, 8, 14, 15, 16) else 0 for i in range(21)]
+    lines = [f"{date(2024, 3, 4) + timedelta(days=i)},{c}" for i, c in enumerate(counts)]
+    path.write_text("date,count\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(
+        forecast_app, ["predict", "--history", str(path), "--country", "US", "--horizon", "7", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert {row["model"] for row in rows} == {"weekly profile + local level"}
+    assert "too few open days" in result.stderr
+    assert all(0 <= row["mean"] <= 200 for row in rows)
 
 
 def test_forecast_backtest_json(tmp_path: Path) -> None:
@@ -124,6 +141,22 @@ def test_simulate_story_day() -> None:
         _app(), ["simulate", "--date", "2017-12-28", "--arrivals", "5", "--fault", "photo:10:00-11:00"]
     )
     assert bad.exit_code == 2
+
+
+@pytest.mark.usefixtures("demo_db")
+def test_simulate_with_random_breakdowns() -> None:
+    base = ["simulate", "--office", "PLG", "--date", "2017-12-27", "--arrivals", "150",
+            "--replications", "30", "--seed", "3", "--json"]
+    calm = json.loads(runner.invoke(_app(), base).stdout)
+    result = runner.invoke(_app(), [*base, "--breakdown", "biometrics:120:30"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["breakdowns"] == ["biometrics:120:30"]
+    # A photo station down a fifth of the time costs the day well over an hour.
+    assert data["overtime_hours"] > calm["overtime_hours"] + 1.0
+    for bad in ("photo:120:30", "biometrics:120", "biometrics:0:30", "biometrics:120:-1"):
+        refused = runner.invoke(_app(), [*base, "--breakdown", bad])
+        assert refused.exit_code == 2, bad
 
 
 @pytest.mark.usefixtures("demo_db")

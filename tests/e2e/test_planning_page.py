@@ -77,6 +77,47 @@ async def test_what_if_fragment_and_charts(
     assert bad.status_code == 422
 
 
+async def test_the_what_if_form_takes_random_breakdowns(
+    client: httpx.AsyncClient, db: Database, clock: FrozenClock
+) -> None:
+    await make_staff(db, clock, "sari")
+    await sign_in(client, "sari")
+    page = await client.get(PAGE + "&lang=en")
+    assert 'name="breakdown_mtbf"' in page.text and 'name="breakdown_mttr"' in page.text
+    base = "/offices/PLG/planning/what-if?from=2017-12-01&to=2017-12-29&date=2017-12-27&arrivals=150"
+    base += "&replications=20&lang=en"
+    calm = await client.get(base)
+    broken = await client.get(base + "&breakdown_stage=biometrics&breakdown_mtbf=120&breakdown_mttr=30")
+    assert broken.status_code == 200, broken.text
+    assert "breakdowns photo and fingerprints (MTBF 120 min, MTTR 30 min)" in broken.text
+    hours = {
+        name: float(re.search(r'data-testid="sim-overtime">([\d.]+) h', r.text).group(1))  # type: ignore[union-attr]
+        for name, r in (("calm", calm), ("broken", broken))
+    }
+    assert hours["broken"] > hours["calm"] + 1.0
+    missing = await client.get(base + "&breakdown_stage=biometrics&breakdown_mtbf=120")
+    assert "Give the stage, the mean time between failures and the mean time to repair" in missing.text
+    bad = await client.get(base + "&breakdown_stage=biometrics&breakdown_mtbf=0&breakdown_mttr=30")
+    assert bad.status_code == 422
+
+
+async def test_the_page_in_indonesian_explains_its_sources_and_columns(
+    client: httpx.AsyncClient, db: Database, clock: FrozenClock
+) -> None:
+    await make_staff(db, clock, "sari")
+    await sign_in(client, "sari")
+    html = (await client.get(PAGE + "&lang=id")).text
+    assert "sintetis (pembangkit data berbenih, bukan data nyata)" in html
+    assert "(seeded generator" not in html
+    assert 'data-testid="forecast-model">kalender<' in html
+    columns = html.split('data-testid="plan-columns"')[1].split("</dl>")[0]
+    assert "Kuota" in columns and "lembur" in columns  # the quota includes overtime, said so
+    svg = await client.get(
+        "/offices/PLG/planning/chart?kind=forecast&fmt=svg&from=2017-12-01&to=2017-12-29&lang=id"
+    )
+    assert "riwayat" in svg.text and "prakiraan" in svg.text
+
+
 async def test_bad_periods_are_explained_on_the_page(
     client: httpx.AsyncClient, db: Database, clock: FrozenClock
 ) -> None:

@@ -170,3 +170,12 @@ async def test_apply_quotas_writes_overrides_and_reports_booked_days(
         overrides = {(d, c): cap for d, c, cap, _ in found}
     assert overrides == {(date(2017, 12, 28), "regular"): 136, (date(2017, 12, 29), "express"): 28}
     assert await _audits(demo, "quota.day") == 2
+
+
+async def test_the_demo_history_reaches_the_office_yesterday(demo: Database) -> None:
+    # Loaded again on a later day, the demo fills the days up to that office's yesterday.
+    later = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)  # Wednesday 10:00 WIB
+    added = await history_service.load_synthetic_history(demo, "PLG", actor="t", now=later)
+    rows = await _rows(demo)
+    assert max(rows) == date(2026, 12, 1) and added == len(rows) - 1565
+    assert rows[date(2017, 12, 29)][1] == "synthetic"

@@ -34,7 +34,6 @@ def predict(
 ) -> None:
     """Forecast daily applications with an 80% interval."""
     from loket.planning import entry
-    from loket.planning.plots import forecast_chart, format_of
 
     loaded = history_of(history, office, country)
     try:
@@ -42,12 +41,18 @@ def predict(
     except ValueError as exc:
         raise fail(str(exc)) from exc
     if plot is not None:
+        # matplotlib only when a chart is asked for: it is a good part of the command's start-up.
+        from loket.planning.plots import forecast_chart, format_of
+
         plot.write_bytes(forecast_chart(loaded.history, result, fmt=format_of(plot)))
     rows = result.records()
+    if result.note:
+        # The fallback is said on stderr too, so that a JSON consumer's log shows it.
+        typer.echo(f"forecast model: {result.model} ({result.note})", err=True)
     if as_json:
         emit_json(rows)
         return
-    table = Table(title=f"Forecast ({loaded.source})")
+    table = Table(title=f"Forecast ({loaded.source}; model: {result.model})")
     for column in ("date", "mean", "lo80", "hi80"):
         table.add_column(column, justify="right")
     for row in rows:

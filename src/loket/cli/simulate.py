@@ -17,6 +17,13 @@ def simulate(
     fault: Annotated[
         list[str] | None, typer.Option("--fault", help="STAGE[*N]:HH:MM-HH:MM, e.g. biometrics:10:00-13:00.")
     ] = None,
+    breakdown: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--breakdown",
+            help="STAGE:MTBF_MIN:MTTR_MIN random failures of each station, e.g. biometrics:240:20.",
+        ),
+    ] = None,
     replications: Annotated[int, typer.Option(min=1, max=100_000)] = 200,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same figures).")] = 0,
     as_json: JsonOpt = False,
@@ -34,6 +41,7 @@ def simulate(
             when,
             arrivals,
             faults=fault or (),
+            breakdowns=breakdown or (),
             replications=replications,
             seed=seed,
             progress=not as_json,
@@ -47,6 +55,7 @@ def simulate(
         "office": office.upper(),
         "date": day,
         "faults": fault or [],
+        "breakdowns": breakdown or [],
         "seed": seed,
         **inputs.fitted.as_dict(),
         **summary.as_dict(),
@@ -57,6 +66,8 @@ def simulate(
     overtime = summary.overtime_min
     typer.echo(f"{office.upper()} {day}: {arrivals} booked, {replications} replications")
     typer.echo(f"service times: {inputs.fitted.source}")
+    for text in breakdown or ():
+        typer.echo(f"random breakdowns: {text} (stage:MTBF min:MTTR min, each station)")
     typer.echo(
         f"overtime: {overtime.mean / 60:.2f} h (95% CI {(overtime.mean - overtime.ci95) / 60:.2f}"
         f"-{(overtime.mean + overtime.ci95) / 60:.2f} h)"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -21,7 +21,15 @@ from loket.planning.forecast import (
     seasonal_naive,
 )
 from loket.planning.history import History, read_history_csv
-from loket.planning.simulation import Fault, OfficeModel, ServiceTime, SimulationSummary, Stage, simulate_day
+from loket.planning.simulation import (
+    Breakdown,
+    Fault,
+    OfficeModel,
+    ServiceTime,
+    SimulationSummary,
+    Stage,
+    simulate_day,
+)
 from loket.planning.synthetic import (
     DEMO_OFFICE,
     SYNTHETIC_LABEL,
@@ -152,19 +160,29 @@ def simulate(
     arrivals: int,
     *,
     faults: Sequence[str] = (),
+    breakdowns: Sequence[str] = (),
     replications: int = 200,
     seed: int = 0,
     progress: bool = False,
     model: OfficeModel | None = None,
 ) -> SimulationSummary:
-    """Monte Carlo simulation of one office day (the office's model, or the one given)."""
-    model = model or office_model(office)
+    """Monte Carlo simulation of one office day (the office's model, or the one given), with
+    scheduled faults (`STAGE[*N]:HH:MM-HH:MM`) and random breakdowns (`STAGE:MTBF:MTTR`)."""
+    model = with_breakdowns(model or office_model(office), breakdowns)
     parsed = [Fault.parse(text) for text in faults]
     for fault in parsed:
         model.stage(fault.stage)  # an unknown stage is a mistake, not a silent no-op
     return simulate_day(
         model, arrivals, day=day, faults=parsed, replications=replications, seed=seed, progress=progress
     )
+
+
+def with_breakdowns(model: OfficeModel, breakdowns: Sequence[str | Breakdown]) -> OfficeModel:
+    """The model with random breakdowns added (each `STAGE:MTBF_MIN:MTTR_MIN`, stage checked)."""
+    parsed = [b if isinstance(b, Breakdown) else Breakdown.parse(b) for b in breakdowns]
+    for breakdown in parsed:
+        model.stage(breakdown.stage)  # an unknown stage is a mistake, not a silent no-op
+    return replace(model, breakdowns=model.breakdowns + tuple(parsed)) if parsed else model
 
 
 def simulate_report(office: str, day: date, arrivals: int, **options: object) -> dict[str, object]:
@@ -174,6 +192,7 @@ def simulate_report(office: str, day: date, arrivals: int, **options: object) ->
         "office": office.upper(),
         "date": day.isoformat(),
         "faults": list(options.get("faults", ()) or ()),  # type: ignore[call-overload]
+        "breakdowns": list(options.get("breakdowns", ()) or ()),  # type: ignore[call-overload]
         "seed": options.get("seed", 0),
         **summary.as_dict(),
     }

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-from scipy.stats import poisson
+from scipy.special import gammaincc, gammaln
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,10 @@ def erlang_c(load: float, agents: int) -> float:
         # An overloaded queue grows without bound: everyone waits.
         return 1.0
     # C = pmf(N) / (pmf(N) + (1 - rho) * cdf(N - 1)) with Poisson(A); the ratio is taken in logs.
-    log_ratio = float(poisson.logcdf(agents - 1, load) - poisson.logpmf(agents, load))
+    # scipy.special rather than scipy.stats: the same values, and a second less to start a command.
+    log_cdf = math.log(float(gammaincc(agents, load)))  # P(X <= N - 1) = Q(N, A); >= ~0.5 as A < N
+    log_pmf = agents * math.log(load) - load - float(gammaln(agents + 1))
+    log_ratio = log_cdf - log_pmf
     rho = load / agents
     return 1.0 / (1.0 + (1.0 - rho) * math.exp(log_ratio)) if log_ratio < 700 else 0.0
 

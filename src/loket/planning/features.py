@@ -43,9 +43,11 @@ class CalendarSpec:
     country: str = "ID"
     hijri: bool | None = None
     closures: tuple[Closure, ...] = ()
+    # The highest yearly Fourier order the forecaster may choose (it picks the order from the data).
     fourier_order: int = 10
-    # Holidays with an effect of their own (found in the training data by the forecaster);
-    # any other holiday shares the one `holiday` column.
+    # Holidays seen in the training data: each gets a column for how it differs from the shared
+    # `holiday` effect, shrunk towards zero by the forecaster's prior (a holiday seen once moves
+    # little away from the others).
     holiday_names: tuple[str, ...] = ()
 
     @property
@@ -158,7 +160,7 @@ def design(days: Sequence[date], spec: CalendarSpec, origin: date) -> npt.NDArra
         to_break = _days_to_next(day, breaks)
         name = holiday_name(day, spec) if day in off else None
         row += [
-            1.0 if day in off and name not in spec.holiday_names else 0.0,
+            1.0 if day in off else 0.0,
             1.0 if 1 <= ahead <= 3 else 0.0,
             1.0 if 1 <= behind <= 3 else 0.0,
             1.0 if 1 <= to_break <= 7 else 0.0,

@@ -5,15 +5,15 @@ demand against capacity with the overtime plan, and the what-if simulation of on
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import numpy as np
 
 from loket.planning.capacity import CapacityPlan, overtime_minutes
-from loket.planning.entry import Loaded, make_plan, predict
+from loket.planning.entry import Loaded, make_plan, predict, with_breakdowns
 from loket.planning.forecast import Forecast
-from loket.planning.simulation import Fault, OfficeModel, SimulationSummary, simulate_day
+from loket.planning.simulation import Breakdown, Fault, OfficeModel, SimulationSummary, simulate_day
 
 # Rows forecast just before the plan and compared with what happened (about eight weeks).
 HOLDOUT_ROWS = 40
@@ -37,6 +37,9 @@ def _join(first: Forecast, second: Forecast) -> Forecast:
         np.concatenate([first.mean[keep], second.mean]),
         np.concatenate([first.lo[keep], second.lo]),
         np.concatenate([first.hi[keep], second.hi]),
+        # The plan's forecast says which model made it (the hold-out's fallback, if any, too).
+        model=second.model if second.note or not first.note else first.model,
+        note=second.note or first.note,
     )
 
 
@@ -85,6 +88,7 @@ class WhatIf:
     faults: tuple[Fault, ...]
     summary: SimulationSummary
     planned_overtime_min: float
+    breakdowns: tuple[Breakdown, ...] = ()
 
     @property
     def agrees(self) -> bool:
@@ -101,10 +105,29 @@ def what_if(
     *,
     replications: int,
     seed: int = 0,
+    breakdowns: Sequence[Breakdown] = (),
 ) -> WhatIf:
-    """Simulate `arrivals` bookings on `day` with stations down, and compute the plan's estimate."""
+    """Simulate `arrivals` bookings on `day` with stations down (scheduled faults and random
+    breakdowns), and compute the plan's estimate."""
     for fault in faults:
         model.stage(fault.stage)  # an unknown stage is a mistake, not a silent no-op
+    model = with_breakdowns(model, breakdowns)
     summary = simulate_day(model, arrivals, day=day, faults=faults, replications=replications, seed=seed)
-    planned = overtime_minutes(model, model.expected_present(arrivals), day=day, faults=faults)
-    return WhatIf(day, arrivals, tuple(faults), summary, planned)
+    planned = overtime_minutes(fluid_model(model), model.expected_present(arrivals), day=day, faults=faults)
+    return WhatIf(day, arrivals, tuple(faults), summary, planned, tuple(breakdowns))
+
+
+def fluid_model(model: OfficeModel) -> OfficeModel:
+    """The model the fluid plan sees: a stage with random breakdowns works only its
+    availability MTBF/(MTBF+MTTR) of the time, so each applicant costs 1/availability as long."""
+    if not model.breakdowns:
+        return model
+    stages = []
+    for stage in model.stages:
+        up = 1.0
+        for breakdown in model.breakdowns:
+            if breakdown.stage == stage.name:
+                up *= breakdown.availability
+        service = replace(stage.service, mean_min=stage.service.mean_min / up)
+        stages.append(replace(stage, service=service))
+    return replace(model, stages=tuple(stages), breakdowns=())

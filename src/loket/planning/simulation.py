@@ -101,6 +101,29 @@ class Breakdown:
     mtbf_min: float
     mttr_min: float
 
+    @classmethod
+    def parse(cls, text: str) -> Breakdown:
+        """Read `biometrics:240:20`: each biometrics station fails every 240 min on average and
+        takes 20 min on average to repair (both exponential)."""
+        try:
+            stage, mtbf, mttr = text.split(":")
+            found = cls(stage.strip(), float(mtbf), float(mttr))
+        except ValueError as exc:
+            raise ValueError(f"a breakdown reads STAGE:MTBF_MIN:MTTR_MIN, not {text!r}") from exc
+        if not (math.isfinite(found.mtbf_min) and math.isfinite(found.mttr_min)):
+            raise ValueError(f"the breakdown {text!r} needs finite minutes")
+        if found.mtbf_min < 1 or found.mttr_min <= 0:
+            raise ValueError(f"the breakdown {text!r} needs MTBF of 1 minute or more and MTTR above 0")
+        return found
+
+    @property
+    def availability(self) -> float:
+        """Long-run share of time a station is up."""
+        return self.mtbf_min / (self.mtbf_min + self.mttr_min)
+
+    def label(self) -> str:
+        return f"{self.stage}:{self.mtbf_min:g}:{self.mttr_min:g}"
+
 
 @dataclass(frozen=True)
 class OfficeModel:

@@ -2,7 +2,8 @@
 
 How a day's expected count is made (multiplicative, then negative-binomial noise):
 
-* level: 172 applicants on an ordinary Wednesday of 2017, growing 4% a year before that;
+* level: 172 applicants on an ordinary Wednesday of 2017, growing 4% a year up to
+  the end of 2017 and flat after it;
 * weekday: Monday 1.10, Tuesday 1.04, Wednesday 1.00, Thursday 0.98, Friday 0.88 (Friday prayers);
 * December run-up to the year-end closure: x1.10 from 1 December (with the umrah season and the
   school break this takes the story's ~150 a day to ~200), school holidays (late June to mid
@@ -14,6 +15,10 @@ How a day's expected count is made (multiplicative, then negative-binomial noise
 * a slow AR(1) wobble of the level (sd 4%) so that recent weeks carry information;
 * closed days (national holidays, cuti bersama from `holidays`, the office's year-end closure on
   30-31 December) have zero applicants; weekends have no rows (a weekdays-only series).
+
+The demo loads it from 2 January 2012 to yesterday (`demo_last_day`). Days are drawn in order
+from the first, so a later end adds days and never changes the ones before it: the story's
+December 2017 reads the same whenever the demo is loaded.
 
 This lands at about 150-200 a day and 40,000-50,000 a year, the published Palembang scale.
 """
@@ -49,6 +54,13 @@ WEEKDAY = (1.10, 1.04, 1.00, 0.98, 0.88)
 DISPERSION = 0.008  # negative-binomial alpha: variance = mean + alpha * mean**2
 
 
+def demo_last_day(today: date) -> date:
+    """Where the demo history ends: yesterday, so the planning page's chart and forecast start
+    from the present; never before the story's 29 December 2017 (a clock set in the story's
+    days, as the tests run, still sees the whole of December)."""
+    return max(DEFAULT_LAST, today - timedelta(days=1))
+
+
 def year_end_closures(first_year: int, last_year: int) -> tuple[Closure, ...]:
     """The demo office's closure on 30-31 December of each year (it reopens in January)."""
     return tuple(
@@ -73,7 +85,9 @@ def demo_spec() -> CalendarSpec:
 
 
 def _expected(day: date, calendar: WorkingCalendar, off: set[date], breaks: list[date]) -> float:
-    level = LEVEL_2017 * (1 + GROWTH) ** ((day - date(2017, 7, 1)).days / 365.25)
+    # Growth up to the end of 2017, flat after: the demo office stays at the story's scale.
+    grown = (min(day, date(2017, 12, 31)) - date(2017, 7, 1)).days
+    level = LEVEL_2017 * (1 + GROWTH) ** (grown / 365.25)
     factor = WEEKDAY[day.weekday()]
     if day.month == 12:
         factor *= 1.10

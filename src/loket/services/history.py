@@ -155,17 +155,22 @@ async def collect_from_bookings(
 
 
 @lru_cache(maxsize=4)
-def _synthetic_rows(office_code: str) -> tuple[tuple[date, int], ...]:
-    # The generator takes about a second; the demo (and every test that loads it) reuses the rows.
-    from loket.planning.synthetic import synthetic_history
+def _synthetic_rows(office_code: str, last: date) -> tuple[tuple[date, int], ...]:
+    # The generator takes a second or two; the demo (and every test that loads it) reuses the rows.
+    from loket.planning.synthetic import DEFAULT_FIRST, synthetic_history
 
-    history = synthetic_history()
+    history = synthetic_history(DEFAULT_FIRST, last)
     return tuple((d, int(c)) for d, c in zip(history.days, history.counts, strict=True))
 
 
 async def load_synthetic_history(db: Database, office_code: str, *, actor: str, now: datetime) -> int:
-    """Add the seeded synthetic history to the office's days that have none; returns rows added."""
-    rows = _synthetic_rows(office_code)
+    """Add the seeded synthetic history, up to the office's yesterday, to the office's days that
+    have none; returns rows added."""
+    from loket.planning.synthetic import demo_last_day
+
+    async with db.read() as conn:
+        office = await offices_repo.load_office(conn, office_code)
+    rows = _synthetic_rows(office_code, demo_last_day(office.local_today(now)))
     async with db.write() as conn:
         stored = await history_repo.sources_by_day(conn, office_code, rows[0][0], rows[-1][0])
         missing = [row for row in rows if row[0] not in stored]

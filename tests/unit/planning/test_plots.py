@@ -30,3 +30,21 @@ def test_plot_format_from_name() -> None:
     assert format_of("a/b.PNG") == "png"
     with pytest.raises(ValueError):
         format_of("chart.pdf")
+
+
+def test_the_forecast_chart_speaks_the_page_language_and_shows_recent_days() -> None:
+    from functools import partial
+
+    from loket.i18n import translate
+
+    start = date(2016, 1, 4)
+    history = make_history([(start + timedelta(days=i), 150.0 + i % 7) for i in range(700)], office="PLG")
+    future = [history.days[-1] + timedelta(days=i + 1) for i in range(20)]
+    mean = np.full(20, 160.0)
+    fc = Forecast(tuple(future), mean, mean - 20, mean + 20)
+    svg = forecast_chart(history, fc, fmt="svg", text=partial(translate, "id")).decode()
+    for words in ("riwayat", "prakiraan", "pemohon per hari", "tanggal"):
+        assert words in svg
+    assert "history" not in svg
+    # 120 days before the forecast: the axis starts in the forecast's year, not at the history's.
+    assert "-2017" in svg and "-2016" not in svg

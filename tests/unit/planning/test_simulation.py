@@ -113,3 +113,20 @@ def test_service_time_fit_recovers_mean_and_cv() -> None:
     fitted = ServiceTime.fit(st.draw(rng, 20_000).tolist())
     assert fitted.mean_min == pytest.approx(9.6, rel=0.03)
     assert fitted.cv == pytest.approx(0.5, rel=0.08)
+
+
+def test_a_breakdown_reads_stage_mtbf_mttr_and_the_fluid_plan_slows_the_stage() -> None:
+    from loket.planning.overview import fluid_model
+    from loket.planning.simulation import Breakdown, OfficeModel
+
+    breakdown = Breakdown.parse("biometrics:120:30")
+    assert (breakdown.stage, breakdown.mtbf_min, breakdown.mttr_min) == ("biometrics", 120.0, 30.0)
+    assert breakdown.availability == pytest.approx(0.8)
+    assert breakdown.label() == "biometrics:120:30"
+    for bad in ("biometrics:120", "biometrics:x:30", "biometrics:0:30", "biometrics:120:0", "b:nan:1"):
+        with pytest.raises(ValueError):
+            Breakdown.parse(bad)
+    model = OfficeModel(breakdowns=(breakdown,))
+    slowed = fluid_model(model)
+    assert slowed.stage("biometrics").service.mean_min == pytest.approx(9.6 / 0.8)
+    assert slowed.stage("intake").service.mean_min == pytest.approx(6.0)

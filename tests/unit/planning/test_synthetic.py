@@ -31,3 +31,17 @@ def test_scale_weekdays_and_closed_days() -> None:
     assert 38_000 <= h.counts.sum() <= 52_000
     december = h.between(date(2017, 12, 4), date(2017, 12, 29)).counts
     assert december[december > 0].mean() > 190  # the story: about 200 a day in December
+
+
+def test_a_later_end_adds_days_and_keeps_the_story() -> None:
+    from loket.planning.synthetic import DEFAULT_FIRST, DEFAULT_LAST, demo_last_day
+
+    assert demo_last_day(date(2017, 12, 28)) == DEFAULT_LAST  # a clock in the story's days
+    assert demo_last_day(date(2026, 12, 2)) == date(2026, 12, 1)
+    story = synthetic_history(DEFAULT_FIRST, DEFAULT_LAST)
+    today = synthetic_history(DEFAULT_FIRST, date(2026, 12, 1))
+    assert today.days[: len(story)] == story.days
+    assert np.array_equal(today.counts[: len(story)], story.counts)
+    assert today.days[-1] == date(2026, 12, 1)
+    recent = today.between(date(2026, 1, 1), date(2026, 12, 1)).counts
+    assert 150 <= recent[recent > 0].mean() <= 210  # the story's scale, not nine more years of growth

@@ -8,6 +8,7 @@ are kept for a few minutes so the page and its chart images compute them once.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from loket.domain.errors import DomainError, invalid
-from loket.i18n import translate
+from loket.i18n import N_, translate
 from loket.services import planning as planning_service
 from loket.services.catalog import Catalog
 from loket.settings import Settings
@@ -48,6 +49,8 @@ class Scenario:
     arrivals: int | None
     fault: str | None
     replications: int
+    # Random failures of each station of a stage: `STAGE:MTBF_MIN:MTTR_MIN`.
+    breakdown: str | None = None
 
     def query(self) -> str:
         """The same scenario as query parameters (chart links)."""
@@ -69,6 +72,9 @@ class Scenario:
                 f"fault_to={end}",
                 f"fault_stations={count or 1}",
             ]
+        if self.breakdown:
+            stage, mtbf, mttr = self.breakdown.split(":")
+            parts += [f"breakdown_stage={stage}", f"breakdown_mtbf={mtbf}", f"breakdown_mttr={mttr}"]
         return "&".join(parts)
 
 
@@ -90,6 +96,9 @@ async def _scenario(
     fault_to: str | None,
     fault_stations: int,
     replications: int | None,
+    breakdown_stage: str | None = None,
+    breakdown_mtbf: float | None = None,
+    breakdown_mttr: float | None = None,
 ) -> Scenario:
     office = (await catalog.get(db, staff.office_code or "")).office
     today = office.local_today(now)
@@ -105,8 +114,19 @@ async def _scenario(
             raise invalid("fault_stage", "planning_fault", "Give the stage and the hours the device is down")
         count = f"*{fault_stations}" if fault_stations > 1 else ""
         fault = f"{fault_stage}{count}:{fault_from}-{fault_to}"
+    breakdown = None
+    if breakdown_stage:
+        if breakdown_stage not in STAGES or not breakdown_mtbf or not breakdown_mttr:
+            raise invalid(
+                "breakdown_stage",
+                "planning_breakdown",
+                "Give the stage, the mean time between failures and the mean time to repair",
+            )
+        breakdown = f"{breakdown_stage}:{breakdown_mtbf:g}:{breakdown_mttr:g}"
     cap = settings.planning_web_replications
-    return Scenario(first, last, day or first, arrivals, fault, min(replications or cap, cap))
+    return Scenario(
+        first, last, day or first, arrivals, fault, min(replications or cap, cap), breakdown
+    )
 
 
 class _Cache:
@@ -150,7 +170,7 @@ async def _compute(
 ) -> tuple[planning_service.Inputs, Any, Any]:
     """The overview (forecast, plan) and, when asked, the what-if simulation."""
     from loket.planning.overview import overview, what_if
-    from loket.planning.simulation import Fault
+    from loket.planning.simulation import Breakdown, Fault
 
     code = staff.office_code or ""
     inputs = await planning_service.planning_inputs(db, code, settings, now=now)
@@ -168,10 +188,14 @@ async def _compute(
             known = {p.day: p for p in view.plan.days}
             arrivals = round(known[s.day].demand) if s.day in known else 200
         faults = [Fault.parse(s.fault)] if s.fault else []
+        breakdowns = [Breakdown.parse(s.breakdown)] if s.breakdown else []
         try:
             sim = await cache.get(
-                (key, s.day, arrivals, s.fault, s.replications),
-                partial(what_if, inputs.model, s.day, arrivals, faults, replications=s.replications),
+                (key, s.day, arrivals, s.fault, s.breakdown, s.replications),
+                partial(
+                    what_if, inputs.model, s.day, arrivals, faults,
+                    replications=s.replications, breakdowns=breakdowns,
+                ),
             )
         except ValueError as exc:
             raise invalid(
@@ -190,6 +214,9 @@ async def scenario_params(
     fault_to: TimeQ = None,
     fault_stations: Annotated[int, Query(ge=1, le=50)] = 1,
     replications: Annotated[int | None, Query(ge=1, le=100_000)] = None,
+    breakdown_stage: Annotated[str | None, Query(max_length=16)] = None,
+    breakdown_mtbf: Annotated[float | None, Query(ge=1, le=100_000)] = None,
+    breakdown_mttr: Annotated[float | None, Query(gt=0, le=100_000)] = None,
 ) -> dict[str, Any]:
     """The scenario's query parameters (shared by the page, the what-if fragment and the charts)."""
     return {
@@ -202,6 +229,9 @@ async def scenario_params(
         "fault_to": fault_to,
         "fault_stations": fault_stations,
         "replications": replications,
+        "breakdown_stage": breakdown_stage or None,
+        "breakdown_mtbf": breakdown_mtbf,
+        "breakdown_mttr": breakdown_mttr,
     }
 
 
@@ -228,7 +258,26 @@ async def _page_data(
         "sim": sim,
         "query": s.query(),
         "code": staff.office_code,
+        "source_label": source_label,
     }
+
+
+# The history services' English source labels, marked here so that the page can show them in
+# the reader's language (the services keep English for the CLI and the audit trail).
+SOURCE_WORDS = (
+    N_("synthetic (seeded generator, not real data)"),
+    N_("collected from bookings"),
+    N_("imported"),
+)
+
+
+def source_label(locale: str, source: str) -> str:
+    """`database PLG: synthetic (...): 1565 days 2012-01-02..2017-12-29` in the page's language."""
+    shown = source
+    for words in SOURCE_WORDS:
+        shown = shown.replace(words, translate(locale, words))
+    shown = re.sub(r"(\d+) days ", lambda m: translate(locale, "%(n)s days", n=m.group(1)) + " ", shown)
+    return shown.replace("database ", translate(locale, "database") + " ", 1)
 
 
 @router.get("/offices/{code}/planning", response_class=HTMLResponse)
@@ -291,6 +340,7 @@ async def chart(
     db: DbDep,
     catalog: CatalogDep,
     now: NowDep,
+    locale: LocaleDep,
     settings: SettingsDep,
     params: Params,
     kind: Literal["forecast", "plan", "queue"] = "forecast",
@@ -303,13 +353,17 @@ async def chart(
     data = await _page_data(request, db, catalog, staff, now, settings, params, with_sim=kind == "queue")
     view = data["view"]
     work: Callable[[], bytes]
+    text = partial(translate, locale)  # labels and legends in the page's language
     if kind == "forecast":
-        work = partial(plots.forecast_chart, view.loaded.history, view.forecast, fmt=fmt, tail=160)
+        work = partial(
+            plots.forecast_chart, view.loaded.history, view.forecast, fmt=fmt,
+            days=settings.planning_chart_days, text=text,
+        )
     elif kind == "plan":
-        work = partial(plots.plan_chart, view.plan, fmt=fmt)
+        work = partial(plots.plan_chart, view.plan, fmt=fmt, text=text)
     else:
-        work = partial(plots.queue_chart, data["sim"].summary, fmt=fmt)
-    key = ("chart", kind, fmt, staff.office_code, data["query"], _fingerprint(data["inputs"]))
+        work = partial(plots.queue_chart, data["sim"].summary, fmt=fmt, text=text)
+    key = ("chart", kind, fmt, locale, staff.office_code, data["query"], _fingerprint(data["inputs"]))
     body = await _cache(request).get(key, work)
     headers = {"Cache-Control": "private, max-age=300"}
     if download:
