@@ -86,4 +86,6 @@ def print_file_errors(exc: OfficeFileInvalid) -> None:
     lang = user_language()
     err_console.print(f"[red]error[/red] {exc.code}: {translate(lang, exc.message, **exc.params)}", highlight=False)
     for problem in exc.problems:
-        err_console.print(f"  {problem.path}: {translate(lang, problem.message, **problem.params)}", highlight=False)
+        err_console.print(
+            f"  {problem.path}: {translate(lang, problem.message, **problem.params)}", highlight=False, soft_wrap=True
+        )

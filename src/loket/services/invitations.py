@@ -48,6 +48,7 @@ class Invitation:
 class PendingInvitation:
     office_code: str
     office_name: str
+    timezone: str
     email: str
     role: str
     expires_at: datetime
@@ -150,7 +151,7 @@ async def pending_invitation(db: Database, token: str, *, now: datetime) -> Pend
     async with db.read() as conn:
         found = await _live(conn, token, now)
         office = await offices_repo.load_office(conn, found.office_code)
-    return PendingInvitation(office.code, office.name, found.email, found.role, found.expires_at)
+    return PendingInvitation(office.code, office.name, office.timezone, found.email, found.role, found.expires_at)
 
 
 async def accept_invitation(
