@@ -80,7 +80,9 @@ async def test_a_new_office_goes_into_service_from_an_empty_database(db_url: str
             assert accepted.status_code == 303, accepted.text
             again = await http.post(link.group(1), data=form)  # single use
             assert again.status_code == 404
-            signed = await http.post("/api/v1/staff/login", json={"username": "sari", "password": "Jayapura-2026!"})
+            signed = await http.post(
+                "/api/v1/staff/login", json={"username": "sari", "password": "Jayapura-2026!"}
+            )
             assert signed.status_code == 200 and signed.json()["roles"] == {"DJJ": "supervisor"}
 
             clock.now = NOW
@@ -96,7 +98,11 @@ async def test_a_new_office_goes_into_service_from_an_empty_database(db_url: str
 
     due = ["calendar", "due", "--office", "DJJ", "--start", "2026-12-22", "--days", "4"]
     assert ok(due, db_url, tmp_path).strip() == "2026-12-30"
-    ok(["calendar", "holiday", "add", "--date", "2026-12-28", "--name", "Cuti bersama tambahan"], db_url, tmp_path)
+    ok(
+        ["calendar", "holiday", "add", "--date", "2026-12-28", "--name", "Cuti bersama tambahan"],
+        db_url,
+        tmp_path,
+    )
     # Christmas and its cuti bersama, the declared day, DJJ's closure on 31 December, New Year.
     assert ok(due, db_url, tmp_path).strip() == "2027-01-04"
     ok(["calendar", "holiday", "remove", "--date", "2026-12-28"], db_url, tmp_path)

@@ -51,21 +51,36 @@ async def test_import_export_reimport_round_trips(db: Database) -> None:
 
 async def test_three_mistakes_three_paths_nothing_written(db: Database) -> None:
     bad = (
-        "- " + DJJ.replace("\n", "\n  ").rstrip()
-        + "\n- {code: DPS, name: Denpasar, time_zone: Asia/Makassar, sessions: ['08:00-09:00', '08:30-09:30'],"
+        "- "
+        + DJJ.replace("\n", "\n  ").rstrip()
+        + "\n- {code: DPS, name: Denpasar, time_zone: Asia/Makassar,"
+        + " sessions: ['08:00-09:00', '08:30-09:30'],"
         + " stations: [{code: A, name: A, stage: intake}, {code: A, name: B, stage: intake}]}\n"
     )
     with pytest.raises(office_files.OfficeFileInvalid) as caught:
-        await office_files.import_offices(db, bad.replace("stage: biometrics", "stage: foto"), actor="t", now=NOW)
-    assert [p.text() for p in caught.value.problems] == ['[0].stations[2].stage: unknown stage "foto" (choose one of: intake, biometrics, approval, printing, collection)']
+        await office_files.import_offices(
+            db, bad.replace("stage: biometrics", "stage: foto"), actor="t", now=NOW
+        )
+    assert [p.text() for p in caught.value.problems] == [
+        '[0].stations[2].stage: unknown stage "foto"'
+        " (choose one of: intake, biometrics, approval, printing, collection)"
+    ]
     # Shape is fine, meaning is not: the second office's two mistakes, and the valid first is not written.
     with pytest.raises(office_files.OfficeFileInvalid) as caught:
-        await office_files.import_offices(db, bad.replace("fri: \"08:00-16:30\"", "fri: \"16:30-08:00\""), actor="t", now=NOW)
-    assert [p.path for p in caught.value.problems] == ["[0].hours.fri", "[1].sessions[1]", "[1].stations[1].code"]
+        await office_files.import_offices(
+            db, bad.replace('fri: "08:00-16:30"', 'fri: "16:30-08:00"'), actor="t", now=NOW
+        )
+    assert [p.path for p in caught.value.problems] == [
+        "[0].hours.fri",
+        "[1].sessions[1]",
+        "[1].stations[1].code",
+    ]
     assert await offices.list_offices(db) == []
 
 
-async def test_a_session_with_bookings_is_not_removed(demo: Database, demo_url: str, clock: FrozenClock) -> None:
+async def test_a_session_with_bookings_is_not_removed(
+    demo: Database, demo_url: str, clock: FrozenClock
+) -> None:
     app = create_app(Settings(database_url=demo_url), db=demo, clock=clock)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
         http.cookies.set("loket_csrf", "x" * 40, domain="t")
@@ -102,14 +117,19 @@ async def test_a_tariff_in_force_is_superseded_never_edited(db: Database) -> Non
 async def test_the_national_calendar_moves_every_office(db: Database) -> None:
     await office_files.import_offices(db, DJJ, actor="t", now=NOW)
     await office_files.import_offices(
-        db, DJJ.replace("code: DJJ", "code: DPS").replace("Asia/Jayapura", "Asia/Makassar").replace(
-            "closures:\n  - {from: \"2026-12-31\", to: \"2026-12-31\", reason: \"Tutup akhir tahun\"}\n", ""
-        ), actor="t", now=NOW,
+        db,
+        DJJ.replace("code: DJJ", "code: DPS")
+        .replace("Asia/Jayapura", "Asia/Makassar")
+        .replace('closures:\n  - {from: "2026-12-31", to: "2026-12-31", reason: "Tutup akhir tahun"}\n', ""),
+        actor="t",
+        now=NOW,
     )
     catalog = Catalog(ttl=60)
     before = (await catalog.get(db, "DPS")).calendar
     assert before.is_service_day(date(2026, 12, 28))
-    await national_calendar.add_holiday(db, date(2026, 12, 28), "Cuti bersama tambahan", actor="t", now=NOW, catalog=catalog)
+    await national_calendar.add_holiday(
+        db, date(2026, 12, 28), "Cuti bersama tambahan", actor="t", now=NOW, catalog=catalog
+    )
     # The cached calendar is forgotten at commit: the next read has the day off, in every office.
     assert not (await catalog.get(db, "DPS")).calendar.is_service_day(date(2026, 12, 28))
     assert await offices.due_date(db, "DJJ", date(2026, 12, 22), 4) == date(2027, 1, 4)

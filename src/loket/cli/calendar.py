@@ -153,4 +153,6 @@ def holiday_list() -> None:
     from loket.services.national_calendar import holiday_overrides
 
     for o in run(holiday_overrides):
-        console.print(f"{o.day.isoformat()}\t{'day off' if o.day_off else 'cancelled'}\t{o.name}", highlight=False)
+        console.print(
+            f"{o.day.isoformat()}\t{'day off' if o.day_off else 'cancelled'}\t{o.name}", highlight=False
+        )

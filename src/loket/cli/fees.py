@@ -22,7 +22,9 @@ def fees_add(
     from_: Annotated[str, typer.Option("--from", help="First day in force YYYY-MM-DD")],
     basis: Annotated[str, typer.Option(help='The regulation, e.g. "PP 45/2024"')],
     validity_years: Annotated[int | None, typer.Option(help="5 or 10 (regular and electronic)")] = None,
-    proof: Annotated[str | None, typer.Option(help="What the officer must see to grant it (free categories)")] = None,
+    proof: Annotated[
+        str | None, typer.Option(help="What the officer must see to grant it (free categories)")
+    ] = None,
 ) -> None:
     """Add a tariff in force from --from; a tariff in force is superseded from a later date, never edited."""
     from loket.services.fees import add_tariff
@@ -45,7 +47,8 @@ def fees_add(
         settings=settings,
     )
     console.print(
-        f"{tariff.product.value} {rupiah(tariff.amount)} from {tariff.effective_from.isoformat()} ({tariff.regulation})"
+        f"{tariff.product.value} {rupiah(tariff.amount)} from {tariff.effective_from.isoformat()}"
+        f" ({tariff.regulation})"
     )
 
 
@@ -80,6 +83,7 @@ def fees_list(
     for r in rows:
         mark = "*" if r.in_force else " "
         console.print(
-            f"{mark} {r.product}\t{r.effective_from.isoformat()}\t{rupiah(r.amount)}\t{r.basis}\t{r.proof or ''}",
+            f"{mark} {r.product}\t{r.effective_from.isoformat()}\t{rupiah(r.amount)}\t{r.basis}"
+            f"\t{r.proof or ''}",
             highlight=False,
         )

@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from loket.services.office_files import ImportOutcome, OfficeFileInvalid
     from loket.store.database import Database
 
-office_app = typer.Typer(help="Offices as files: import, export, list (docs/offices.md).", no_args_is_help=True)
+office_app = typer.Typer(
+    help="Offices as files: import, export, list (docs/offices.md).", no_args_is_help=True
+)
 
 
 @office_app.command("import")
@@ -26,7 +28,6 @@ def office_import(
 ) -> None:
     """Create or update the offices of FILE, all or none; importing the same file twice changes nothing."""
     from loket.services.office_files import OfficeFileInvalid, import_offices
-
 
     settings = get_settings()
     try:
@@ -82,10 +83,14 @@ def office_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON
 
 
 def print_file_errors(exc: OfficeFileInvalid) -> None:
-    """The summary, then each mistake of the file on its own line with its path, in the terminal's language."""
+    """The summary, then each mistake on its own line with its path, in the terminal's language."""
     lang = user_language()
-    err_console.print(f"[red]error[/red] {exc.code}: {translate(lang, exc.message, **exc.params)}", highlight=False)
+    err_console.print(
+        f"[red]error[/red] {exc.code}: {translate(lang, exc.message, **exc.params)}", highlight=False
+    )
     for problem in exc.problems:
         err_console.print(
-            f"  {problem.path}: {translate(lang, problem.message, **problem.params)}", highlight=False, soft_wrap=True
+            f"  {problem.path}: {translate(lang, problem.message, **problem.params)}",
+            highlight=False,
+            soft_wrap=True,
         )

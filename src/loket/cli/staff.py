@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from loket.cli.runner import console, fail, run
+from loket.cli.runner import console, fail, run, user_language
 from loket.clock import utcnow
+from loket.formatting import local_datetime
 from loket.settings import get_settings
 
 staff_app = typer.Typer(help="Staff accounts and their roles.", no_args_is_help=True)
@@ -89,7 +90,9 @@ def staff_invite(
         if office or role or email:
             raise fail("give either --csv or --office/--role/--email")
         text = csv_file.read_text(encoding="utf-8")
-        found = run(lambda db: invite_csv(db, text, base_url=settings.public_url, now=utcnow()), settings=settings)
+        found = run(
+            lambda db: invite_csv(db, text, base_url=settings.public_url, now=utcnow()), settings=settings
+        )
     else:
         if not (office and role and email):
             raise fail("--office, --role and --email are needed (or --csv FILE)")
@@ -111,7 +114,8 @@ def staff_invite(
         ]
     for inv in found:
         console.print(
-            f"{inv.email}\t{inv.role}@{inv.office_code}\tuntil {inv.expires_at:%Y-%m-%d %H:%M} UTC\t{inv.link}",
+            f"{inv.email}\t{inv.role}@{inv.office_code}"
+            f"\t{local_datetime(inv.expires_at, inv.timezone, user_language())}\t{inv.link}",
             highlight=False,
             soft_wrap=True,
         )

@@ -89,7 +89,9 @@ def read_office(data: Mapping[str, Any], prefix: str = "") -> tuple[OfficeFile |
         opens, closes = _span(raw)
         if opens >= closes:
             problems.append(
-                FileProblem(at(f"hours.{name}"), "hours_invalid", "closes before it opens (%(value)s)", {"value": raw})
+                FileProblem(
+                    at(f"hours.{name}"), "hours_invalid", "closes before it opens (%(value)s)", {"value": raw}
+                )
             )
         hours[WEEKDAYS.index(name) + 1] = (opens, closes)
 
@@ -98,7 +100,9 @@ def read_office(data: Mapping[str, Any], prefix: str = "") -> tuple[OfficeFile |
         starts, ends = _span(raw)
         if starts >= ends:
             problems.append(
-                FileProblem(at(f"sessions[{i}]"), "session_order", "ends before it starts (%(value)s)", {"value": raw})
+                FileProblem(
+                    at(f"sessions[{i}]"), "session_order", "ends before it starts (%(value)s)", {"value": raw}
+                )
             )
         else:
             sessions.append((i, Session(starts, ends)))
@@ -121,11 +125,21 @@ def read_office(data: Mapping[str, Any], prefix: str = "") -> tuple[OfficeFile |
         number = int(raw.get("number", i + 1))
         if raw["code"] in codes:
             problems.append(
-                FileProblem(at(f"stations[{i}].code"), "station_exists", 'station "%(code)s" appears twice', {"code": raw["code"]})
+                FileProblem(
+                    at(f"stations[{i}].code"),
+                    "station_exists",
+                    'station "%(code)s" appears twice',
+                    {"code": raw["code"]},
+                )
             )
         if number in numbers:
             problems.append(
-                FileProblem(at(f"stations[{i}].number"), "station_number_taken", "number %(number)d is used twice", {"number": number})
+                FileProblem(
+                    at(f"stations[{i}].number"),
+                    "station_number_taken",
+                    "number %(number)d is used twice",
+                    {"number": number},
+                )
             )
         codes.add(raw["code"])
         numbers.add(number)
@@ -144,7 +158,12 @@ def read_office(data: Mapping[str, Any], prefix: str = "") -> tuple[OfficeFile |
             continue
         if last < first:
             problems.append(
-                FileProblem(at(f"closures[{i}].to"), "closure_order", "ends before its first day %(day)s", {"day": raw["from"]})
+                FileProblem(
+                    at(f"closures[{i}].to"),
+                    "closure_order",
+                    "ends before its first day %(day)s",
+                    {"day": raw["from"]},
+                )
             )
             continue
         clash = next((c for c in closures if c.start <= last and first <= c.end), None)
@@ -167,7 +186,12 @@ def read_office(data: Mapping[str, Any], prefix: str = "") -> tuple[OfficeFile |
             continue
         if day in extra:
             problems.append(
-                FileProblem(at(f"extra_days[{i}].date"), "extra_day_exists", "%(day)s appears twice", {"day": raw["date"]})
+                FileProblem(
+                    at(f"extra_days[{i}].date"),
+                    "extra_day_exists",
+                    "%(day)s appears twice",
+                    {"day": raw["date"]},
+                )
             )
         extra[day] = raw["reason"].strip()
 
@@ -226,7 +250,9 @@ def to_document(office: OfficeFile) -> dict[str, Any]:
     }
     quota: dict[str, dict[str, int]] = {}
     order = {c: i for i, c in enumerate(CATEGORY_ORDER)}
-    for (weekday, category), capacity in sorted(office.quota.items(), key=lambda kv: (order.get(kv[0][1], 9), kv[0][0])):
+    for (weekday, category), capacity in sorted(
+        office.quota.items(), key=lambda kv: (order.get(kv[0][1], 9), kv[0][0])
+    ):
         quota.setdefault(category, {})[WEEKDAYS[weekday - 1]] = capacity
     doc["quota"] = quota
     doc["closures"] = [

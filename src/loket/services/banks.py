@@ -76,7 +76,13 @@ async def register_bank(db: Database, code: str, name: str, *, actor: str, now: 
             raise Conflict("bank_exists", "Bank %(code)s already exists", field="code", code=code)
         await payments_repo.insert_bank(conn, {"code": code, "name": name, "secret": secret, "active": True})
         await record(
-            conn, office_code=NATIONAL, actor=actor, action="bank.add", subject=code, detail={"name": name}, now=now
+            conn,
+            office_code=NATIONAL,
+            actor=actor,
+            action="bank.add",
+            subject=code,
+            detail={"name": name},
+            now=now,
         )
     return secret
 

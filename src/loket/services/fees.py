@@ -77,7 +77,7 @@ async def add_tariff(
         if (found.value, effective_from) in {(p, d) for p, d in have}:
             raise Conflict(
                 "tariff_exists",
-                "A tariff of %(product)s from %(date)s exists; it is never edited, supersede it from a later date",
+                "A tariff of %(product)s from %(date)s exists; supersede it from a later date, never edit it",
                 field="from",
                 product=found.value,
                 date=effective_from.isoformat(),
@@ -109,11 +109,21 @@ async def list_tariffs(db: Database, *, on: date | None, now: datetime) -> list[
     day = on or now.astimezone(FIRST_ZONE).date()
     async with db.read() as conn:
         rows = [r for r in await offices_repo.tariff_rows(conn) if r.active]
-    schedule = FeeSchedule(Tariff(Product(r.product), r.effective_from, int(r.amount), r.regulation) for r in rows)
-    in_force = {(t.product.value, t.effective_from) for t in (schedule.tariff_for(p, day) for p in schedule.offered(day))}
+    schedule = FeeSchedule(
+        Tariff(Product(r.product), r.effective_from, int(r.amount), r.regulation) for r in rows
+    )
+    in_force = {
+        (t.product.value, t.effective_from)
+        for t in (schedule.tariff_for(p, day) for p in schedule.offered(day))
+    }
     found = [
         TariffRow(
-            r.product, r.effective_from, int(r.amount), r.regulation, r.proof, (r.product, r.effective_from) in in_force
+            r.product,
+            r.effective_from,
+            int(r.amount),
+            r.regulation,
+            r.proof,
+            (r.product, r.effective_from) in in_force,
         )
         for r in rows
     ]

@@ -38,6 +38,7 @@ INVITE_PATH = "/staff/invite/"
 @dataclass(frozen=True)
 class Invitation:
     office_code: str
+    timezone: str
     email: str
     role: str
     link: str
@@ -80,7 +81,7 @@ async def invite(
     token = secrets.token_urlsafe(32)
     expires = now + timedelta(hours=hours)
     async with db.write() as conn:
-        await offices_repo.load_office(conn, office_code)
+        office = await offices_repo.load_office(conn, office_code)
         await invitation_repo.insert_invitation(
             conn,
             office_code=office_code,
@@ -100,7 +101,14 @@ async def invite(
             detail={"role": role_.value, "expires_at": expires.isoformat()},
             now=now,
         )
-    return Invitation(office_code, address, role_.value, f"{base_url.rstrip('/')}{INVITE_PATH}{token}", expires)
+    return Invitation(
+        office_code,
+        office.timezone,
+        address,
+        role_.value,
+        f"{base_url.rstrip('/')}{INVITE_PATH}{token}",
+        expires,
+    )
 
 
 async def invite_csv(
@@ -151,7 +159,9 @@ async def pending_invitation(db: Database, token: str, *, now: datetime) -> Pend
     async with db.read() as conn:
         found = await _live(conn, token, now)
         office = await offices_repo.load_office(conn, found.office_code)
-    return PendingInvitation(office.code, office.name, office.timezone, found.email, found.role, found.expires_at)
+    return PendingInvitation(
+        office.code, office.name, office.timezone, found.email, found.role, found.expires_at
+    )
 
 
 async def accept_invitation(
@@ -167,7 +177,9 @@ async def accept_invitation(
         office_code: str = found.office_code
         role = check_role(found.role)
         if await staff_repo.account(conn, name) is not None:
-            raise Conflict("staff_exists", "The username %(username)s is taken", field="username", username=name)
+            raise Conflict(
+                "staff_exists", "The username %(username)s is taken", field="username", username=name
+            )
         if not await invitation_repo.mark_used(conn, office_code, token_hash(token), name, now):
             raise NotFound(
                 "invitation_invalid",

@@ -22,13 +22,19 @@ async def grant_national_admin(
     actor = granter.username if granter else "cli"
     async with db.write() as conn:
         if await staff_repo.account(conn, username) is None:
-            raise NotFound("staff_not_found", "No staff account %(username)s", field="username", username=username)
+            raise NotFound(
+                "staff_not_found", "No staff account %(username)s", field="username", username=username
+            )
         if not await national_repo.grant_national_admin(conn, username, actor=actor, now=now):
             raise Conflict(
-                "already_national_admin", "%(username)s is already a national administrator", field="username",
+                "already_national_admin",
+                "%(username)s is already a national administrator",
+                field="username",
                 username=username,
             )
-        await record(conn, office_code=NATIONAL, actor=actor, action="staff.national_grant", subject=username, now=now)
+        await record(
+            conn, office_code=NATIONAL, actor=actor, action="staff.national_grant", subject=username, now=now
+        )
 
 
 async def revoke_national_admin(
@@ -41,7 +47,11 @@ async def revoke_national_admin(
     async with db.write() as conn:
         if not await national_repo.revoke_national_admin(conn, username):
             raise NotFound(
-                "not_national_admin", "%(username)s is not a national administrator", field="username",
+                "not_national_admin",
+                "%(username)s is not a national administrator",
+                field="username",
                 username=username,
             )
-        await record(conn, office_code=NATIONAL, actor=actor, action="staff.national_revoke", subject=username, now=now)
+        await record(
+            conn, office_code=NATIONAL, actor=actor, action="staff.national_revoke", subject=username, now=now
+        )

@@ -124,7 +124,12 @@ async def restore_holiday(
             )
         await national_repo.delete_holiday_override(conn, day)
         await record(
-            conn, office_code=NATIONAL, actor=actor, action="calendar.holiday_restore", subject=day.isoformat(), now=now
+            conn,
+            office_code=NATIONAL,
+            actor=actor,
+            action="calendar.holiday_restore",
+            subject=day.isoformat(),
+            now=now,
         )
         if catalog is not None:
             on_commit(conn, lambda: catalog.forget())

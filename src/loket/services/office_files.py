@@ -34,7 +34,9 @@ MAX_FILE_BYTES = 2_000_000
 
 # Messages for the schema's patterns, keyed by the pattern (the schema file is the one truth).
 _PATTERN_MESSAGES = {
-    "^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$": 'not a time span HH:MM-HH:MM: "%(value)s"',
+    "^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$": (
+        'not a time span HH:MM-HH:MM: "%(value)s"'
+    ),
     "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": 'not a date YYYY-MM-DD: "%(value)s"',
     "^[A-Z0-9]{2,8}$": 'an office code is 2 to 8 capital letters or digits: "%(value)s"',
     "^[A-Z0-9]{1,16}$": 'a station code is 1 to 16 capital letters or digits: "%(value)s"',
@@ -105,7 +107,14 @@ def parse_text(text: str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "$"
         raise OfficeFileInvalid(
-            [FileProblem(where, "file_unreadable", "not YAML or JSON: %(why)s", {"why": str(getattr(exc, "problem", exc))})]
+            [
+                FileProblem(
+                    where,
+                    "file_unreadable",
+                    "not YAML or JSON: %(why)s",
+                    {"why": str(getattr(exc, "problem", exc))},
+                )
+            ]
         ) from exc
 
 
@@ -126,9 +135,17 @@ def _schema_problem(error: ValidationError, prefix: list[str | int]) -> list[Fil
     if kind == "enum":
         if error.schema is not None and "mon" in error.validator_value and isinstance(value, str):
             # A propertyNames check: the instance is the key, the path its mapping.
-            return [FileProblem(path_text(parts), "weekday_invalid", 'unknown weekday "%(value)s"', {"value": value})]
+            return [
+                FileProblem(
+                    path_text(parts), "weekday_invalid", 'unknown weekday "%(value)s"', {"value": value}
+                )
+            ]
         if "regular" in error.validator_value:
-            return [FileProblem(path_text(parts), "category_invalid", 'unknown category "%(value)s"', {"value": value})]
+            return [
+                FileProblem(
+                    path_text(parts), "category_invalid", 'unknown category "%(value)s"', {"value": value}
+                )
+            ]
         what = next((p for p in reversed(parts) if isinstance(p, str)), "value")
         return [
             FileProblem(
@@ -146,12 +163,21 @@ def _schema_problem(error: ValidationError, prefix: list[str | int]) -> list[Fil
         return [FileProblem(path_text(parts), "type", "must be %(type)s", {"type": expected})]
     if kind in ("minimum", "maximum"):
         return [
-            FileProblem(path_text(parts), kind, f"must be at {'least' if kind == 'minimum' else 'most'} %(n)d", {"n": error.validator_value})
+            FileProblem(
+                path_text(parts),
+                kind,
+                f"must be at {'least' if kind == 'minimum' else 'most'} %(n)d",
+                {"n": error.validator_value},
+            )
         ]
     if kind in ("minLength", "minItems"):
         return [FileProblem(path_text(parts), "empty", "must not be empty")]
     if kind in ("maxLength",):
-        return [FileProblem(path_text(parts), "too_long", "is longer than %(n)d characters", {"n": error.validator_value})]
+        return [
+            FileProblem(
+                path_text(parts), "too_long", "is longer than %(n)d characters", {"n": error.validator_value}
+            )
+        ]
     return [FileProblem(path_text(parts), kind, "%(why)s", {"why": error.message})]
 
 
@@ -218,7 +244,9 @@ def _changes(old: OfficeFile | None, new: OfficeFile) -> list[str]:
     ]
 
 
-async def _apply(conn: Connection, old: OfficeFile | None, new: OfficeFile, today: date, now: datetime) -> None:
+async def _apply(
+    conn: Connection, old: OfficeFile | None, new: OfficeFile, today: date, now: datetime
+) -> None:
     """Make the stored office `new`; refuse (Conflict) what would drop a booked place."""
     code = new.code
     if old is None:
@@ -347,7 +375,7 @@ async def export_office(db: Database, code: str) -> dict[str, Any]:
     async with db.read() as conn:
         await offices_repo.load_office(conn, code)  # NotFound for an unknown code
         stored = await _stored(conn, code)
-    assert stored is not None  # noqa: S101 - load_office has just found it
+    assert stored is not None
     return to_document(stored)
 
 

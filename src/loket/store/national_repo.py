@@ -28,7 +28,9 @@ async def set_holiday_override(
     """Replace whatever override `day` had by this one."""
     await conn.execute(delete(holiday_overrides).where(holiday_overrides.c.day == day))
     await conn.execute(
-        holiday_overrides.insert().values(day=day, day_off=day_off, name=name, decided_at=now, decided_by=actor)
+        holiday_overrides.insert().values(
+            day=day, day_off=day_off, name=name, decided_at=now, decided_by=actor
+        )
     )
 
 

@@ -225,7 +225,9 @@ async def remove_session_places(
     )
 
 
-async def replace_template(conn: AsyncConnection, office_code: str, template: dict[tuple[int, str], int]) -> None:
+async def replace_template(
+    conn: AsyncConnection, office_code: str, template: dict[tuple[int, str], int]
+) -> None:
     """Make the weekly template exactly `template` (days already opened keep their capacity)."""
     await conn.execute(delete(quota_templates).where(quota_templates.c.office_code == office_code))
     if template:

@@ -49,9 +49,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["office_code"], ["offices.code"], name="fk_staff_invitations_office"),
         sa.PrimaryKeyConstraint("office_code", "token_hash", name=op.f("pk_staff_invitations")),
     )
-    op.create_index(
-        "ix_staff_invitations_token_hash", "staff_invitations", ["token_hash"], unique=False
-    )
+    op.create_index("ix_staff_invitations_token_hash", "staff_invitations", ["token_hash"], unique=False)
     with op.batch_alter_table("fee_tariffs") as batch:
         batch.add_column(sa.Column("proof", sa.String(length=200), nullable=True))
 

@@ -18,6 +18,7 @@ from loket.store.tables.floor import (
     tickets,
 )
 from loket.store.tables.history import HISTORY_SOURCES, daily_applications
+from loket.store.tables.national import holiday_overrides, national_admins
 from loket.store.tables.offices import (
     extra_service_days,
     office_closures,
@@ -26,7 +27,6 @@ from loket.store.tables.offices import (
     offices,
     stations,
 )
-from loket.store.tables.national import holiday_overrides, national_admins
 from loket.store.tables.outbox import notify_outbox
 from loket.store.tables.payments import bank_statement_lines, bank_statements, banks, billings, payments
 from loket.store.tables.quotas import day_quotas, places, quota_templates

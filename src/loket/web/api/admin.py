@@ -12,9 +12,8 @@ from fastapi.responses import JSONResponse
 from loket.i18n import translate
 from loket.services import banks as bank_service
 from loket.services import fees as fee_service
-from loket.services import invitations
+from loket.services import invitations, office_files
 from loket.services import national_calendar as calendar_service
-from loket.services import office_files
 from loket.web.api.admin_schemas import (
     BankCreate,
     BankPublic,
@@ -52,7 +51,11 @@ async def import_offices(
     except UnicodeDecodeError:
         text = ""
         return JSONResponse(
-            {"error": "file_unreadable", "field": "file", "message": translate(locale, "The file is not UTF-8 text")},
+            {
+                "error": "file_unreadable",
+                "field": "file",
+                "message": translate(locale, "The file is not UTF-8 text"),
+            },
             status_code=422,
         )
     except office_files.OfficeFileInvalid as exc:
@@ -95,7 +98,9 @@ async def disable_bank(code: str, staff: NationalAdmin, db: DbDep, now: NowDep) 
     await bank_service.set_bank_active(db, code, False, actor=staff.username, now=now)
 
 
-@router.post("/banks/{code}/enable", status_code=204, responses=ERRORS, summary="Accept a bank's callbacks again")
+@router.post(
+    "/banks/{code}/enable", status_code=204, responses=ERRORS, summary="Accept a bank's callbacks again"
+)
 async def enable_bank(code: str, staff: NationalAdmin, db: DbDep, now: NowDep) -> None:
     await bank_service.set_bank_active(db, code, True, actor=staff.username, now=now)
 
@@ -108,7 +113,11 @@ async def list_fees(
 
 
 @router.post(
-    "/fees", response_model=TariffPublic, status_code=201, responses=ERRORS, summary="Add a tariff (never edit)"
+    "/fees",
+    response_model=TariffPublic,
+    status_code=201,
+    responses=ERRORS,
+    summary="Add a tariff (never edit)",
 )
 async def add_fee(
     body: TariffCreate, staff: NationalAdmin, db: DbDep, now: NowDep, catalog: CatalogDep
@@ -152,7 +161,9 @@ async def list_holidays(staff: NationalAdmin, db: DbDep) -> list[HolidayPublic]:
 async def add_holiday(
     body: HolidayCreate, staff: NationalAdmin, db: DbDep, now: NowDep, catalog: CatalogDep
 ) -> None:
-    await calendar_service.add_holiday(db, body.date, body.name, actor=staff.username, now=now, catalog=catalog)
+    await calendar_service.add_holiday(
+        db, body.date, body.name, actor=staff.username, now=now, catalog=catalog
+    )
 
 
 @router.delete(
@@ -176,7 +187,9 @@ async def remove_holiday(
     responses=ERRORS,
     summary="Invite a person to an office role (a single-use, expiring link)",
 )
-async def invite(body: InvitationCreate, staff: NationalAdmin, db: DbDep, now: NowDep, settings: SettingsDep) -> InvitationPublic:
+async def invite(
+    body: InvitationCreate, staff: NationalAdmin, db: DbDep, now: NowDep, settings: SettingsDep
+) -> InvitationPublic:
     found = await invitations.invite(
         db,
         office_code=body.office.upper(),

@@ -28,7 +28,13 @@ async def _page(
     try:
         found = await invitations.pending_invitation(db, token, now=now)
     except DomainError as exc:
-        page = render(request, "staff/invitation.html", locale, invitation=None, error=translate(locale, exc.message, **exc.params))
+        page = render(
+            request,
+            "staff/invitation.html",
+            locale,
+            invitation=None,
+            error=translate(locale, exc.message, **exc.params),
+        )
         page.status_code = exc.status
         return page
     page = render(
@@ -45,11 +51,15 @@ async def _page(
 
 
 @router.get(invitations.INVITE_PATH + "{token}", response_class=HTMLResponse)
-async def invitation_page(request: Request, token: str, db: DbDep, now: NowDep, locale: LocaleDep) -> HTMLResponse:
+async def invitation_page(
+    request: Request, token: str, db: DbDep, now: NowDep, locale: LocaleDep
+) -> HTMLResponse:
     return await _page(request, db, token, locale, now, None)
 
 
-@router.post(invitations.INVITE_PATH + "{token}", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
+@router.post(
+    invitations.INVITE_PATH + "{token}", response_class=HTMLResponse, dependencies=[Depends(require_csrf)]
+)
 async def invitation_submit(
     request: Request,
     token: str,
@@ -69,7 +79,9 @@ async def invitation_submit(
             db, token, username=username, full_name=full_name, password=password, now=now
         )
     except DomainError as exc:
-        page = await _page(request, db, token, locale, now, translate(locale, exc.message, **exc.params), username)
+        page = await _page(
+            request, db, token, locale, now, translate(locale, exc.message, **exc.params), username
+        )
         if page.status_code == 200:
             page.status_code = exc.status
         return page
