@@ -91,14 +91,10 @@ async def set_bank_active(db: Database, code: str, active: bool, *, actor: str, 
     """Disable a bank (its callbacks are refused from now on) or enable it again."""
     async with db.write() as conn:
         row = await _bank(conn, code)
-        if bool(row.active) == active:
-            raise Conflict(
-                "bank_unchanged",
-                "Bank %(code)s is already %(state)s",
-                field="bank",
-                code=row.code,
-                state="enabled" if active else "disabled",
-            )
+        if bool(row.active) and active:
+            raise Conflict("bank_unchanged", "Bank %(code)s is already enabled", field="bank", code=row.code)
+        if not row.active and not active:
+            raise Conflict("bank_unchanged", "Bank %(code)s is already disabled", field="bank", code=row.code)
         await payments_repo.set_bank_active(conn, row.code, active)
         await record(
             conn,

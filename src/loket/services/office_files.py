@@ -25,6 +25,7 @@ from jsonschema.exceptions import ValidationError
 
 from loket.domain.errors import Conflict, InvalidInput
 from loket.domain.office_file import FileProblem, OfficeFile, path_text, read_offices, to_document
+from loket.i18n import N_
 from loket.services.audit import record
 from loket.services.catalog import Catalog
 from loket.store import floor_repo, offices_repo, quota_repo
@@ -35,13 +36,18 @@ MAX_FILE_BYTES = 2_000_000
 # Messages for the schema's patterns, keyed by the pattern (the schema file is the one truth).
 _PATTERN_MESSAGES = {
     "^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$": (
-        'not a time span HH:MM-HH:MM: "%(value)s"'
+        N_('not a time span HH:MM-HH:MM: "%(value)s"')
     ),
-    "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": 'not a date YYYY-MM-DD: "%(value)s"',
-    "^[A-Z0-9]{2,8}$": 'an office code is 2 to 8 capital letters or digits: "%(value)s"',
-    "^[A-Z0-9]{1,16}$": 'a station code is 1 to 16 capital letters or digits: "%(value)s"',
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": N_('not a date YYYY-MM-DD: "%(value)s"'),
+    "^[A-Z0-9]{2,8}$": N_('an office code is 2 to 8 capital letters or digits: "%(value)s"'),
+    "^[A-Z0-9]{1,16}$": N_('a station code is 1 to 16 capital letters or digits: "%(value)s"'),
 }
-_TYPE_NAMES = {"string": "text", "integer": "a whole number", "object": "a mapping", "array": "a list"}
+_TYPE_MESSAGES = {
+    "string": N_("must be text"),
+    "integer": N_("must be a whole number"),
+    "object": N_("must be a mapping of names to values"),
+    "array": N_("must be a list"),
+}
 
 
 class OfficeFileInvalid(InvalidInput):
@@ -50,7 +56,7 @@ class OfficeFileInvalid(InvalidInput):
     def __init__(self, problems: list[FileProblem]) -> None:
         super().__init__(
             "office_file_invalid",
-            "The office file has %(count)d mistakes; nothing was imported",
+            N_("The office file has %(count)d mistakes; nothing was imported"),
             field="file",
             extra={
                 "errors": [
@@ -156,17 +162,19 @@ def _schema_problem(error: ValidationError, prefix: list[str | int]) -> list[Fil
             )
         ]
     if kind == "pattern":
-        message = _PATTERN_MESSAGES.get(error.validator_value, 'not in the expected form: "%(value)s"')
+        message = _PATTERN_MESSAGES.get(error.validator_value, N_('not in the expected form: "%(value)s"'))
         return [FileProblem(path_text(parts), "format", message, {"value": value})]
     if kind == "type":
-        expected = _TYPE_NAMES.get(str(error.validator_value), str(error.validator_value))
-        return [FileProblem(path_text(parts), "type", "must be %(type)s", {"type": expected})]
-    if kind in ("minimum", "maximum"):
+        message = _TYPE_MESSAGES.get(str(error.validator_value), N_("has the wrong type"))
+        return [FileProblem(path_text(parts), "type", message)]
+    if kind == "minimum":
+        return [FileProblem(path_text(parts), kind, "must be at least %(n)d", {"n": error.validator_value})]
+    if kind == "maximum":
         return [
             FileProblem(
                 path_text(parts),
                 kind,
-                f"must be at {'least' if kind == 'minimum' else 'most'} %(n)d",
+                "must be at most %(n)d",
                 {"n": error.validator_value},
             )
         ]
