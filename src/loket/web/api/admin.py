@@ -140,7 +140,7 @@ async def add_fee(
         amount=t.amount,
         basis=t.regulation,
         proof=body.proof,
-        in_force=t.effective_from <= now.date(),
+        in_force=t.effective_from <= now.astimezone(fee_service.FIRST_ZONE).date(),
     )
 
 
