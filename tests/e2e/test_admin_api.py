@@ -91,3 +91,35 @@ async def test_the_national_admin_runs_offices_banks_fees_and_calendar(
     day = await client.get("/api/v1/offices/DJJ/calendar", params={"from": "2018-01-02", "to": "2018-01-02"})
     assert day.json()["days"][0]["service_day"] is True
     assert (await client.delete("/api/v1/admin/calendar/holidays/2018-01-03")).status_code == 404
+
+
+async def test_the_national_admin_pages(
+    client: httpx.AsyncClient, demo: Database, clock: FrozenClock
+) -> None:
+    assert (await client.get("/admin")).status_code == 303  # not signed in: to the sign-in page
+    await _signed_in(client, demo, clock, national=True)
+    page = await client.get("/admin", headers={"Accept-Language": "id"})
+    assert page.status_code == 200 and "PLG" in page.text
+    home = await client.get("/staff")
+    assert 'href="/admin"' in home.text
+
+    bad = await client.post(
+        "/admin/office-import", data={"file": DJJ.replace("stage: biometrics", "stage: foto")}
+    )
+    assert bad.status_code == 422 and "stations[2].stage: stage &#34;foto&#34; tidak dikenal" in bad.text
+    made = await client.post("/admin/office-import", data={"file": DJJ})
+    assert made.status_code == 200 and "DJJ: created" in made.text
+    declared = await client.post(
+        "/admin/holiday-add", data={"date": "2018-01-02", "name": "Cuti bersama tambahan"}
+    )
+    assert declared.status_code == 303
+    page = await client.get("/admin", headers={"Accept-Language": "id"})
+    assert "Selasa, 2 Januari 2018" in page.text and "Cuti bersama tambahan" in page.text
+    no_date = await client.post("/admin/holiday-add", data={"date": "2-1-2018", "name": "x"})
+    assert no_date.status_code == 422
+    link = await client.post(
+        "/admin/invite", data={"office": "DJJ", "role": "officer", "email": "eko@imigrasi.go.id"}
+    )
+    assert link.status_code == 200 and "/staff/invite/" in link.text
+    secret = await client.post("/admin/bank-add", data={"code": "BJB", "name": "Bank BJB"})
+    assert secret.status_code == 200 and "BJB: " in secret.text

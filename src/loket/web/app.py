@@ -18,7 +18,7 @@ from loket.web.api import admin, audit, ballots, bookings, floor, fraud, health,
 from loket.web.errors import install_error_handlers
 from loket.web.limits import make_limiter
 from loket.web.middleware import SecurityMiddleware
-from loket.web.pages import applicant, ballot, home, invitation, planning, reports, security
+from loket.web.pages import applicant, ballot, home, invitation, national_admin, planning, reports, security
 from loket.web.pages import floor as floor_pages
 from loket.web.pages import staff as staff_pages
 from loket.web.templating import STATIC_DIR, make_templates
@@ -68,6 +68,7 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     app.include_router(ballot.router)
     app.include_router(staff_pages.router)
     app.include_router(invitation.router)
+    app.include_router(national_admin.router)
     app.include_router(floor_pages.router)
     app.include_router(planning.router)
     app.include_router(reports.router)
