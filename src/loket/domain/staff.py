@@ -111,4 +111,4 @@ def grantable(granter: StaffIdentity, office_code: str, role: Role) -> None:
 def require_national(identity: StaffIdentity) -> None:
     """Forbidden unless `identity` is a national administrator."""
     if not identity.national:
-        raise Forbidden("forbidden_national", "Only a national administrator may do this", field=None)
+        raise Forbidden("forbidden", "Only a national administrator may do this", field=None)
