@@ -97,6 +97,10 @@ async def test_a_session_with_bookings_is_not_removed(
         await office_files.import_offices(demo, office_files.export_text(doc), actor="t", now=clock())
     assert caught.value.code == "session_has_bookings" and code in caught.value.extra["bookings"]
     assert any(s.startswith("14:00") for s in (await office_files.export_office(demo, "PLG"))["sessions"])
+    moved = {**(await office_files.export_office(demo, "PLG")), "time_zone": "Asia/Makassar"}
+    with pytest.raises(Conflict) as zone:
+        await office_files.import_offices(demo, office_files.export_text(moved), actor="t", now=clock())
+    assert zone.value.code == "timezone_has_bookings" and code in zone.value.extra["bookings"]
 
 
 async def test_a_tariff_in_force_is_superseded_never_edited(db: Database) -> None:

@@ -261,6 +261,20 @@ async def _apply(
         await offices_repo.insert_office(conn, code, new.name, new.timezone, new.address, now)
         old = OfficeFile(code, new.name, new.timezone, new.address, {}, (), (), {}, (), {})
     elif (old.name, old.timezone, old.address) != (new.name, new.timezone, new.address):
+        if old.timezone != new.timezone:
+            # A booked place is a local date and session: another zone would move it in time.
+            held = await quota_repo.booking_codes_in_sessions(
+                conn, code, today, [s.starts for s in old.sessions]
+            )
+            if held:
+                raise Conflict(
+                    "timezone_has_bookings",
+                    "%(office)s: bookings would move in time with another time zone: %(bookings)s",
+                    field="time_zone",
+                    extra={"bookings": held},
+                    office=code,
+                    bookings=", ".join(held),
+                )
         await offices_repo.update_office(conn, code, new.name, new.timezone, new.address)
 
     if old.hours != new.hours:
