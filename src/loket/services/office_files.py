@@ -201,7 +201,10 @@ def check_document(document: Any) -> list[OfficeFile]:
     for prefix, item in items:
         errors = sorted(_office_validator().iter_errors(item), key=lambda e: list(map(str, e.absolute_path)))
         for error in errors:
-            problems.extend(_schema_problem(error, prefix))
+            for problem in _schema_problem(error, prefix):
+                # jsonschema reports `required` once per missing field, each naming them all.
+                if all((p.path, p.code) != (problem.path, problem.code) for p in problems):
+                    problems.append(problem)
     if problems:
         raise OfficeFileInvalid(problems)
     offices, problems = read_offices(document)
