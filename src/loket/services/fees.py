@@ -16,7 +16,7 @@ from loket.domain.errors import Conflict, invalid
 from loket.domain.fees import FeeSchedule, Product, Tariff
 from loket.services.audit import NATIONAL, record
 from loket.services.catalog import Catalog
-from loket.store import offices_repo
+from loket.store import national_repo, offices_repo
 from loket.store.database import Database, on_commit
 
 FIRST_ZONE = ZoneInfo("Asia/Jayapura")
@@ -73,6 +73,7 @@ async def add_tariff(
     tariff = Tariff(found, effective_from, amount, basis)
     today = now.astimezone(FIRST_ZONE).date()
     async with db.write() as conn:
+        await national_repo.lock_national(conn)
         have = [k for k in await offices_repo.tariff_keys(conn) if k[0] == found.value]
         if (found.value, effective_from) in {(p, d) for p, d in have}:
             raise Conflict(

@@ -48,6 +48,7 @@ async def add_holiday(
     """Declare `day` a national day off (a cuti bersama the package does not know yet)."""
     name = _name(name)
     async with db.write() as conn:
+        await national_repo.lock_national(conn)
         await national_repo.set_holiday_override(conn, day, day_off=True, name=name, actor=actor, now=now)
         withdrawn = 0
         for code in await offices_repo.office_codes(conn):
@@ -81,6 +82,7 @@ async def remove_holiday(
     holiday is a working day again). A day that is neither is NotFound."""
     listed = national_holidays(day.year, country).get(day)
     async with db.write() as conn:
+        await national_repo.lock_national(conn)
         current = await national_repo.holiday_override(conn, day)
         if current is not None and current.day_off:
             await national_repo.delete_holiday_override(conn, day)
@@ -117,6 +119,7 @@ async def restore_holiday(
 ) -> None:
     """Drop a cancellation: the package decides `day` again."""
     async with db.write() as conn:
+        await national_repo.lock_national(conn)
         current = await national_repo.holiday_override(conn, day)
         if current is None or current.day_off:
             raise NotFound(

@@ -28,7 +28,7 @@ from loket.domain.office_file import FileProblem, OfficeFile, path_text, read_of
 from loket.i18n import N_
 from loket.services.audit import record
 from loket.services.catalog import Catalog
-from loket.store import floor_repo, offices_repo, quota_repo
+from loket.store import floor_repo, national_repo, offices_repo, quota_repo
 from loket.store.database import Connection, Database, on_commit
 
 MAX_FILE_BYTES = 2_000_000
@@ -287,6 +287,9 @@ async def _apply(
     if old.sessions != new.sessions:
         removed = [s.starts for s in old.sessions if s.starts not in {n.starts for n in new.sessions}]
         if removed:
+            # Free places go first; counting after that also sees a booking that took one of them
+            # while we looked (its row was locked, so the DELETE waited and left it).
+            await quota_repo.remove_free_session_places(conn, code, today, removed)
             held = await quota_repo.booking_codes_in_sessions(conn, code, today, removed)
             if held:
                 raise Conflict(
@@ -297,7 +300,6 @@ async def _apply(
                     office=code,
                     bookings=", ".join(held),
                 )
-            await quota_repo.remove_session_places(conn, code, today, removed)
         await offices_repo.replace_sessions(conn, code, list(new.sessions))
 
     if old.stations != new.stations:
@@ -371,6 +373,7 @@ async def import_offices(
     wanted = check_text(text)
     outcome = ImportOutcome()
     async with db.write() as conn:
+        await national_repo.lock_national(conn)
         for new in wanted:
             old = await _stored(conn, new.code)
             changes = _changes(old, new)

@@ -6,10 +6,24 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from loket.store import dialect
 from loket.store.tables import holiday_overrides, national_admins
+
+# The advisory lock key of national administration writes (any constant: it only has to be one).
+NATIONAL_LOCK = 15_000_015
+
+
+async def lock_national(conn: AsyncConnection) -> None:
+    """Serialise national administration writes (office files, holidays, tariffs) until commit.
+
+    They are rare and read-then-write (compare a file with the stored office, then write the
+    difference): on PostgreSQL a transaction-level advisory lock makes the second of two at once
+    wait and then read what the first committed; SQLite's BEGIN IMMEDIATE already serialises."""
+    if dialect.is_postgresql(conn):
+        await conn.execute(select(func.pg_advisory_xact_lock(NATIONAL_LOCK)))
 
 
 async def holiday_overrides_all(conn: AsyncConnection) -> list[Any]:

@@ -273,3 +273,18 @@ async def booking_codes_on_days(
         .limit(limit)
     )
     return [r.booking_code for r in await conn.execute(query)]
+
+
+async def remove_free_session_places(
+    conn: AsyncConnection, office_code: str, first: date, starts: Sequence[time]
+) -> None:
+    """Withdraw the free places of sessions from `first` on; a place taken meanwhile stays (on
+    PostgreSQL the DELETE waits for a booking that holds the row and re-checks it is still free)."""
+    await conn.execute(
+        delete(places).where(
+            places.c.office_code == office_code,
+            places.c.day >= first,
+            places.c.starts.in_(list(starts)),
+            places.c.booking_code.is_(None),
+        )
+    )
