@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from loket.clock import FrozenClock
 from loket.domain.errors import Conflict, NotFound
@@ -16,6 +17,7 @@ from loket.services import fees, national_calendar, office_files, offices
 from loket.services.catalog import Catalog
 from loket.settings import Settings
 from loket.store.database import Database
+from loket.store.tables import audit_log
 from loket.testing.applicants import applicant
 from loket.web.app import create_app
 
@@ -148,3 +150,13 @@ async def test_the_national_calendar_moves_every_office(db: Database) -> None:
         (date(2026, 12, 24), False),
         (date(2026, 12, 28), True),
     ]
+    async with db.read() as conn:
+        audited = await conn.execute(
+            select(audit_log.c.action, audit_log.c.subject)
+            .where(audit_log.c.office_code == "*", audit_log.c.action.like("calendar.%"))
+            .order_by(audit_log.c.at, audit_log.c.subject)
+        )
+        assert sorted(map(tuple, audited)) == [
+            ("calendar.holiday_add", "2026-12-28"),
+            ("calendar.holiday_remove", "2026-12-24"),
+        ]
