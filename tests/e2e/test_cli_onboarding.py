@@ -123,3 +123,20 @@ def test_a_file_with_three_mistakes_gets_three_paths_and_writes_nothing(db_url: 
     assert [line.split(":", 1)[0] for line in lines] == ["sessions[1]", "stations[2].stage", "time_zone"]
     assert 'stations[2].stage: unknown stage "foto"' in refused.stderr
     assert ok(["office", "list"], db_url, tmp_path).strip() == ""
+
+
+def test_bulk_invitations_from_a_csv(db_url: str, tmp_path: Path) -> None:
+    ok(["office", "import", str(DJJ_FILE)], db_url, tmp_path)
+    staff_csv = tmp_path / "staff.csv"
+    staff_csv.write_text(
+        "email,office,role\nsari@imigrasi.go.id,DJJ,supervisor\nbudi@imigrasi.go.id,DJJ,kepala\n"
+    )
+    refused = loket(["staff", "invite", "--csv", str(staff_csv)], db_url, tmp_path)
+    assert refused.returncode == 2 and "role_invalid (line 3): role:" in refused.stderr
+    staff_csv.write_text(
+        "email,office,role\nsari@imigrasi.go.id,DJJ,supervisor\nbudi@imigrasi.go.id,djj,officer\n"
+    )
+    links = re.findall(
+        r"/staff/invite/\S+", ok(["staff", "invite", "--csv", str(staff_csv)], db_url, tmp_path)
+    )
+    assert len(set(links)) == 2
