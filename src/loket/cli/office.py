@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -24,16 +25,26 @@ office_app = typer.Typer(
 
 @office_app.command("import")
 def office_import(
-    file: Annotated[Path, typer.Argument(help="A YAML or JSON file: one office or a list of offices")],
+    file: Annotated[Path, typer.Argument(help="A YAML or JSON file (- for standard input)")],
+    check: Annotated[bool, typer.Option("--check", help="Only check the file; write nothing")] = False,
 ) -> None:
     """Create or update the offices of FILE, all or none; importing the same file twice changes nothing."""
-    from loket.services.office_files import OfficeFileInvalid, import_offices
+    from loket.services.office_files import OfficeFileInvalid, check_text, import_offices
 
     settings = get_settings()
     try:
-        text = file.read_text(encoding="utf-8")
+        text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise fail(f"{file}: {exc}") from exc
+    if check:
+        try:
+            found = check_text(text)
+        except OfficeFileInvalid as exc:
+            print_file_errors(exc)
+            raise typer.Exit(REFUSED) from exc
+        for office in found:
+            console.print(f"{office.code}: valid")
+        return
 
     async def work(db: Database) -> ImportOutcome | OfficeFileInvalid:
         try:
