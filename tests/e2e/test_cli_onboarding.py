@@ -45,6 +45,12 @@ async def test_a_new_office_goes_into_service_from_an_empty_database(db_url: str
     ok(["db", "upgrade"], db_url, tmp_path)
     assert ok(["office", "list"], db_url, tmp_path).strip() == ""  # no demo: nothing there
     assert "DJJ: created" in ok(["office", "import", str(DJJ_FILE)], db_url, tmp_path)
+    exported = tmp_path / "djj-export.yaml"
+    exported.write_text(ok(["office", "export", "DJJ"], db_url, tmp_path))
+    assert ok(["office", "import", str(exported)], db_url, tmp_path).splitlines() == [
+        "DJJ: unchanged",
+        "nothing to change",
+    ]
     added = ok(["banks", "add", "--code", "BNI", "--name", "Bank Negara Indonesia"], db_url, tmp_path)
     secret = re.search(r"shown once\): (\S+)", added)
     assert secret is not None and len(secret.group(1)) >= 32
