@@ -32,6 +32,8 @@ from loket.store import floor_repo, national_repo, offices_repo, quota_repo
 from loket.store.database import Connection, Database, on_commit
 
 MAX_FILE_BYTES = 2_000_000
+# libyaml's safe loader when PyYAML has it (ten times faster on a directorate's file), else Python's.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Messages for the schema's patterns, keyed by the pattern (the schema file is the one truth).
 _PATTERN_MESSAGES = {
@@ -108,7 +110,7 @@ def parse_text(text: str) -> Any:
     if len(text.encode()) > MAX_FILE_BYTES:
         raise OfficeFileInvalid([FileProblem("$", "file_too_large", "the file is larger than 2 MB")])
     try:
-        return _plain(yaml.safe_load(text))
+        return _plain(yaml.load(text, Loader=_LOADER))  # noqa: S506 - a safe loader, C or Python
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "$"
