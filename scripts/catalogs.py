@@ -50,6 +50,7 @@ KEYWORDS = (
     "Forbidden:2",
     "Unauthorized:2",
     "TooMany:2",
+    "FileProblem:3",
 )
 LANGUAGE_NAMES = {"id": "Indonesian", "en": "English"}
 

@@ -12,9 +12,11 @@ from loket.cli import (
     calendar,
     db,
     demo,
+    fees,
     forecast,
     fraud,
     history,
+    office,
     payments,
     plan,
     privacy,
@@ -36,6 +38,7 @@ app = typer.Typer(
 # The order here is the order `loket --help` lists them in.
 app.add_typer(db.db_app, name="db")
 app.add_typer(demo.demo_app, name="demo")
+app.add_typer(office.office_app, name="office")
 app.add_typer(calendar.calendar_app, name="calendar")
 app.add_typer(quota.quota_app, name="quota")
 app.add_typer(payments.payments_app, name="payments")
@@ -44,6 +47,7 @@ app.add_typer(audit.audit_app, name="audit")
 app.add_typer(ballot.ballot_app, name="ballot")
 app.add_typer(fraud.fraud_app, name="fraud")
 app.add_typer(banks.banks_app, name="banks")
+app.add_typer(fees.fees_app, name="fees")
 app.add_typer(privacy.privacy_app, name="privacy")
 app.add_typer(report.report_app, name="report")
 app.add_typer(forecast.forecast_app, name="forecast")

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from loket.cli.runner import console, parse_date, run
+from loket.cli.runner import catalog, console, parse_date, run
 from loket.clock import utcnow
 from loket.formatting import long_date
 from loket.i18n import translate
@@ -96,3 +96,63 @@ def calendar_extra_day(
     when = parse_date(day, "date")
     run(lambda db: declare_extra_day(db, office.upper(), when, reason, actor="cli", now=utcnow()))
     console.print(f"{office.upper()} serves on {when}: {reason}")
+
+
+holiday_app = typer.Typer(
+    help="The national calendar: days off declared by decree, listed holidays cancelled.",
+    no_args_is_help=True,
+)
+calendar_app.add_typer(holiday_app, name="holiday")
+
+
+@holiday_app.command("add")
+def holiday_add(
+    day: Annotated[str, typer.Option("--date", help="The day off YYYY-MM-DD")],
+    name: Annotated[str, typer.Option(help='Its name, e.g. "Cuti bersama tambahan"')],
+) -> None:
+    """Declare a national day off for every office (their due dates follow at once)."""
+    from loket.services.national_calendar import add_holiday
+
+    settings = get_settings()
+    when = parse_date(day, "date")
+    run(
+        lambda db: add_holiday(db, when, name, actor="cli", now=utcnow(), catalog=catalog(settings)),
+        settings=settings,
+    )
+    console.print(f"{when}: national day off ({name})")
+
+
+@holiday_app.command("remove")
+def holiday_remove(
+    day: Annotated[str, typer.Option("--date", help="The day YYYY-MM-DD")],
+    reason: Annotated[str, typer.Option(help="The decree that cancelled a listed holiday")] = "",
+) -> None:
+    """Withdraw a declared day off, or cancel a holiday the package lists (a decree moved it)."""
+    from loket.services.national_calendar import remove_holiday
+
+    settings = get_settings()
+    when = parse_date(day, "date")
+    done = run(
+        lambda db: remove_holiday(
+            db,
+            when,
+            actor="cli",
+            now=utcnow(),
+            country=settings.holiday_country,
+            reason=reason,
+            catalog=catalog(settings),
+        ),
+        settings=settings,
+    )
+    console.print(f"{when}: {'declared day off withdrawn' if done == 'withdrawn' else 'holiday cancelled'}")
+
+
+@holiday_app.command("list")
+def holiday_list() -> None:
+    """The directorate's decisions on top of the holidays package."""
+    from loket.services.national_calendar import holiday_overrides
+
+    for o in run(holiday_overrides):
+        console.print(
+            f"{o.day.isoformat()}\t{'day off' if o.day_off else 'cancelled'}\t{o.name}", highlight=False
+        )

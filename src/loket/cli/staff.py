@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from loket.cli.runner import console, run
+from loket.cli.runner import console, fail, run, user_language
 from loket.clock import utcnow
+from loket.formatting import local_datetime
+from loket.settings import get_settings
 
 staff_app = typer.Typer(help="Staff accounts and their roles.", no_args_is_help=True)
 
@@ -67,3 +70,68 @@ def staff_list(office: Annotated[str, typer.Option(help="Office code")]) -> None
 
     for row in run(lambda db: office_staff(db, office.upper())):
         console.print(f"{row['username']}\t{row['role']}\t{row['full_name']}")
+
+
+@staff_app.command("invite")
+def staff_invite(
+    office: Annotated[str | None, typer.Option(help="Office code, e.g. DJJ")] = None,
+    role: Annotated[str | None, typer.Option(help="officer, supervisor or admin")] = None,
+    email: Annotated[str | None, typer.Option(help="The person's e-mail address")] = None,
+    csv_file: Annotated[
+        Path | None, typer.Option("--csv", help="Invite everyone of a CSV with the header email,office,role")
+    ] = None,
+    hours: Annotated[int, typer.Option(help="Hours the link stays valid")] = 72,
+) -> None:
+    """Invite staff: a single-use link, valid --hours, where the person sets their own password."""
+    from loket.services.invitations import invite, invite_csv
+
+    settings = get_settings()
+    if csv_file is not None:
+        if office or role or email:
+            raise fail("give either --csv or --office/--role/--email")
+        text = csv_file.read_text(encoding="utf-8")
+        found = run(
+            lambda db: invite_csv(db, text, base_url=settings.public_url, now=utcnow()), settings=settings
+        )
+    else:
+        if not (office and role and email):
+            raise fail("--office, --role and --email are needed (or --csv FILE)")
+        if not 1 <= hours <= 24 * 14:
+            raise typer.BadParameter("1 to 336 hours", param_hint="--hours")
+        found = [
+            run(
+                lambda db: invite(
+                    db,
+                    office_code=office.upper(),
+                    role=role,
+                    email=email,
+                    base_url=settings.public_url,
+                    now=utcnow(),
+                    hours=hours,
+                ),
+                settings=settings,
+            )
+        ]
+    for inv in found:
+        console.print(
+            f"{inv.email}\t{inv.role}@{inv.office_code}"
+            f"\t{local_datetime(inv.expires_at, inv.timezone, user_language())}\t{inv.link}",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+@staff_app.command("national-admin")
+def staff_national_admin(
+    username: Annotated[str, typer.Option(help="An existing account")],
+    revoke: Annotated[bool, typer.Option("--revoke", help="Withdraw the role instead")] = False,
+) -> None:
+    """Make an account a national administrator (offices, banks, tariffs, the national calendar)."""
+    from loket.services.national_admins import grant_national_admin, revoke_national_admin
+
+    if revoke:
+        run(lambda db: revoke_national_admin(db, username, now=utcnow()))
+        console.print(f"{username} is no longer a national administrator")
+        return
+    run(lambda db: grant_national_admin(db, username, now=utcnow()))
+    console.print(f"{username} is a national administrator")

@@ -52,16 +52,39 @@ def national_holidays(year: int, country: str = "ID") -> Mapping[date, str]:
 
 
 class HolidayTable(Mapping[date, str]):
-    """Lazily loaded holidays for any year, so the calendar works without a year range."""
+    """Lazily loaded holidays for any year, so the calendar works without a year range.
 
-    def __init__(self, country: str = "ID") -> None:
+    The package lags behind the decrees (cuti bersama are set by a joint ministerial decree and
+    sometimes moved mid-year), so the directorate's decisions apply on top of it: `declared` adds
+    days off (by name), `cancelled` removes days the package lists.
+    """
+
+    def __init__(
+        self,
+        country: str = "ID",
+        declared: Mapping[date, str] | None = None,
+        cancelled: frozenset[date] = frozenset(),
+    ) -> None:
         self.country = country
+        self.declared: Mapping[date, str] = dict(declared or {})
+        self.cancelled = frozenset(cancelled)
+
+    def _lookup(self, day: date) -> str | None:
+        declared = self.declared.get(day)
+        if declared is not None:
+            return declared
+        if day in self.cancelled:
+            return None
+        return national_holidays(day.year, self.country).get(day)
 
     def __getitem__(self, day: date) -> str:
-        return national_holidays(day.year, self.country)[day]
+        found = self._lookup(day)
+        if found is None:
+            raise KeyError(day)
+        return found
 
     def __contains__(self, day: object) -> bool:
-        return isinstance(day, date) and day in national_holidays(day.year, self.country)
+        return isinstance(day, date) and self._lookup(day) is not None
 
     def __iter__(self) -> Iterator[date]:
         raise TypeError("HolidayTable has no fixed range; ask for a year")
@@ -70,16 +93,20 @@ class HolidayTable(Mapping[date, str]):
         raise TypeError("HolidayTable has no fixed range; ask for a year")
 
     def get(self, day: date, default: str | None = None) -> str | None:  # type: ignore[override]
-        return national_holidays(day.year, self.country).get(day, default)
+        found = self._lookup(day)
+        return default if found is None else found
 
-    # Mapping's own __eq__ walks every key, which this table cannot do: compare by country.
+    def _key(self) -> tuple[object, ...]:
+        return (self.country, tuple(sorted(self.declared.items())), self.cancelled)
+
+    # Mapping's own __eq__ walks every key, which this table cannot do: compare by what decides it.
     def __eq__(self, other: object) -> bool:
         if isinstance(other, HolidayTable):
-            return self.country == other.country
+            return self._key() == other._key()
         return NotImplemented
 
     def __hash__(self) -> int:
-        return hash((HolidayTable, self.country))
+        return hash((HolidayTable, *self._key()))
 
 
 @dataclass(frozen=True)

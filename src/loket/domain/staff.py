@@ -36,6 +36,9 @@ class StaffIdentity:
     username: str
     full_name: str
     roles: Mapping[str, Role] = field(default_factory=dict)
+    # A national administrator runs the deployment (offices, banks, tariffs, the national
+    # calendar); it holds no office role by that alone.
+    national: bool = False
 
     def role_in(self, office_code: str) -> Role | None:
         return self.roles.get(office_code)
@@ -103,3 +106,9 @@ def grantable(granter: StaffIdentity, office_code: str, role: Role) -> None:
     held = granter.role_in(office_code)
     if held is None or role.rank > held.rank:
         raise Forbidden("forbidden", "You may not grant a role above your own", field="role")
+
+
+def require_national(identity: StaffIdentity) -> None:
+    """Forbidden unless `identity` is a national administrator."""
+    if not identity.national:
+        raise Forbidden("forbidden", "Only a national administrator may do this", field=None)

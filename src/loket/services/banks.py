@@ -11,7 +11,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from loket.domain.errors import Conflict, NotFound
+from loket.domain.errors import Conflict, NotFound, invalid
 from loket.services.audit import NATIONAL, record
 from loket.store import payments_repo
 from loket.store.database import Database
@@ -60,3 +60,47 @@ async def list_banks(db: Database) -> list[dict[str, Any]]:
             {"code": r.code, "name": r.name, "active": r.active, "rotating": bool(r.previous_secret)}
             for r in rows
         ]
+
+
+async def register_bank(db: Database, code: str, name: str, *, actor: str, now: datetime) -> str:
+    """Register a designated bank; returns its callback secret, shown once (never audited)."""
+    code = (code or "").strip().upper()
+    if not code.isalnum() or not 2 <= len(code) <= 16:
+        raise invalid("code", "bank_code", "A bank code is 2 to 16 letters or digits")
+    name = " ".join((name or "").split())
+    if not name or len(name) > 100:
+        raise invalid("name", "name_missing", "A name is required")
+    secret = secrets.token_urlsafe(32)
+    async with db.write() as conn:
+        if await payments_repo.bank(conn, code) is not None:
+            raise Conflict("bank_exists", "Bank %(code)s already exists", field="code", code=code)
+        await payments_repo.insert_bank(conn, {"code": code, "name": name, "secret": secret, "active": True})
+        await record(
+            conn,
+            office_code=NATIONAL,
+            actor=actor,
+            action="bank.add",
+            subject=code,
+            detail={"name": name},
+            now=now,
+        )
+    return secret
+
+
+async def set_bank_active(db: Database, code: str, active: bool, *, actor: str, now: datetime) -> None:
+    """Disable a bank (its callbacks are refused from now on) or enable it again."""
+    async with db.write() as conn:
+        row = await _bank(conn, code)
+        if bool(row.active) and active:
+            raise Conflict("bank_unchanged", "Bank %(code)s is already enabled", field="bank", code=row.code)
+        if not row.active and not active:
+            raise Conflict("bank_unchanged", "Bank %(code)s is already disabled", field="bank", code=row.code)
+        await payments_repo.set_bank_active(conn, row.code, active)
+        await record(
+            conn,
+            office_code=NATIONAL,
+            actor=actor,
+            action="bank.enable" if active else "bank.disable",
+            subject=row.code,
+            now=now,
+        )

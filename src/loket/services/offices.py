@@ -184,3 +184,9 @@ async def due_date(
         await offices_repo.load_office(conn, office_code)
         calendar = await offices_repo.load_calendar(conn, office_code, country=country)
     return calendar.due_date(start, working_days)
+
+
+async def list_offices(db: Database) -> list[Office]:
+    """Every office, by code (read now, not cached)."""
+    async with db.read() as conn:
+        return await offices_repo.list_offices(conn)

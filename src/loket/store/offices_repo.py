@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, time
+from typing import Any
 
-from sqlalchemy import and_, delete, select
+from sqlalchemy import and_, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loket.domain.calendar import Closure, HolidayTable, WorkingCalendar
@@ -15,6 +16,7 @@ from loket.domain.office import Office, Session, Station
 from loket.store.tables import (
     extra_service_days,
     fee_tariffs,
+    holiday_overrides,
     office_closures,
     office_hours,
     office_sessions,
@@ -85,7 +87,17 @@ async def load_calendar(
         extra_q = extra_q.where(extra_service_days.c.day.between(first, last))
     closures = tuple(Closure(r.start_date, r.end_date, r.reason) for r in await conn.execute(closure_q))
     extra = {r.day: r.reason for r in await conn.execute(extra_q)}
-    return WorkingCalendar(holidays=HolidayTable(country), closures=closures, extra_days=extra)
+    return WorkingCalendar(holidays=await holiday_table(conn, country), closures=closures, extra_days=extra)
+
+
+async def holiday_table(conn: AsyncConnection, country: str = "ID") -> HolidayTable:
+    """The national holidays: the package's, with the directorate's overrides applied on top."""
+    rows = list(await conn.execute(select(holiday_overrides)))
+    return HolidayTable(
+        country,
+        declared={r.day: r.name for r in rows if r.day_off},
+        cancelled=frozenset(r.day for r in rows if not r.day_off),
+    )
 
 
 async def load_fee_schedule(conn: AsyncConnection) -> FeeSchedule:
@@ -243,3 +255,70 @@ async def insert_tariffs(conn: AsyncConnection, tariffs: Sequence[Tariff]) -> No
                 for t in tariffs
             ],
         )
+
+
+# --- Office files (services/office_files.py): the whole office, compared and replaced ----------
+
+
+async def closures_of(conn: AsyncConnection, office_code: str) -> list[Closure]:
+    """Every closure of the office, by first day."""
+    query = (
+        select(office_closures)
+        .where(office_closures.c.office_code == office_code)
+        .order_by(office_closures.c.start_date)
+    )
+    return [Closure(r.start_date, r.end_date, r.reason) for r in await conn.execute(query)]
+
+
+async def extra_days_of(conn: AsyncConnection, office_code: str) -> dict[date, str]:
+    """Every extra service day of the office."""
+    query = (
+        select(extra_service_days)
+        .where(extra_service_days.c.office_code == office_code)
+        .order_by(extra_service_days.c.day)
+    )
+    return {r.day: r.reason for r in await conn.execute(query)}
+
+
+async def delete_extra_day(conn: AsyncConnection, office_code: str, day: date) -> None:
+    await conn.execute(
+        delete(extra_service_days).where(
+            extra_service_days.c.office_code == office_code, extra_service_days.c.day == day
+        )
+    )
+
+
+async def update_office(conn: AsyncConnection, code: str, name: str, timezone: str, address: str) -> None:
+    """Change an office's name, zone and address."""
+    await conn.execute(
+        update(offices).where(offices.c.code == code).values(name=name, timezone=timezone, address=address)
+    )
+
+
+async def update_station(conn: AsyncConnection, office_code: str, station: Station) -> None:
+    """Change a station's stage, name and number."""
+    await conn.execute(
+        update(stations)
+        .where(stations.c.office_code == office_code, stations.c.code == station.code)
+        .values(kind=station.kind, name=station.name, number=station.number)
+    )
+
+
+async def insert_tariff(conn: AsyncConnection, tariff: Tariff, proof: str | None) -> None:
+    """Store one fee tariff (active), with what the officer must see to grant it."""
+    await conn.execute(
+        fee_tariffs.insert().values(
+            product=tariff.product.value,
+            effective_from=tariff.effective_from,
+            amount=tariff.amount,
+            regulation=tariff.regulation,
+            active=True,
+            proof=proof,
+        )
+    )
+
+
+async def tariff_rows(conn: AsyncConnection) -> list[Any]:
+    """Every stored tariff (active or not), by product and date."""
+    query = select(fee_tariffs).order_by(fee_tariffs.c.product, fee_tariffs.c.effective_from)
+    return list(await conn.execute(query))

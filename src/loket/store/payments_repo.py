@@ -29,6 +29,11 @@ async def bank(conn: AsyncConnection, code: str, *, active_only: bool = False) -
     return (await conn.execute(query)).first()
 
 
+async def set_bank_active(conn: AsyncConnection, code: str, active: bool) -> None:
+    """Accept (or refuse) the bank's callbacks."""
+    await conn.execute(update(banks).where(banks.c.code == code).values(active=active))
+
+
 async def all_banks(conn: AsyncConnection) -> list[Row[Any]]:
     """Every bank, by code."""
     return list((await conn.execute(select(banks).order_by(banks.c.code))).all())

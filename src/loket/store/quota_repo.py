@@ -223,3 +223,68 @@ async def remove_session_places(
             places.c.office_code == office_code, places.c.day >= first, places.c.starts.in_(list(starts))
         )
     )
+
+
+async def replace_template(
+    conn: AsyncConnection, office_code: str, template: dict[tuple[int, str], int]
+) -> None:
+    """Make the weekly template exactly `template` (days already opened keep their capacity)."""
+    await conn.execute(delete(quota_templates).where(quota_templates.c.office_code == office_code))
+    if template:
+        await conn.execute(
+            quota_templates.insert(),
+            [
+                {"office_code": office_code, "weekday": wd, "category": cat, "capacity": cap}
+                for (wd, cat), cap in sorted(template.items())
+            ],
+        )
+
+
+async def booking_codes_in_sessions(
+    conn: AsyncConnection, office_code: str, first: date, starts: Sequence[time], limit: int = 20
+) -> list[str]:
+    """Codes of active bookings from `first` on in the sessions starting at `starts` (at most `limit`)."""
+    query = (
+        select(bookings.c.booking_code)
+        .where(
+            bookings.c.office_code == office_code,
+            bookings.c.day >= first,
+            bookings.c.starts.in_(list(starts)),
+            bookings.c.status.in_([s.value for s in ACTIVE_STATUSES]),
+        )
+        .order_by(bookings.c.day, bookings.c.starts, bookings.c.booking_code)
+        .limit(limit)
+    )
+    return [r.booking_code for r in await conn.execute(query)]
+
+
+async def booking_codes_on_days(
+    conn: AsyncConnection, office_code: str, days: Sequence[date], limit: int = 20
+) -> list[str]:
+    """Codes of active bookings on `days` (at most `limit`)."""
+    query = (
+        select(bookings.c.booking_code)
+        .where(
+            bookings.c.office_code == office_code,
+            bookings.c.day.in_(list(days)),
+            bookings.c.status.in_([s.value for s in ACTIVE_STATUSES]),
+        )
+        .order_by(bookings.c.day, bookings.c.booking_code)
+        .limit(limit)
+    )
+    return [r.booking_code for r in await conn.execute(query)]
+
+
+async def remove_free_session_places(
+    conn: AsyncConnection, office_code: str, first: date, starts: Sequence[time]
+) -> None:
+    """Withdraw the free places of sessions from `first` on; a place taken meanwhile stays (on
+    PostgreSQL the DELETE waits for a booking that holds the row and re-checks it is still free)."""
+    await conn.execute(
+        delete(places).where(
+            places.c.office_code == office_code,
+            places.c.day >= first,
+            places.c.starts.in_(list(starts)),
+            places.c.booking_code.is_(None),
+        )
+    )

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loket.domain.staff import Role, StaffIdentity
-from loket.store.tables import staff_accounts, staff_memberships, staff_sessions
+from loket.store.tables import national_admins, staff_accounts, staff_memberships, staff_sessions
 
 
 async def account(conn: AsyncConnection, username: str) -> Row[Any] | None:
@@ -33,7 +33,10 @@ async def identity(conn: AsyncConnection, username: str) -> StaffIdentity | None
     row = await account(conn, username)
     if row is None or not row.active:
         return None
-    return StaffIdentity(row.username, row.full_name, await roles_of(conn, username))
+    national = (
+        await conn.execute(select(national_admins.c.username).where(national_admins.c.username == username))
+    ).first() is not None
+    return StaffIdentity(row.username, row.full_name, await roles_of(conn, username), national=national)
 
 
 async def insert_account(

@@ -14,11 +14,11 @@ from loket.logs import install_log_masking
 from loket.services.catalog import Catalog
 from loket.settings import Settings
 from loket.store.database import Database
-from loket.web.api import audit, ballots, bookings, floor, fraud, health, offices, privacy, staff
+from loket.web.api import admin, audit, ballots, bookings, floor, fraud, health, offices, privacy, staff
 from loket.web.errors import install_error_handlers
 from loket.web.limits import make_limiter
 from loket.web.middleware import SecurityMiddleware
-from loket.web.pages import applicant, ballot, home, planning, reports, security
+from loket.web.pages import applicant, ballot, home, invitation, national_admin, planning, reports, security
 from loket.web.pages import floor as floor_pages
 from loket.web.pages import staff as staff_pages
 from loket.web.templating import STATIC_DIR, make_templates
@@ -57,6 +57,7 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     app.include_router(offices.router)
     app.include_router(bookings.router)
     app.include_router(staff.router)
+    app.include_router(admin.router)
     app.include_router(floor.router)
     app.include_router(ballots.router)
     app.include_router(fraud.router)
@@ -66,6 +67,8 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     app.include_router(applicant.router)
     app.include_router(ballot.router)
     app.include_router(staff_pages.router)
+    app.include_router(invitation.router)
+    app.include_router(national_admin.router)
     app.include_router(floor_pages.router)
     app.include_router(planning.router)
     app.include_router(reports.router)

@@ -16,7 +16,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, Response
 
 from loket.domain.errors import Forbidden, Unauthorized
-from loket.domain.staff import Role, StaffIdentity, require
+from loket.domain.staff import Role, StaffIdentity, require, require_national
 from loket.services import staff as staff_service
 from loket.settings import Settings
 
@@ -112,7 +112,14 @@ def require_role(role: Role) -> Callable[..., Awaitable[Staff]]:
     return dependency
 
 
+async def national_admin(staff: Annotated[Staff, Depends(signed_in)]) -> Staff:
+    """A dependency: the caller is a national administrator (offices, banks, tariffs, calendar)."""
+    require_national(staff.identity)
+    return staff
+
+
 SignedIn = Annotated[Staff, Depends(signed_in)]
+NationalAdmin = Annotated[Staff, Depends(national_admin)]
 Officer = Annotated[Staff, Depends(require_role(Role.OFFICER))]
 Supervisor = Annotated[Staff, Depends(require_role(Role.SUPERVISOR))]
 Admin = Annotated[Staff, Depends(require_role(Role.ADMIN))]

@@ -18,6 +18,7 @@ from loket.store.tables.floor import (
     tickets,
 )
 from loket.store.tables.history import HISTORY_SOURCES, daily_applications
+from loket.store.tables.national import holiday_overrides, national_admins
 from loket.store.tables.offices import (
     extra_service_days,
     office_closures,
@@ -30,7 +31,13 @@ from loket.store.tables.outbox import notify_outbox
 from loket.store.tables.payments import bank_statement_lines, bank_statements, banks, billings, payments
 from loket.store.tables.quotas import day_quotas, places, quota_templates
 from loket.store.tables.releases import ballot_contacts, ballot_entries, day_releases
-from loket.store.tables.staff import login_guards, staff_accounts, staff_memberships, staff_sessions
+from loket.store.tables.staff import (
+    login_guards,
+    staff_accounts,
+    staff_invitations,
+    staff_memberships,
+    staff_sessions,
+)
 from loket.store.tables.survey import survey_invitations, survey_responses
 from loket.store.tables.waitlist import waitlist_entries
 
@@ -51,8 +58,10 @@ __all__ = [
     "day_releases",
     "extra_service_days",
     "fee_tariffs",
+    "holiday_overrides",
     "login_guards",
     "metadata",
+    "national_admins",
     "nik_holds",
     "notify_outbox",
     "office_closures",
@@ -64,6 +73,7 @@ __all__ = [
     "places",
     "quota_templates",
     "staff_accounts",
+    "staff_invitations",
     "staff_memberships",
     "staff_sessions",
     "stage_targets",

@@ -15,5 +15,7 @@ fee_tariffs = Table(
     Column("amount", BigInteger, nullable=False),
     Column("regulation", String(64), nullable=False),
     Column("active", Boolean, nullable=False, server_default="1"),
+    # What the officer must see before granting the product (a free category's proof), if anything.
+    Column("proof", String(200), nullable=True),
     CheckConstraint("amount >= 0", name="amount"),
 )

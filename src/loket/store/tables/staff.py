@@ -55,3 +55,25 @@ login_guards = Table(
     Column("last_failure_at", UTCDateTime, nullable=False),
     Column("locked_until", UTCDateTime, nullable=True),
 )
+
+
+# Invitations: a single-use link (only the SHA-256 of its token is stored) where the invited
+# person chooses a username and a password; it grants `role` in `office_code` once used.
+staff_invitations = Table(
+    "staff_invitations",
+    metadata,
+    Column("office_code", String(8), primary_key=True),
+    Column("token_hash", String(64), primary_key=True),
+    Column("email", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("invited_by", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime, nullable=True),
+    Column("used_by", String(40), nullable=True),
+    office_fk("staff_invitations"),
+)
+
+
+# The link carries only the token: find its office by the token's hash.
+Index("ix_staff_invitations_token_hash", staff_invitations.c.token_hash, unique=False)

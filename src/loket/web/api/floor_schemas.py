@@ -18,6 +18,7 @@ class StaffPublic(BaseModel):
     username: str
     full_name: str
     roles: dict[str, str]
+    national: bool = False
     csrf_token: str | None = None
 
 

@@ -44,6 +44,7 @@ async def login(
         username=done.identity.username,
         full_name=done.identity.full_name,
         roles={office: role.value for office, role in done.identity.roles.items()},
+        national=done.identity.national,
         csrf_token=done.csrf_token,
     )
 
@@ -62,6 +63,7 @@ async def me(staff: SignedIn) -> StaffPublic:
         username=staff.username,
         full_name=staff.identity.full_name,
         roles={office: role.value for office, role in staff.identity.roles.items()},
+        national=staff.identity.national,
         csrf_token=staff.csrf_token,
     )
 

@@ -1,0 +1,79 @@
+"""Request and response bodies of the national administrator's API."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from loket.web.api.schemas import StrictBody
+
+
+class ImportPublic(BaseModel):
+    created: list[str]
+    updated: list[str]
+    unchanged: list[str]
+
+
+class BankCreate(StrictBody):
+    code: str = Field(max_length=16)
+    name: str = Field(max_length=100)
+
+
+class BankSecretPublic(BaseModel):
+    code: str
+    secret: str = Field(description="The callback secret, shown once: give it to the bank")
+
+
+class BankPublic(BaseModel):
+    code: str
+    name: str
+    active: bool
+    rotating: bool
+
+
+class TariffCreate(StrictBody):
+    product: str = Field(description="regular, electronic, express_surcharge or free")
+    validity_years: int | None = None
+    amount: int
+    effective_from: date
+    basis: str = Field(max_length=64)
+    proof: str | None = Field(default=None, max_length=200)
+
+
+class TariffPublic(BaseModel):
+    product: str
+    effective_from: date
+    amount: int
+    basis: str
+    proof: str | None
+    in_force: bool
+
+
+class HolidayCreate(StrictBody):
+    date: date
+    name: str = Field(max_length=200)
+
+
+class HolidayPublic(BaseModel):
+    date: date
+    day_off: bool
+    name: str
+    decided_by: str
+
+
+class InvitationCreate(StrictBody):
+    office: str = Field(max_length=8)
+    role: str
+    email: str = Field(max_length=200)
+
+
+class InvitationPublic(BaseModel):
+    office: str
+    role: str
+    email: str
+    link: str = Field(description="The single-use link, shown once")
+
+
+OfficeDocument = dict[str, Any]
