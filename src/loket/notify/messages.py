@@ -9,7 +9,7 @@ from typing import Any
 from loket.domain.notification import Event
 from loket.domain.office import Office
 from loket.domain.waitlist import WaitlistPolicy, offer_deadline
-from loket.formatting import local_datetime, long_date, rupiah
+from loket.formatting import local_datetime, long_date, opening_hours, rupiah
 from loket.i18n import N_, translate
 
 # (subject, text) per event. Short enough for one or two SMS; the e-mail carries the same text.
@@ -55,7 +55,7 @@ TEMPLATES: dict[Event, tuple[str, str]] = {
     ),
     Event.PASSPORT_READY: (
         N_("Your passport is ready"),
-        N_("Loket: the passport of booking %(code)s is ready for pickup at %(office)s."),
+        N_("Loket: passport %(code)s is ready at %(office)s. Collect it with your KTP, %(hours)s."),
     ),
     Event.HOLD_LAPSED: (
         N_("Booking %(code)s has lapsed"),
@@ -75,7 +75,19 @@ TEMPLATES: dict[Event, tuple[str, str]] = {
             "you (nine short questions): %(link)s"
         ),
     ),
+    Event.BOOKING_CANCELLED: (
+        N_("Booking %(code)s is cancelled"),
+        N_("Loket: booking %(code)s for %(date)s is cancelled; its place went back to the pool."),
+    ),
+    Event.BOOKING_MOVED: (
+        N_("Booking %(code)s is moved"),
+        N_("Loket: booking %(code)s is moved to %(date)s, session %(session)s at %(office)s."),
+    ),
 }
+# A cancelled paid booking says what it is owed instead.
+CANCELLED_REFUND = N_(
+    "Loket: booking %(code)s for %(date)s is cancelled. A refund of %(refund)s is due to you."
+)
 
 
 @dataclass(frozen=True)
@@ -104,6 +116,9 @@ def _fields(
         shown["link"] = f"{public_url.rstrip('/')}/survey/{params['survey']}?lang={locale}"
     if "missing" in params:
         shown["missing"] = ", ".join(translate(locale, m) for m in params["missing"])
+    if "refund" in params:
+        shown["refund"] = rupiah(int(params["refund"]))
+    shown["hours"] = opening_hours(office.hours, office.timezone, locale)
     shown.setdefault("ticket", "")
     shown.setdefault("minutes", "")
     return shown
@@ -120,5 +135,7 @@ def render(
 ) -> Rendered:
     """The message of one outbox row in `locale`."""
     subject, text = TEMPLATES[Event(event)]
+    if event == Event.BOOKING_CANCELLED and int(params.get("refund") or 0) > 0:
+        text = CANCELLED_REFUND
     shown = _fields(params, office, locale, public_url, policy)
     return Rendered(translate(locale, subject, **shown), translate(locale, text, **shown))
