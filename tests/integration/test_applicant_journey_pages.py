@@ -1,0 +1,101 @@
+"""The live status page over HTTP on both databases: its signed address, the htmx part it refreshes
+with (small), the no-JavaScript refresh, and the end of refreshing once the passport is collected."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from loket.clock import FrozenClock
+from loket.services import checkin
+from loket.services import stations as station_service
+from loket.settings import Settings
+from loket.store.database import Database
+from loket.web.app import create_app
+from loket.web.csrf import COOKIE as CSRF_COOKIE
+from loket.web.csrf import HEADER as CSRF_HEADER
+
+from .floor_helpers import POLICY, at, book_and_pay, open_station
+from .test_applicant_journey import step, until
+
+LIVE_BUDGET = 20 * 1024  # bytes per refresh (issue 13)
+CSRF = "journey-csrf-token-0123456789abcdef0123"
+
+
+@pytest.fixture
+async def http(demo: Database, db_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, FrozenClock]]:
+    clock = FrozenClock(at(7, 50))
+    app = create_app(Settings(database_url=db_url), db=demo, clock=clock)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://loket.test") as client:
+        # Like a browser that has loaded a page: the double-submit CSRF cookie and its echo.
+        client.cookies.set(CSRF_COOKIE, CSRF, domain="loket.test")
+        client.headers[CSRF_HEADER] = CSRF
+        yield client, clock
+
+
+def live_link(page: str) -> str:
+    found = re.search(r'href="(/status/s/[^"]+)" data-live-link', page)
+    assert found, "no live link"
+    return found.group(1)
+
+
+async def test_the_live_status_follows_the_floor_and_stays_small(
+    demo: Database, http: tuple[httpx.AsyncClient, FrozenClock]
+) -> None:
+    client, clock = http
+    code, nik = await book_and_pay(demo, 70)
+    other, other_nik = await book_and_pay(demo, 71)
+    await checkin.check_in(demo, "PLG", other, other_nik, policy=POLICY, actor="kiosk", now=clock())
+    await checkin.check_in(demo, "PLG", code, nik, policy=POLICY, actor="kiosk", now=clock())
+    await open_station(demo, "INT1", "budi", clock())
+    looked_up = await client.post("/status", data={"booking_code": code, "nik": nik})
+    assert looked_up.status_code == 200
+    link = live_link(looked_up.text)
+    assert nik not in link and code in link
+    # Without JavaScript the page reloads its signed address; with it, htmx swaps the live part.
+    assert f'<noscript><meta http-equiv="refresh" content="20;url={link}"></noscript>' in looked_up.text
+    page = await client.get(link)
+    assert page.status_code == 200 and f'hx-get="{link}/live"' in page.text and nik not in page.text
+    assert 'name="nik"' not in page.text  # cancel and move still ask for the NIK
+    part = await client.get(f"{link}/live")
+    assert part.status_code == 200 and len(part.content) < LIVE_BUDGET
+    assert "<html" not in part.text and 'data-before="1"' in part.text and "data-wait=" in part.text
+    assert 'data-stage="intake" data-state="current"' in part.text
+
+    await step(demo, "INT1", "budi", clock)  # the other applicant
+    called = await client.get(f"{link}/live", params={"lang": "en"})
+    assert 'data-before="0"' in called.text and "You are next" in called.text
+    await step(demo, "INT1", "budi", clock, "incomplete", missing_documents=["kk"])
+    part = (await client.get(f"{link}/live", params={"lang": "id"})).text
+    assert "data-missing" in part and "KK (Kartu Keluarga)" in part
+    await checkin.check_in(demo, "PLG", code, nik, policy=POLICY, actor="kiosk", now=clock())
+    await step(demo, "INT1", "budi", clock)
+    for station, officer in (("BIO1", "sari"), ("APP1", "agus"), ("PRI1", "made"), ("COL1", "rina")):
+        await open_station(demo, station, officer, clock())
+    await until(demo, "BIO1", "sari", clock, code, nik, "approval")
+    part = (await client.get(f"{link}/live")).text
+    assert re.search(r'data-due="2018-01-0\d"', part)
+    await until(demo, "APP1", "agus", clock, code, nik, "printing")
+    await until(demo, "PRI1", "made", clock, code, nik, "ready")
+    await station_service.hand_over(demo, "PLG", "COL1", code, nik, officer="rina", now=clock())
+    done = await client.get(link)
+    assert 'data-now="collected"' in done.text
+    # Nothing more will change: no refresh of either kind.
+    assert "hx-get" not in done.text and "http-equiv" not in done.text
+    times = re.findall(r'class="muted small">([^<]*WIB)</span>', done.text)
+    assert len(times) >= 8 and all("UTC" not in t for t in times)
+
+
+async def test_a_forged_status_link_is_an_html_404(
+    demo: Database, http: tuple[httpx.AsyncClient, FrozenClock]
+) -> None:
+    client, _clock = http
+    code, _nik = await book_and_pay(demo, 72)
+    for link in (f"/status/s/{code}.0000000000", f"/status/s/{code}.0000000000/live", "/status/s/nothing"):
+        answer = await client.get(link, headers={"accept": "text/html"})
+        assert answer.status_code == 404 and "text/html" in answer.headers["content-type"], link
+        assert code not in answer.text
