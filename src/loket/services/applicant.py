@@ -16,13 +16,14 @@ from typing import Any
 from loket.domain.booking import (
     ACTIVE_STATUSES,
     BookingPlan,
-    Status,
     BookingPolicy,
     BookingRequest,
+    Status,
     age_on,
     office_of_booking_code,
     plan_booking,
 )
+from loket.domain.errors import NotFound
 from loket.domain.journey import (
     FloorStatus,
     StageRow,
@@ -32,7 +33,6 @@ from loket.domain.journey import (
     due_date,
     pipeline,
 )
-from loket.domain.errors import NotFound
 from loket.domain.office import Office
 from loket.services import booking as booking_service
 from loket.services.applicant_floor import floor_status

@@ -112,7 +112,7 @@ def status_token(secret: str, code: str) -> str:
 
 def code_of_status_token(secret: str, token: str) -> str | None:
     """The booking code of a valid status token; None otherwise."""
-    code, _, signature = token.rpartition(".")
+    code = token.rpartition(".")[0]
     if not code or not hmac.compare_digest(status_token(secret, code), token):
         return None
     return code
