@@ -31,6 +31,13 @@
     }
   }
 
-  document.addEventListener("DOMContentLoaded", function () { wire(document); tick(); setInterval(tick, 1000); });
+  // The error summary takes the focus (GOV.UK pattern), so the reader starts from the list of fixes;
+  // a link in it focuses its field.
+  function focusSummary() {
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) { summary.focus(); }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { wire(document); focusSummary(); tick(); setInterval(tick, 1000); });
   document.addEventListener("htmx:afterSwap", function (event) { wire(event.target); tick(); });
 })();
