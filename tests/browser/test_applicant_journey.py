@@ -79,7 +79,7 @@ def live(page: Any, link: str) -> dict[str, Any]:
     before = page.locator("[data-before]")
     due = page.locator("[data-due]")
     return {
-        "now": page.locator("[data-now]").get_attribute("data-now"),
+        "now": page.locator("[data-at]").get_attribute("data-at"),
         "before": int(before.get_attribute("data-before") or -1) if before.count() else None,
         "due": due.get_attribute("data-due") if due.count() else None,
         "missing": page.locator("[data-missing] li").all_inner_texts(),

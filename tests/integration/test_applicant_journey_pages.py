@@ -83,7 +83,7 @@ async def test_the_live_status_follows_the_floor_and_stays_small(
     await until(demo, "PRI1", "made", clock, code, nik, "ready")
     await station_service.hand_over(demo, "PLG", "COL1", code, nik, officer="rina", now=clock())
     done = await client.get(link)
-    assert 'data-now="collected"' in done.text
+    assert 'data-at="collected"' in done.text
     # Nothing more will change: no refresh of either kind.
     assert "hx-get" not in done.text and "http-equiv" not in done.text
     times = re.findall(r'class="muted small">([^<]*WIB)</span>', done.text)
