@@ -56,12 +56,16 @@ def fill_person(page: Any, i: int, person: Any) -> None:
     page.check(f"input[name=p{i}-sex][value={person.sex}]")
 
 
-def open_session(page: Any, server: Any) -> str:
+def open_session(page: Any, server: Any, found: dict[str, list[dict[str, Any]]] | None = None) -> str:
     """From the office's month to the first session with places; the details form's address."""
     page.goto(server.url + "/booking/PLG")
     if page.locator("td.open a").count() == 0:
         page.locator(".month-nav a").last.click()
+    if found is not None:
+        check_page(page, "month", found)
     page.locator("td.open a").first.click()
+    if found is not None:
+        check_page(page, "day", found)
     page.locator("li.open a.button").first.click()
     page.wait_for_selector("#p0-nik")
     return str(page.url)
@@ -97,9 +101,11 @@ def test_a_family_booked_then_one_member_through_the_whole_floor(
     weights: dict[str, int] = {}
     context, page = phone(browser)
     people = family(3, seed=13, email="keluarga13@example.id")
+    page.goto(live_server.url + "/")
+    check_page(page, "home", found)
     page.goto(live_server.url + "/booking")
     check_page(page, "offices", found)
-    open_session(page, live_server)
+    open_session(page, live_server, found)
     check_page(page, "details", found)
     weigh(page, weights, "details")
     for i, person in enumerate(people):
@@ -252,5 +258,8 @@ def test_every_error_at_once_and_a_family_too_big_for_the_session(
     assert page.locator("#p2-nik").input_value() == people[2].nik  # what was typed is kept
     assert page.locator("[data-full] a[href^='/waitlist/join/']").count() == 1
     shot(page, "13-family-full", tmp_path)
+    page.locator("[data-full] a[href^='/waitlist/join/']").click()
+    page.wait_for_load_state("load")
+    check_page(page, "waitlist-join", found)
     context.close()
     assert found == {}, found

@@ -4,6 +4,7 @@ with (small), the no-JavaScript refresh, and the end of refreshing once the pass
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from collections.abc import AsyncIterator
 
 import httpx
@@ -99,3 +100,37 @@ async def test_a_forged_status_link_is_an_html_404(
         answer = await client.get(link, headers={"accept": "text/html"})
         assert answer.status_code == 404 and "text/html" in answer.headers["content-type"], link
         assert code not in answer.text
+
+
+async def test_browsers_get_html_error_pages_and_the_api_keeps_json(
+    http: tuple[httpx.AsyncClient, FrozenClock],
+) -> None:
+    client, _clock = http
+    page = await client.get("/no/such/page", headers={"accept": "text/html"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert 'data-error="not_found"' in page.text and 'href="/booking"' in page.text
+    api = await client.get("/api/no/such/thing", headers={"accept": "text/html"})
+    assert api.status_code == 404 and api.json()["error"] == "not_found"
+
+
+async def test_the_home_page_says_today_in_the_office_zone(
+    http: tuple[httpx.AsyncClient, FrozenClock],
+) -> None:
+    client, clock = http
+    clock.now = datetime(2017, 12, 28, 23, 30, tzinfo=UTC)  # Thursday in UTC, Friday 06:30 in WIB
+    page = await client.get("/?lang=id")
+    assert "Jumat, 29 Desember 2017" in page.text and "Kamis" not in page.text
+
+
+async def test_days_past_the_booking_window_say_when_they_open(
+    http: tuple[httpx.AsyncClient, FrozenClock],
+) -> None:
+    client, clock = http
+    clock.now = datetime(2017, 12, 28, 2, tzinfo=UTC)
+    page = await client.get("/booking/PLG?month=2018-01&lang=en")
+    assert page.status_code == 200
+    # The window is 30 days: 27 January is the last bookable day; the 28th opens on 29 December.
+    assert 'data-opens="2017-12-29"' in page.text and "28 Jan 2018" in page.text
+    later = await client.get("/booking/PLG?month=2018-02&lang=en")
+    assert 'data-opens="2018-01-02"' in later.text  # 1 February opens 30 days before
+    assert "aria-label=" not in page.text.split('<table class="month"')[1]  # names are the visible text

@@ -103,6 +103,9 @@ async def month_view(
     weeks[-1] += [None] * (7 - len(weeks[-1]))
     prev_first = (first - timedelta(days=1)).replace(day=1)
     next_first = last + timedelta(days=1)
+    # Days past the booking window say when they open: each comes into the window N days ahead.
+    first_closed = max(first, window_end + timedelta(days=1)) if last > window_end else None
+    opens_on = first_closed - timedelta(days=settings.booking_window_days) if first_closed else None
     return render(
         request,
         "applicant/month.html",
@@ -112,8 +115,12 @@ async def month_view(
         weeks=weeks,
         month_label=format_date(first, "MMMM y", locale=locale),
         prev_month=prev_first.strftime("%Y-%m") if prev_first >= today.replace(day=1) else None,
-        next_month=next_first.strftime("%Y-%m") if next_first <= window_end else None,
+        # One month past the window may be looked at: it says when it opens.
+        next_month=next_first.strftime("%Y-%m") if next_first <= window_end + timedelta(days=31) else None,
         weekdays=[format_date(date(2018, 1, i), "EEE", locale=locale) for i in range(1, 8)],
+        opens_on=opens_on,
+        first_closed=first_closed,
+        window_days=settings.booking_window_days,
     )
 
 
