@@ -125,7 +125,15 @@ def test_a_family_booked_then_one_member_through_the_whole_floor(
     tickets = page.locator("article.ticket")
     assert tickets.count() == 3
     code = str(tickets.first.get_attribute("data-booking"))
-    billing = tickets.first.locator(".billing").inner_text().replace(" ", "").strip()
+    billing = str(tickets.first.locator(".billing").get_attribute("data-billing"))
+    # The billing code and the countdown are on the first screen, grouped in blocks of four.
+    assert re.fullmatch(r"\d{4} \d{4} \d{4} \d{3}", tickets.first.locator(".billing").inner_text().strip())
+    box = tickets.first.locator(".countdown").bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 740
+    assert page.locator("[data-copy]").first.is_visible()
+    page.goto(live_server.url + "/booking-done/print")
+    check_page(page, "confirmation-print", found)
+    assert page.locator("article.ticket").count() == 3 and page.locator("header.top").is_hidden()
     paid = live_server.loket("payments", "simulate", "--billing-code", billing, "--url", live_server.url)
     assert paid.returncode == 0, paid.stdout + paid.stderr
 

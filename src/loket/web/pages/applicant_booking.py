@@ -335,6 +335,21 @@ async def check_nik(request: Request, now: NowDep, locale: LocaleDep) -> Respons
 @router.get("/booking-done", response_class=HTMLResponse)
 @html_errors
 async def confirmation(request: Request, db: DbDep, catalog: CatalogDep, settings: SettingsDep) -> Response:
+    return await _confirmation(request, db, catalog, settings, print_view=False)
+
+
+@router.get("/booking-done/print", response_class=HTMLResponse)
+@html_errors
+async def confirmation_print(
+    request: Request, db: DbDep, catalog: CatalogDep, settings: SettingsDep
+) -> Response:
+    """The confirmation laid out for paper, reached by a plain link (works without JavaScript)."""
+    return await _confirmation(request, db, catalog, settings, print_view=True)
+
+
+async def _confirmation(
+    request: Request, db: DbDep, catalog: Catalog, settings: SettingsDep, *, print_view: bool
+) -> Response:
     codes = recent_codes(settings.secret_key, request.cookies.get(RECENT_COOKIE))
     found = await applicant_service.recent_bookings(db, codes)
     offices = {v.office_code: (await catalog.get(db, v.office_code)).office for v, _docs in found}
@@ -344,6 +359,7 @@ async def confirmation(request: Request, db: DbDep, catalog: CatalogDep, setting
         bookings=found,
         offices=offices,
         total=sum(v.amount for v, _d in found if v.status == "awaiting_payment"),
+        print_view=print_view,
     )
 
 

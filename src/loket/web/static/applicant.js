@@ -25,9 +25,21 @@
   }
 
   function wire(root) {
+    // Without JavaScript the print link opens the print view; with it, the print dialog opens here.
     var buttons = root.querySelectorAll("[data-print]");
     for (var i = 0; i < buttons.length; i++) {
-      buttons[i].addEventListener("click", function () { window.print(); });
+      buttons[i].addEventListener("click", function (event) { event.preventDefault(); window.print(); });
+    }
+    var copies = root.querySelectorAll("[data-copy]");
+    for (var j = 0; j < copies.length; j++) {
+      if (!navigator.clipboard) { continue; }
+      copies[j].hidden = false;
+      copies[j].addEventListener("click", function (event) {
+        var button = event.currentTarget;
+        navigator.clipboard.writeText(button.getAttribute("data-copy")).then(function () {
+          button.firstChild.textContent = button.getAttribute("data-copied-text");
+        });
+      });
     }
   }
 
