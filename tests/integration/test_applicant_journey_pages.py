@@ -134,3 +134,28 @@ async def test_days_past_the_booking_window_say_when_they_open(
     later = await client.get("/booking/PLG?month=2018-02&lang=en")
     assert 'data-opens="2018-01-02"' in later.text  # 1 February opens 30 days before
     assert "aria-label=" not in page.text.split('<table class="month"')[1]  # names are the visible text
+
+
+async def test_static_files_have_hashed_names_compressed_forms_and_long_cache_lives(
+    http: tuple[httpx.AsyncClient, FrozenClock],
+) -> None:
+    client, _clock = http
+    page = await client.get("/booking")
+    names = re.findall(r'(?:href|src)="http://loket\.test(/static/[^"]+)"', page.text)
+    assert any(re.fullmatch(r"/static/vendor/htmx-2\.0\.11\.min\.[0-9a-f]{12}\.js", n) for n in names), names
+    assert any(re.fullmatch(r"/static/loket\.[0-9a-f]{12}\.css", n) for n in names), names
+    htmx = next(n for n in names if "htmx" in n)
+    plain = await client.get(htmx, headers={"accept-encoding": "identity"})
+    brotli_ = await client.get(htmx, headers={"accept-encoding": "gzip, deflate, br"})
+    gzip_ = await client.get(htmx, headers={"accept-encoding": "gzip"})
+    assert plain.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert (brotli_.headers["content-encoding"], gzip_.headers["content-encoding"]) == ("br", "gzip")
+    assert brotli_.content == gzip_.content == plain.content  # httpx decodes: the same file
+    wire = {int(r.headers["content-length"]) for r in (plain, brotli_, gzip_)}
+    assert len(plain.content) == max(wire) and min(wire) < len(plain.content) / 2
+    again = await client.get(htmx, headers={"if-none-match": plain.headers["etag"]})
+    assert again.status_code == 304
+    old = await client.get("/static/vendor/htmx-2.0.11.min.js")  # the plain name still answers
+    assert old.status_code == 200 and "immutable" not in old.headers["cache-control"]
+    assert (await client.get("/static/../settings.py")).status_code == 404
+    print("htmx bytes on the wire:", sorted(wire))
