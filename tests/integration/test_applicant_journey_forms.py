@@ -117,3 +117,27 @@ async def test_a_duplicate_nik_in_the_family_names_the_person_and_books_nobody(
     assert again.status_code == 409 and await booked_count(demo) == before
     assert people[0].full_name in again.text and 'id="p1-nik-error"' in again.text
     assert re.search(r'data-existing-booking>[^<]*<a href="/status">', again.text)
+
+
+async def test_one_person_losing_the_last_place_sees_it_once_with_the_ways_on(
+    demo: Database,
+    http: tuple[httpx.AsyncClient, FrozenClock],  # noqa: F811
+) -> None:
+    client, clock = http
+    clock.now = at(9, day=date(2017, 12, 28))
+    catalog = Catalog(ttl=0)
+    office = (await catalog.get(demo, "PLG")).office
+    await quotas.set_day_capacity(
+        demo, catalog, "PLG", DAY, "regular", len(office.sessions), actor="sari", now=clock()
+    )
+    first, second = family(1, seed=21)[0], family(1, seed=22, phone="+6281200002222")[0]
+    review = await client.post(f"/booking/PLG/{DAY}/08:00", data=form_of([second], "review"))
+    assert review.status_code == 200  # the place was free when the form was checked
+    won = await client.post(f"/booking/PLG/{DAY}/08:00", data=form_of([first]))
+    assert won.status_code == 303
+    lost = await client.post(f"/booking/PLG/{DAY}/08:00?lang=en", data=form_of([second]))
+    assert lost.status_code == 409
+    assert lost.text.count("No places left in this session") == 1  # once, in the summary
+    assert "data-full" in lost.text and f"/waitlist/join/PLG/{DAY}/08:00" in lost.text
+    assert 'action="/booking/PLG/2017-12-29/09:00"' in lost.text  # the nearest session, kept filled in
+    assert f'value="{second.nik}"' in lost.text

@@ -4,8 +4,8 @@ with (small), the no-JavaScript refresh, and the end of refreshing once the pass
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
 
 import httpx
 import pytest
@@ -159,3 +159,17 @@ async def test_static_files_have_hashed_names_compressed_forms_and_long_cache_li
     assert old.status_code == 200 and "immutable" not in old.headers["cache-control"]
     assert (await client.get("/static/../settings.py")).status_code == 404
     print("htmx bytes on the wire:", sorted(wire))
+
+
+async def test_the_cancel_question_and_answer_are_brought_into_view(
+    demo: Database, http: tuple[httpx.AsyncClient, FrozenClock]
+) -> None:
+    client, clock = http
+    clock.now = at(9, day=date(2017, 12, 28))
+    code, nik = await book_and_pay(demo, 73)
+    ask = await client.post("/status/cancel", data={"booking_code": code, "nik": nik})
+    # The form posts to its own anchor, so the browser scrolls to the question and to the answer.
+    assert 'action="/status/cancel#cancel"' in ask.text and 'id="cancel"' in ask.text
+    assert 'name="confirm"' in ask.text
+    done = await client.post("/status/cancel", data={"booking_code": code, "nik": nik, "confirm": "yes"})
+    assert 'data-status="cancelled"' in done.text

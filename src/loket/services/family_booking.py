@@ -35,8 +35,20 @@ from loket.store.booking_repo import Outcome
 from loket.store.database import Database
 
 
-def _member_error(index: int, name: str, result: booking_repo.TakeResult, policy: BookingPolicy) -> Conflict:
-    """Why member `index` could not be booked, naming them and their field."""
+def _member_error(
+    index: int, name: str, result: booking_repo.TakeResult, policy: BookingPolicy, *, alone: bool
+) -> Conflict:
+    """Why member `index` could not be booked, naming them and their field (one person: as a
+    single booking says it)."""
+    if alone and result.outcome is Outcome.FULL:
+        return Conflict("quota_full", "No places left in this session", field="session", extra={"member": 0})
+    if alone and result.outcome is Outcome.NIK_HELD:
+        return Conflict(
+            "active_booking_exists",
+            "This NIK already has an active booking",
+            field="p0-nik",
+            extra={"member": 0},
+        )
     if result.outcome is Outcome.FULL:
         return Conflict(
             "family_quota_full",
@@ -112,11 +124,12 @@ async def book_family(
                     )
                     result = await booking_repo.take_place_in(conn, new)
                     if not result.booked:
-                        raise _member_error(index, plan.full_name, result, policy)  # rolls back all
+                        # Raising rolls back every member booked before this one.
+                        raise _member_error(index, plan.full_name, result, policy, alone=len(plans) == 1)
                     made.append(confirmation(plan, code, billing))
             return made
         except Conflict as exc:
-            if exc.code == "family_quota_full":
+            if exc.code in ("family_quota_full", "quota_full"):
                 exc.extra["alternatives"] = await nearest_alternatives(db, catalog, plans[0], now)
             raise
         except Exception as exc:
