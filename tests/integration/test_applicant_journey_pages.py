@@ -173,3 +173,36 @@ async def test_the_cancel_question_and_answer_are_brought_into_view(
     assert 'name="confirm"' in ask.text
     done = await client.post("/status/cancel", data={"booking_code": code, "nik": nik, "confirm": "yes"})
     assert 'data-status="cancelled"' in done.text
+
+
+async def test_the_confirmation_message_links_the_live_status(
+    demo: Database, db_url: str, http: tuple[httpx.AsyncClient, FrozenClock]
+) -> None:
+    from sqlalchemy import select
+
+    from loket.domain.waitlist import WaitlistPolicy
+    from loket.notify.messages import render
+    from loket.services.catalog import Catalog
+    from loket.store.tables import notify_outbox
+
+    client, _clock = http
+    code, nik = await book_and_pay(demo, 74)
+    async with demo.read() as conn:
+        rows = (await conn.execute(select(notify_outbox).where(notify_outbox.c.subject == code))).all()
+    office = (await Catalog(ttl=0).get(demo, "PLG")).office
+    secret = Settings(database_url=db_url).secret_key
+    for event in ("booking_made", "payment_received"):
+        row = next(r for r in rows if r.event == event and r.channel == "phone")
+        text = render(
+            row.event,
+            row.params,
+            office,
+            "id",
+            public_url="http://loket.test",
+            policy=WaitlistPolicy(),
+            secret=secret,
+        ).text
+        found = re.search(r"http://loket\.test(/status/s/\S+)", text)
+        assert found and nik not in text, text
+        page = await client.get(found.group(1))
+        assert page.status_code == 200 and code in page.text

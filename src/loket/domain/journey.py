@@ -7,6 +7,8 @@ module stays ignorant of how the floor records them.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -223,3 +225,18 @@ def documents_for(service: str, age: int | None = None) -> list[str]:
     if age is not None and age < 17:
         found += [doc for doc in CHILD_DOCUMENTS if doc not in found]
     return found
+
+
+def status_token(secret: str, code: str) -> str:
+    """`CODE.SIGNATURE`: the address of a booking's live status page (no NIK in it), sent in the
+    confirmation messages; it shows progress only (cancel and move still ask for the NIK)."""
+    signature = hmac.new(secret.encode(), f"status:{code}".encode(), hashlib.sha256).hexdigest()[:20]
+    return f"{code}.{signature}"
+
+
+def code_of_status_token(secret: str, token: str) -> str | None:
+    """The booking code of a valid status token; None otherwise."""
+    code = token.rpartition(".")[0]
+    if not code or not hmac.compare_digest(status_token(secret, code), token):
+        return None
+    return code

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from loket.domain.journey import status_token
 from loket.domain.notification import Event
 from loket.domain.office import Office
 from loket.domain.waitlist import WaitlistPolicy, offer_deadline
@@ -84,6 +85,9 @@ TEMPLATES: dict[Event, tuple[str, str]] = {
         N_("Loket: booking %(code)s is moved to %(date)s, session %(session)s at %(office)s."),
     ),
 }
+# The confirmations carry the live status page's signed address (no NIK), after their own text.
+WITH_STATUS_LINK = (Event.BOOKING_MADE, Event.PAYMENT_RECEIVED)
+STATUS_LINK = N_("Follow it live: %(status_link)s")
 # A cancelled paid booking says what it is owed instead.
 CANCELLED_REFUND = N_(
     "Loket: booking %(code)s for %(date)s is cancelled. A refund of %(refund)s is due to you."
@@ -132,10 +136,15 @@ def render(
     *,
     public_url: str,
     policy: WaitlistPolicy,
+    secret: str = "",
 ) -> Rendered:
-    """The message of one outbox row in `locale`."""
+    """The message of one outbox row in `locale` (with `secret`, the confirmations link the live status)."""
     subject, text = TEMPLATES[Event(event)]
     if event == Event.BOOKING_CANCELLED and int(params.get("refund") or 0) > 0:
         text = CANCELLED_REFUND
     shown = _fields(params, office, locale, public_url, policy)
-    return Rendered(translate(locale, subject, **shown), translate(locale, text, **shown))
+    body = translate(locale, text, **shown)
+    if secret and Event(event) in WITH_STATUS_LINK and "code" in params:
+        link = f"{public_url.rstrip('/')}/status/s/{status_token(secret, params['code'])}?lang={locale}"
+        body = f"{body} {translate(locale, STATUS_LINK, status_link=link)}"
+    return Rendered(translate(locale, subject, **shown), body)

@@ -114,18 +114,3 @@ def recent_codes(secret: str, value: str | None, now_s: float | None = None) -> 
     if not expiry.isdigit() or int(expiry) < (now_s or time.time()):
         return []
     return [c for c in codes.split(",") if c][:5]
-
-
-def status_token(secret: str, code: str) -> str:
-    """`CODE.SIGNATURE`: the status page's own address, sent in messages and used by its refresh.
-
-    It shows the booking's progress (no NIK, no cancel or move: those still ask for the NIK)."""
-    return f"{code}.{_sign(secret, 'status:' + code)[:20]}"
-
-
-def code_of_status_token(secret: str, token: str) -> str | None:
-    """The booking code of a valid status token; None otherwise."""
-    code = token.rpartition(".")[0]
-    if not code or not hmac.compare_digest(status_token(secret, code), token):
-        return None
-    return code

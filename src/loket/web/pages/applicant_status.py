@@ -11,19 +11,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from loket.domain.errors import DomainError, NotFound, invalid
+from loket.domain.journey import code_of_status_token, status_token
 from loket.services import applicant as applicant_service
 from loket.services import booking as booking_service
 from loket.services.catalog import Catalog
 from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep
 from loket.web.limits import check_rate
-from loket.web.pages.applicant_common import (
-    code_of_status_token,
-    field_errors,
-    html_errors,
-    policies,
-    render,
-    status_token,
-)
+from loket.web.pages.applicant_common import field_errors, html_errors, policies, render
 
 router = APIRouter(include_in_schema=False)
 REFRESH_S = 20  # the floor moves in minutes; a refresh costs one small page
