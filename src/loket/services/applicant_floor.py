@@ -32,19 +32,11 @@ async def service_means(conn: Connection, office: Office, now: datetime) -> dict
     return {stage: sum(d) / len(d) for stage, d in durations.items() if d}
 
 
-async def queue_place(
-    conn: Connection, office: Office, ticket: Any, now: datetime
-) -> tuple[int | None, int | None]:
-    """(people before this waiting ticket in its stage's queue, estimated minutes until called)."""
-    stage = Stage(ticket.stage)
-    if ticket.queue_state != QueueState.WAITING.value or stage not in STATION_KIND:
-        return None, None
+async def service_rate(
+    conn: Connection, office: Office, stage: Stage, now: datetime
+) -> tuple[int, float | None]:
+    """(open stations of `stage`'s queue, mean service seconds: measured today, else the target)."""
     kind = STATION_KIND[stage]
-    rows = await floor_repo.waiting(conn, office.code, ticket.day, [s.value for s in stages_of_kind(kind)])
-    labels = [(r.day, r.ticket) for r in rows]
-    if (ticket.day, ticket.ticket) not in labels:
-        return None, None
-    position = labels.index((ticket.day, ticket.ticket))
     stations = await floor_repo.office_stations(conn, office.code)
     open_count = sum(1 for s in stations if s.kind == kind and s.state == StationState.OPEN.value)
     served = Stage.INTAKE.value if stage is Stage.CHECKED_IN else stage.value
@@ -52,8 +44,28 @@ async def queue_place(
     if mean_s is None:
         target = targets_with_defaults(await reports_repo.targets(conn, office.code)).get(served)
         mean_s = float(target.service_s) if target and target.service_s else None
+    return open_count, mean_s
+
+
+def wait_minutes(position: int, open_count: int, mean_s: float | None) -> int | None:
+    """The estimated wait of the `position`-th waiting ticket in whole minutes (at least one)."""
     wait = estimate_wait_s(position, open_count, mean_s)
-    return position, None if wait is None else max(1, round(wait / 60))
+    return None if wait is None else max(1, round(wait / 60))
+
+
+async def queue_place(
+    conn: Connection, office: Office, ticket: Any, now: datetime
+) -> tuple[int | None, int | None]:
+    """(people before this waiting ticket in its stage's queue, estimated minutes until called)."""
+    stage = Stage(ticket.stage)
+    if ticket.queue_state != QueueState.WAITING.value or stage not in STATION_KIND:
+        return None, None
+    stages = [s.value for s in stages_of_kind(STATION_KIND[stage])]
+    labels = [(r.day, r.ticket) for r in await floor_repo.waiting(conn, office.code, ticket.day, stages)]
+    if (ticket.day, ticket.ticket) not in labels:
+        return None, None
+    position = labels.index((ticket.day, ticket.ticket))
+    return position, wait_minutes(position, *await service_rate(conn, office, stage, now))
 
 
 async def floor_status(db: Database, booking: Any, now: datetime) -> FloorStatus:

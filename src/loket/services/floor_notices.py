@@ -17,7 +17,7 @@ from loket.domain.journey import MISSING_LABELS
 from loket.domain.office import Office
 from loket.domain.workflow import Stage
 from loket.services import notifications
-from loket.services.applicant_floor import queue_place
+from loket.services.applicant_floor import service_rate, wait_minutes
 from loket.store import floor_repo
 from loket.store.database import Connection
 
@@ -30,15 +30,18 @@ async def tell_near(conn: Connection, office: Office, day: date, near: int, now:
     if near <= 0:
         return 0
     added = 0
-    for ticket in (await floor_repo.waiting(conn, office.code, day, list(NEAR_STAGES)))[: near + 1]:
+    front = (await floor_repo.waiting(conn, office.code, day, list(NEAR_STAGES)))[: near + 1]
+    if not any(t.booking_code for t in front):
+        return 0
+    rate = await service_rate(conn, office, Stage.INTAKE, now)  # read once for the whole front
+    for position, ticket in enumerate(front):
         if ticket.booking_code is None:
             continue
-        _position, minutes = await queue_place(conn, office, ticket, now)
         added += await notifications.notify_next_in(
             conn,
             office.code,
             ticket.booking_code,
-            minutes or 1,
+            wait_minutes(position, *rate) or 1,
             now,
             ticket=ticket.ticket,
             occasion=f"{ticket.day.isoformat()}:{ticket.ticket}:{await returns(conn, ticket)}",
