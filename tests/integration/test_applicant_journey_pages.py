@@ -64,6 +64,7 @@ async def test_the_live_status_follows_the_floor_and_stays_small(
     assert 'name="nik"' not in page.text  # cancel and move still ask for the NIK
     part = await client.get(f"{link}/live")
     assert part.status_code == 200 and len(part.content) < LIVE_BUDGET
+    print("live part:", len(part.content), "bytes; full live page:", len(page.content), "bytes")
     assert "<html" not in part.text and 'data-before="1"' in part.text and "data-wait=" in part.text
     assert 'data-stage="intake" data-state="current"' in part.text
 
