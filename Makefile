@@ -24,6 +24,7 @@ src/loket/locale/%.mo: src/loket/locale/%.po $(STAMP)
 	@test -f $@ || { echo "$< was not compiled (fuzzy?): see scripts/catalogs.py" >&2; exit 1; }
 
 install: $(STAMP) $(CATALOGS)
+	@$(BIN)/python -m loket.web.assets
 
 run: install
 	$(BIN)/loket db upgrade

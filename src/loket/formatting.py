@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_time, get_day_names
 from babel.numbers import format_decimal
 
 from loket.domain.office import INDONESIAN_ZONES
@@ -53,3 +53,22 @@ def local_datetime(moment: datetime, tz_name: str, locale: str = DEFAULT_LOCALE)
     local = moment.astimezone(ZoneInfo(tz_name))
     text = format_datetime(local, "EEEE, d MMMM y HH.mm", locale=locale)
     return f"{text} {zone_abbreviation(tz_name)}"
+
+
+def opening_hours(hours: dict[int, tuple[time, time]], tz_name: str, locale: str = DEFAULT_LOCALE) -> str:
+    """`Sen-Jum 08.00-16.00 WIB`: runs of weekdays (ISO numbers) with the same hours.
+
+    ASCII hyphens, not dashes: a dash would take the SMS out of GSM-7 and cut it to 70 characters."""
+    names = get_day_names("abbreviated", locale=locale)  # 0 = Monday
+    runs: list[tuple[int, int, tuple[time, time]]] = []
+    for day in sorted(hours):
+        if runs and runs[-1][1] == day - 1 and runs[-1][2] == hours[day]:
+            runs[-1] = (runs[-1][0], day, hours[day])
+        else:
+            runs.append((day, day, hours[day]))
+    shown = []
+    for first, last, (opens, closes) in runs:
+        days = names[first - 1] if first == last else f"{names[first - 1]}-{names[last - 1]}"
+        span = f"{format_time(opens, 'HH.mm', locale=locale)}-{format_time(closes, 'HH.mm', locale=locale)}"
+        shown.append(f"{days} {span}")
+    return f"{', '.join(shown)} {zone_abbreviation(tz_name)}" if shown else ""

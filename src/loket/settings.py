@@ -136,6 +136,13 @@ class Settings(BaseSettings):
         description="Working days from a complete dossier to a printed passport, per product "
         '(JSON, e.g. {"regular": 4, "electronic": 4}); express is the same day.',
     )
+    notify_next_in_people: int = Field(
+        3,
+        ge=0,
+        le=100,
+        description="People before an applicant in the intake queue when they are told their turn is "
+        "near (SMS/WhatsApp and e-mail); 0: never.",
+    )
     board_poll_s: float = Field(
         1.0,
         gt=0,
@@ -220,6 +227,7 @@ def floor_policy(settings: Settings) -> FloorPolicy:
         late_grace_minutes=settings.late_grace_minutes,
         no_show_after_recalls=settings.no_show_after_recalls,
         sla_working_days=tuple(sorted(settings.sla_working_days.items())),
+        notify_next_in_people=settings.notify_next_in_people,
     )
 
 

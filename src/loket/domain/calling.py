@@ -217,6 +217,7 @@ class FloorPolicy:
     late_grace_minutes: int = 15
     no_show_after_recalls: int = 2
     sla_working_days: tuple[tuple[str, int], ...] = (("regular", 4), ("electronic", 4))
+    notify_next_in_people: int = 3  # 'your turn is near' when this many people (or fewer) are before you
 
     def working_days_for(self, product: str) -> int:
         """The service-clock length of a product (`regular_5y` -> the `regular` setting)."""

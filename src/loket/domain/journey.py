@@ -7,6 +7,8 @@ module stays ignorant of how the floor records them.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -52,6 +54,11 @@ class FloorStatus:
     queue_position: int | None = None
     wait_minutes: int | None = None
     dossier_complete_on: date | None = None
+    # The floor's own due date (set once the service clock runs), the ticket and where it is called.
+    due_date: date | None = None
+    ticket: str | None = None
+    stage: str | None = None  # the ticket's stage (domain/workflow.py Stage)
+    called_to: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -77,6 +84,103 @@ def booking_stages(status: str, created_at: datetime, paid_at: datetime | None) 
         state = StageState.DONE if checked_in else (StageState.CURRENT if paid else StageState.TODO)
         rows.append(StageRow("checked_in", N_("Checked in"), state, 30))
     return rows
+
+
+# The floor's part of the pipeline: (key, label, order, the ticket stages the row stands for).
+FLOOR_ROWS: tuple[tuple[str, str, int, tuple[str, ...]], ...] = (
+    ("intake", N_("Document check (intake)"), 40, ("checked_in", "intake", "incomplete")),
+    ("biometrics", N_("Photo and fingerprints"), 50, ("biometrics",)),
+    ("approval", N_("Approval"), 60, ("approval",)),
+    ("printing", N_("Printing the passport"), 70, ("printing", "quality_check")),
+    ("ready", N_("Ready for collection"), 80, ("ready",)),
+    ("collected", N_("Collected"), 90, ("collected",)),
+)
+# The checklist keys of an incomplete dossier (domain/workflow.py MISSING_DOCUMENTS), as the
+# applicant reads them.
+MISSING_LABELS: dict[str, str] = {
+    "ktp": N_("KTP (electronic identity card)"),
+    "kk": N_("KK (family card)"),
+    "birth_certificate": N_("Birth certificate"),
+    "diploma": N_("Diploma"),
+    "marriage_book": N_("Marriage book"),
+    "old_passport": N_("Your current passport"),
+}
+
+
+_CURRENT_NOTES = {
+    "intake": N_("Waiting for your number to be called"),
+    "biometrics": N_("Waiting for your number to be called"),
+    "approval": N_("Waiting for your number to be called"),
+    "printing": N_("Your passport is being printed; we send a message when it is ready"),
+    "ready": N_("Collect it at the office with your KTP and this booking code"),
+}
+
+
+def floor_stages(
+    stage: str, waiting: bool, entered: dict[str, datetime], checked_in_at: datetime
+) -> tuple[StageRow, ...]:
+    """The floor's rows for a ticket at `stage` (`entered`: when it first reached each stage).
+
+    A row is done once the ticket is past it (at: when it left), current while the ticket is in one
+    of its stages, a problem while the dossier is incomplete or the application was rejected."""
+    rows = [StageRow("checked_in", N_("Checked in"), StageState.DONE, 30, at=checked_in_at)]
+    current = next((i for i, (_k, _l, _o, stages) in enumerate(FLOOR_ROWS) if stage in stages), None)
+    if stage == "rejected":
+        # Rejected at the first row it had not left.
+        reached = [i for i, (_k, _l, _o, st) in enumerate(FLOOR_ROWS) if any(s in entered for s in st)]
+        current = max(reached) if reached else 0
+    for i, (key, label, order, stages) in enumerate(FLOOR_ROWS):
+        later = [s for _k, _l, _o, st in FLOOR_ROWS[i + 1 :] for s in st]
+        left = min((entered[s] for s in later if s in entered), default=None)
+        if current is None or i < current:
+            rows.append(StageRow(key, label, StageState.DONE, order, at=left))
+        elif i == current and stage == "incomplete":
+            rows.append(
+                StageRow(
+                    key,
+                    label,
+                    StageState.PROBLEM,
+                    order,
+                    at=entered.get("incomplete"),
+                    note=N_("Documents are missing: bring them to the intake counter"),
+                )
+            )
+        elif i == current and stage == "rejected":
+            rows.append(
+                StageRow(
+                    key,
+                    label,
+                    StageState.PROBLEM,
+                    order,
+                    at=entered.get("rejected"),
+                    note=N_("The application was rejected"),
+                )
+            )
+        elif i == current:
+            at = min((entered[s] for s in stages if s in entered), default=None)
+            state = StageState.DONE if key == "collected" else StageState.CURRENT
+            rows.append(
+                StageRow(
+                    key,
+                    label,
+                    state,
+                    order,
+                    at=at,
+                    note=_CURRENT_NOTES.get(key) if waiting or key == "ready" else None,
+                )
+            )
+        else:
+            rows.append(StageRow(key, label, StageState.TODO, order))
+    return tuple(rows)
+
+
+def current_row(rows: list[StageRow]) -> StageRow | None:
+    """The row the applicant is at: the current or problem one, else the last done one."""
+    for row in rows:
+        if row.state in (StageState.CURRENT, StageState.PROBLEM):
+            return row
+    done = [row for row in rows if row.state is StageState.DONE]
+    return done[-1] if done else None
 
 
 def pipeline(base: list[StageRow], floor: FloorStatus) -> list[StageRow]:
@@ -121,3 +225,18 @@ def documents_for(service: str, age: int | None = None) -> list[str]:
     if age is not None and age < 17:
         found += [doc for doc in CHILD_DOCUMENTS if doc not in found]
     return found
+
+
+def status_token(secret: str, code: str) -> str:
+    """`CODE.SIGNATURE`: the address of a booking's live status page (no NIK in it), sent in the
+    confirmation messages; it shows progress only (cancel and move still ask for the NIK)."""
+    signature = hmac.new(secret.encode(), f"status:{code}".encode(), hashlib.sha256).hexdigest()[:20]
+    return f"{code}.{signature}"
+
+
+def code_of_status_token(secret: str, token: str) -> str | None:
+    """The booking code of a valid status token; None otherwise."""
+    code = token.rpartition(".")[0]
+    if not code or not hmac.compare_digest(status_token(secret, code), token):
+        return None
+    return code

@@ -18,6 +18,8 @@ class Event(StrEnum):
     HOLD_LAPSED = "hold_lapsed"
     WAITLIST_OFFER = "waitlist_offer"
     SURVEY_INVITE = "survey_invite"
+    BOOKING_CANCELLED = "booking_cancelled"
+    BOOKING_MOVED = "booking_moved"
 
 
 class Channel(StrEnum):

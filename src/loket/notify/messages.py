@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from loket.domain.journey import status_token
 from loket.domain.notification import Event
 from loket.domain.office import Office
 from loket.domain.waitlist import WaitlistPolicy, offer_deadline
-from loket.formatting import local_datetime, long_date, rupiah
+from loket.formatting import local_datetime, long_date, opening_hours, rupiah
 from loket.i18n import N_, translate
 
 # (subject, text) per event. Short enough for one or two SMS; the e-mail carries the same text.
@@ -55,7 +56,7 @@ TEMPLATES: dict[Event, tuple[str, str]] = {
     ),
     Event.PASSPORT_READY: (
         N_("Your passport is ready"),
-        N_("Loket: the passport of booking %(code)s is ready for pickup at %(office)s."),
+        N_("Loket: passport %(code)s is ready at %(office)s. Collect it with your KTP, %(hours)s."),
     ),
     Event.HOLD_LAPSED: (
         N_("Booking %(code)s has lapsed"),
@@ -75,7 +76,22 @@ TEMPLATES: dict[Event, tuple[str, str]] = {
             "you (nine short questions): %(link)s"
         ),
     ),
+    Event.BOOKING_CANCELLED: (
+        N_("Booking %(code)s is cancelled"),
+        N_("Loket: booking %(code)s for %(date)s is cancelled; its place went back to the pool."),
+    ),
+    Event.BOOKING_MOVED: (
+        N_("Booking %(code)s is moved"),
+        N_("Loket: booking %(code)s is moved to %(date)s, session %(session)s at %(office)s."),
+    ),
 }
+# The confirmations carry the live status page's signed address (no NIK), after their own text.
+WITH_STATUS_LINK = (Event.BOOKING_MADE, Event.PAYMENT_RECEIVED)
+STATUS_LINK = N_("Follow it live: %(status_link)s")
+# A cancelled paid booking says what it is owed instead.
+CANCELLED_REFUND = N_(
+    "Loket: booking %(code)s for %(date)s is cancelled. A refund of %(refund)s is due to you."
+)
 
 
 @dataclass(frozen=True)
@@ -104,6 +120,9 @@ def _fields(
         shown["link"] = f"{public_url.rstrip('/')}/survey/{params['survey']}?lang={locale}"
     if "missing" in params:
         shown["missing"] = ", ".join(translate(locale, m) for m in params["missing"])
+    if "refund" in params:
+        shown["refund"] = rupiah(int(params["refund"]))
+    shown["hours"] = opening_hours(office.hours, office.timezone, locale)
     shown.setdefault("ticket", "")
     shown.setdefault("minutes", "")
     return shown
@@ -117,8 +136,15 @@ def render(
     *,
     public_url: str,
     policy: WaitlistPolicy,
+    secret: str = "",
 ) -> Rendered:
-    """The message of one outbox row in `locale`."""
+    """The message of one outbox row in `locale` (with `secret`, the confirmations link the live status)."""
     subject, text = TEMPLATES[Event(event)]
+    if event == Event.BOOKING_CANCELLED and int(params.get("refund") or 0) > 0:
+        text = CANCELLED_REFUND
     shown = _fields(params, office, locale, public_url, policy)
-    return Rendered(translate(locale, subject, **shown), translate(locale, text, **shown))
+    body = translate(locale, text, **shown)
+    if secret and Event(event) in WITH_STATUS_LINK and "code" in params:
+        link = f"{public_url.rstrip('/')}/status/s/{status_token(secret, params['code'])}?lang={locale}"
+        body = f"{body} {translate(locale, STATUS_LINK, status_link=link)}"
+    return Rendered(translate(locale, subject, **shown), body)

@@ -1,8 +1,9 @@
 """What the applicant's pages need beyond booking itself: a preview of a booking, the status
 page's pipeline, reschedule options and recently made bookings.
 
-The pipeline can take in what the office floor knows (`register_floor_source`); no source is
-registered yet, so today it shows the booking's own stages (booked, paid) only.
+The pipeline takes in what the office floor knows through its floor sources (`FLOOR_SOURCES`):
+`services/applicant_floor.floor_status` is registered here, so the page follows the ticket through
+every floor stage to collection.
 """
 
 from __future__ import annotations
@@ -17,24 +18,34 @@ from loket.domain.booking import (
     BookingPlan,
     BookingPolicy,
     BookingRequest,
+    Status,
     age_on,
     office_of_booking_code,
     plan_booking,
 )
-from loket.domain.journey import FloorStatus, StageRow, booking_stages, documents_for, due_date, pipeline
+from loket.domain.errors import NotFound
+from loket.domain.journey import (
+    FloorStatus,
+    StageRow,
+    booking_stages,
+    current_row,
+    documents_for,
+    due_date,
+    pipeline,
+)
 from loket.domain.office import Office
 from loket.services import booking as booking_service
+from loket.services.applicant_floor import floor_status
 from loket.services.booking import BookingView
 from loket.services.catalog import Catalog
 from loket.services.quotas import SessionAvailability, availability
 from loket.store import booking_repo
 from loket.store.database import Database
 
-# Where the office floor may register what it knows about a booking (stages, missing documents,
-# queue position); each source gets the database and the booking row and returns a FloorStatus.
-# Nothing registers one yet.
-FloorSource = Callable[[Database, Any], Awaitable[FloorStatus]]
-FLOOR_SOURCES: list[FloorSource] = []
+# What the office floor knows about a booking (stages, missing documents, queue position); each
+# source gets the database, the booking row and the moment, and returns a FloorStatus.
+FloorSource = Callable[[Database, Any, datetime], Awaitable[FloorStatus]]
+FLOOR_SOURCES: list[FloorSource] = [floor_status]
 RESCHEDULE_DAYS = 14
 
 
@@ -57,7 +68,25 @@ class ApplicantStatus:
 
     @property
     def active(self) -> bool:
-        return self.view.status in ACTIVE_STATUSES
+        """Still to come: the booking may be cancelled or moved (not once it is on the floor)."""
+        return self.view.status in ACTIVE_STATUSES and not self.on_floor
+
+    @property
+    def on_floor(self) -> bool:
+        """Checked in: the booking can no longer be cancelled or moved; the floor has it."""
+        return self.floor.ticket is not None
+
+    @property
+    def now_at(self) -> StageRow | None:
+        """The step the applicant is at (the headline of the page)."""
+        return current_row(self.stages)
+
+    @property
+    def finished(self) -> bool:
+        """Nothing more will change: collected, rejected, cancelled or lapsed (no more refreshing)."""
+        if self.floor.stage is not None:
+            return self.floor.stage in ("collected", "rejected")
+        return self.view.status in (Status.CANCELLED, Status.EXPIRED, Status.NO_SHOW)
 
 
 async def preview(
@@ -83,7 +112,15 @@ def _merge(found: list[FloorStatus]) -> FloorStatus:
     for status in found:
         stages += status.stages
         missing += status.missing_documents
-        for name in ("queue_position", "wait_minutes", "dossier_complete_on"):
+        for name in (
+            "queue_position",
+            "wait_minutes",
+            "dossier_complete_on",
+            "due_date",
+            "ticket",
+            "called_to",
+            "stage",
+        ):
             if getattr(status, name) is not None:
                 merged[name] = getattr(status, name)
     return FloorStatus(stages=tuple(stages), missing_documents=tuple(missing), **merged)
@@ -94,13 +131,29 @@ async def applicant_status(
 ) -> ApplicantStatus:
     """The status page of a booking, proven by its code and the holder's NIK."""
     view = await booking_service.find_booking(db, code, nik, now)
+    return await _status_of(db, catalog, view, now=now, with_options=with_options)
+
+
+async def status_by_code(db: Database, catalog: Catalog, code: str, *, now: datetime) -> ApplicantStatus:
+    """The status page of a booking reached through its signed link (the web checks the signature)."""
+    office = office_of_booking_code(code)
+    async with db.read() as conn:
+        row = await booking_repo.booking_by_code(conn, office, code) if office else None
+    if row is None:
+        raise NotFound("booking_not_found", "No booking matches this code and NIK", field="booking_code")
+    return await _status_of(db, catalog, booking_service.booking_view(row), now=now, with_options=False)
+
+
+async def _status_of(
+    db: Database, catalog: Catalog, view: BookingView, *, now: datetime, with_options: bool
+) -> ApplicantStatus:
     async with db.read() as conn:
         row = await booking_repo.booking_by_code(conn, view.office_code, view.booking_code)
     assert row is not None
     ctx = await catalog.get(db, view.office_code)
-    floor = _merge([await source(db, row) for source in FLOOR_SOURCES])
+    floor = _merge([await source(db, row, now) for source in FLOOR_SOURCES])
     stages = pipeline(booking_stages(row.status, row.created_at, row.paid_at), floor)
-    active = view.status in ACTIVE_STATUSES
+    active = view.status in ACTIVE_STATUSES and floor.ticket is None
     options: list[SessionAvailability] = []
     today = ctx.office.local_today(now)
     if with_options and active and view.reschedules_left and view.day > today:
@@ -113,7 +166,8 @@ async def applicant_status(
         office=ctx.office,
         stages=stages,
         floor=floor,
-        due=due_date(ctx.calendar, view.day, floor) if active or floor.dossier_complete_on else None,
+        due=floor.due_date
+        or (due_date(ctx.calendar, view.day, floor) if active or floor.dossier_complete_on else None),
         documents=documents_for(view.service, age_on(row.birth_date, view.day)),
         reschedule_options=options,
     )

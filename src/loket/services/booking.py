@@ -33,6 +33,7 @@ from loket.domain.booking import (
 )
 from loket.domain.errors import Conflict, NotFound
 from loket.domain.identity import mask_nik, nik_matches
+from loket.services import notifications
 from loket.services.audit import record
 from loket.services.booking_rows import new_booking
 from loket.services.catalog import Catalog
@@ -325,6 +326,7 @@ async def cancel_booking(db: Database, catalog: Catalog, code: str, nik: str, no
             now=now,
         )
         updated = await booking_repo.booking_by_code(conn, office, row.booking_code)
+        await notifications.booking_cancelled(conn, updated, now)
         on_commit(conn, lambda: catalog.forget_alternatives(office))  # a place came back
     assert updated is not None
     return booking_view(updated)
@@ -379,6 +381,7 @@ async def reschedule_booking(
             now=now,
         )
         updated = await booking_repo.booking_by_code(conn, office_code, row.booking_code)
+        await notifications.booking_moved(conn, updated, row.reschedules + 1, now)
         on_commit(conn, lambda: catalog.forget_alternatives(office_code))  # the old place came back
     assert updated is not None
     return booking_view(updated)

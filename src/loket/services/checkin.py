@@ -32,7 +32,7 @@ from loket.domain.errors import Conflict, NotFound, invalid
 from loket.domain.fees import product_code
 from loket.domain.identity import check_nik_matches, nik_matches, normalize_name, parse_nik
 from loket.domain.office import Office
-from loket.domain.workflow import Stage
+from loket.domain.workflow import Stage, check_transition
 from loket.services.audit import record
 from loket.services.floor_bus import BoardBus, wake_boards
 from loket.store import booking_repo, floor_repo, offices_repo, quota_repo
@@ -124,6 +124,63 @@ async def _issue(
     return await floor_repo.ticket(conn, office.code, day, label)
 
 
+async def _back_with_documents(
+    conn: Connection, office: Office, ticket: Any, *, actor: str, now: datetime
+) -> Any:
+    """An incomplete dossier comes back: the same day its ticket rejoins the intake queue in its old
+    place; on a later day a new ticket of today is issued (that day's queue has its own numbers)."""
+    today = office.local_today(now)
+    if ticket.day != today:
+        return await _issue(
+            conn,
+            office,
+            today,
+            Category(ticket.category),
+            now,
+            actor=actor,
+            booking_code=ticket.booking_code,
+            nik=ticket.nik,
+            full_name=ticket.full_name,
+            product=ticket.product,
+            priority_reason=ticket.priority_reason,
+            appointment_at=None,
+            late=False,
+            paid=bool(ticket.paid),
+        )
+    check_transition(ticket.stage, Stage.INTAKE)
+    await floor_repo.update_ticket(
+        conn,
+        ticket,
+        stage=Stage.INTAKE.value,
+        queue_state=QueueState.WAITING.value,
+        queued_at=now,
+        updated_at=now,
+    )
+    await floor_repo.open_visit(conn, office.code, ticket.day, ticket.ticket, Stage.INTAKE.value, now)
+    await floor_repo.add_transition(
+        conn,
+        office.code,
+        ticket.day,
+        ticket.ticket,
+        ticket.stage,
+        Stage.INTAKE.value,
+        actor=actor,
+        station_code=None,
+        now=now,
+        reason="documents brought",
+    )
+    await record(
+        conn,
+        office_code=office.code,
+        actor=actor,
+        action="floor.check_in",
+        subject=ticket.booking_code,
+        detail={"ticket": ticket.ticket, "returned": True},
+        now=now,
+    )
+    return await floor_repo.ticket(conn, office.code, ticket.day, ticket.ticket)
+
+
 async def check_in(
     db: Database,
     office_code: str,
@@ -150,6 +207,10 @@ async def check_in(
             raise _not_found()
         if row.status == Status.CHECKED_IN.value:
             existing = await floor_repo.ticket_of_booking(conn, office_code, code)
+            if existing is not None and existing.stage == Stage.INCOMPLETE.value:
+                returned = await _back_with_documents(conn, office, existing, actor=actor, now=now)
+                wake_boards(conn, bus, office_code)
+                return _issued(returned)
             if existing is not None and existing.day == office.local_today(now):
                 return _issued(existing, replayed=True)  # a second tap on the kiosk
             raise Conflict("already_checked_in", "This booking has already checked in", field="booking_code")

@@ -67,6 +67,7 @@ async def deliver_due(
                     row.locale,
                     public_url=settings.public_url,
                     policy=waitlist,
+                    secret=settings.secret_key,
                 )
                 await sender.send(row.recipient, message, row.idempotency_key)
             except Exception as exc:

@@ -29,6 +29,7 @@ from loket.domain.workflow import (
     outcome_target,
     stages_of_kind,
 )
+from loket.services import floor_notices
 from loket.services.audit import record
 from loket.services.catalog import Catalog
 from loket.services.floor_bus import BoardBus, wake_boards
@@ -120,10 +121,12 @@ async def call_next(
     now: datetime,
     bus: BoardBus | None = None,
     catalog: Catalog | None = None,
+    policy: FloorPolicy | None = None,
 ) -> Called | None:
     """Call the next applicant to the station under the calling policy; None when nobody waits.
 
-    The office (for its local date) comes from `catalog` when given, else from the database."""
+    The office (for its local date) comes from `catalog` when given, else from the database. Those
+    now near the front of the intake queue are told so (`policy.notify_next_in_people`)."""
     known = await cached_office(catalog, db, office_code)
     async with db.write() as conn:
         st = await station_locked(conn, office_code, station_code, now)
@@ -177,6 +180,9 @@ async def call_next(
         )
         await floor_repo.visit_called(conn, office_code, row.day, row.ticket, st.code, officer, now)
         await floor_repo.set_station(conn, office_code, st.code, ticket_day=row.day, ticket=row.ticket)
+        if row.stage in floor_notices.NEAR_STAGES:
+            near = (policy or FloorPolicy()).notify_next_in_people
+            await floor_notices.tell_near(conn, office, today, near, now)
         await record(
             conn,
             office_code=office_code,
@@ -318,6 +324,7 @@ async def complete_stage(
             now=now,
         )
         await floor_repo.set_station(conn, office_code, st.code, ticket_day=None, ticket=None)
+        await floor_notices.after_stage(conn, row, target, values.get("missing_documents", []), now)
         await record(
             conn,
             office_code=office_code,

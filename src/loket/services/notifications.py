@@ -2,10 +2,11 @@
 
 The rows are built by `loket.notify.events` and written to the outbox by `store/outbox_repo.py`;
 `services/delivery.py` sends them after commit. The booking side queues `payment_received`,
-`deadline_near`, `reminder`, `hold_lapsed` and `waitlist_offer` here (`booking_made` is written
-with the booking itself); the hand-over at a collection counter queues `survey_invite`.
-`notify_next_in`, `notify_dossier_incomplete` and `notify_passport_ready` are ready for the
-office floor but not yet called by it: today nothing sends those three events.
+`deadline_near`, `reminder`, `hold_lapsed`, `waitlist_offer`, `booking_cancelled` and
+`booking_moved` here (`booking_made` is written with the booking itself). The office floor queues
+`next_in` (services/floor_notices.py: when N people are before a ticket), `dossier_incomplete`
+and `passport_ready` (services/floor.py complete_stage); the hand-over at a collection counter
+queues `survey_invite`. docs/notifications.md lists them all with their idempotency keys.
 """
 
 from __future__ import annotations
@@ -49,18 +50,25 @@ async def notify_next_in(
     now: datetime,
     *,
     ticket: str = "",
+    occasion: str = "",
 ) -> int:
-    """'You are next in about N minutes', once per ticket call-ahead (not yet called by the floor)."""
+    """'You are next in about N minutes', once per `occasion` (the floor: the ticket's day, label, stage)."""
     row = await _by_code(conn, office_code, booking_code)
     return await about_booking(
-        conn, row, Event.NEXT_IN, now, occasion=ticket or now.isoformat(), minutes=int(minutes), ticket=ticket
+        conn,
+        row,
+        Event.NEXT_IN,
+        now,
+        occasion=occasion or ticket or now.isoformat(),
+        minutes=int(minutes),
+        ticket=ticket,
     )
 
 
 async def notify_dossier_incomplete(
     conn: Connection, office_code: str, booking_code: str, missing: list[str], now: datetime
 ) -> int:
-    """'Your dossier is incomplete: bring ...' (meant for the intake counter; not yet called by the floor)."""
+    """'Your dossier is incomplete: bring ...', from the intake counter that found it so."""
     row = await _by_code(conn, office_code, booking_code)
     return await about_booking(
         conn,
@@ -72,10 +80,8 @@ async def notify_dossier_incomplete(
     )
 
 
-async def notify_passport_ready(
-    conn: Connection, office_code: str, booking_code: str, now: datetime
-) -> int:
-    """'Your passport is ready for pickup' (meant for the quality check; not yet called by the floor)."""
+async def notify_passport_ready(conn: Connection, office_code: str, booking_code: str, now: datetime) -> int:
+    """'Your passport is ready for pickup' (with the office's hours), from the quality check."""
     row = await _by_code(conn, office_code, booking_code)
     return await about_booking(conn, row, Event.PASSPORT_READY, now)
 
@@ -86,6 +92,16 @@ async def notify_survey_invite(
     """'How was our service?': the satisfaction survey link, in the hand-over's transaction."""
     row = await _by_code(conn, office_code, booking_code)
     return await about_booking(conn, row, Event.SURVEY_INVITE, now, survey=token)
+
+
+async def booking_cancelled(conn: Connection, row: Any, now: datetime) -> int:
+    """'Your booking is cancelled' (and the refund due), in the cancelling transaction."""
+    return await about_booking(conn, row, Event.BOOKING_CANCELLED, now, refund=int(row.refund_due or 0))
+
+
+async def booking_moved(conn: Connection, row: Any, move: int, now: datetime) -> int:
+    """'Your booking is moved to ...' (the row as moved), once per move."""
+    return await about_booking(conn, row, Event.BOOKING_MOVED, now, occasion=str(move))
 
 
 async def waitlist_offer(conn: Connection, entry: Any, offer_number: int, now: datetime) -> int:

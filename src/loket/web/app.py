@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from loket import __version__
 from loket.clock import Clock, utcnow
@@ -14,6 +13,7 @@ from loket.logs import install_log_masking
 from loket.services.catalog import Catalog
 from loket.settings import Settings
 from loket.store.database import Database
+from loket.web import assets
 from loket.web.api import admin, audit, ballots, bookings, floor, fraud, health, offices, privacy, staff
 from loket.web.errors import install_error_handlers
 from loket.web.limits import make_limiter
@@ -21,7 +21,7 @@ from loket.web.middleware import SecurityMiddleware
 from loket.web.pages import applicant, ballot, home, invitation, national_admin, planning, reports, security
 from loket.web.pages import floor as floor_pages
 from loket.web.pages import staff as staff_pages
-from loket.web.templating import STATIC_DIR, make_templates
+from loket.web.templating import make_templates
 
 
 def create_app(settings: Settings, *, db: Database | None = None, clock: Clock = utcnow) -> FastAPI:
@@ -48,6 +48,8 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     app.state.settings = settings
     app.state.clock = clock
     app.state.templates = make_templates()
+    static = assets.loaded()
+    app.state.templates.env.globals["url_for"] = assets.static_url_for(static)
     app.state.catalog = Catalog(ttl=settings.catalog_ttl_s, country=settings.holiday_country)
     app.state.limiter = make_limiter(settings)
     if db is not None:
@@ -73,6 +75,6 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     app.include_router(planning.router)
     app.include_router(reports.router)
     app.include_router(security.router)
-    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    app.include_router(assets.router(static))
     app.add_middleware(SecurityMiddleware, settings=settings, limiter=app.state.limiter)
     return app

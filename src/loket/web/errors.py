@@ -47,6 +47,14 @@ def _wants_html(request: Request) -> bool:
     return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
 
 
+def _html_page(request: Request, status: int, code: str, msgid: str) -> Response:
+    """The browser's error page (the applicant's layout, links onward), not the API's JSON."""
+    from loket.web.pages.applicant_common import render
+
+    message = translate(request_locale(request), msgid)
+    return render(request, "applicant/error.html", status_code=status, message=message, code=code)
+
+
 def _field_of(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
     return ".".join(parts) or "body"
@@ -114,13 +122,15 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
         locale = request_locale(request)
         names = {
             404: ("not_found", N_("Not found")),
             405: ("method_not_allowed", N_("Method not allowed")),
         }
         code, msgid = names.get(exc.status_code, ("http_error", str(exc.detail)))
+        if _wants_html(request) and exc.status_code == 404:
+            return _html_page(request, 404, "not_found", N_("This page does not exist (any more)."))
         return JSONResponse(
             {"error": code, "field": None, "message": translate(locale, msgid)},
             status_code=exc.status_code,
@@ -140,9 +150,16 @@ def install_error_handlers(app: FastAPI) -> None:
         app.add_exception_handler(refused, on_data_error)
 
     @app.exception_handler(Exception)
-    async def on_bug(request: Request, exc: Exception) -> JSONResponse:
+    async def on_bug(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         locale = request_locale(request)
+        if _wants_html(request):
+            try:
+                return _html_page(
+                    request, 500, "internal_error", N_("Something went wrong on our side; please try again")
+                )
+            except Exception:  # the page itself failed: the plain answer below still goes out
+                log.exception("the error page failed too")
         return JSONResponse(
             {
                 "error": "internal_error",

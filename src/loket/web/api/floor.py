@@ -168,7 +168,13 @@ async def post_station_state(
     summary="Call the next applicant",
 )
 async def post_call_next(
-    station: str, staff: Officer, request: Request, db: DbDep, catalog: CatalogDep, now: NowDep
+    station: str,
+    staff: Officer,
+    request: Request,
+    db: DbDep,
+    catalog: CatalogDep,
+    now: NowDep,
+    settings: SettingsDep,
 ) -> CalledPublic:
     called = await floor.call_next(
         db,
@@ -178,6 +184,7 @@ async def post_call_next(
         now=now,
         bus=bus_of(request),
         catalog=catalog,
+        policy=floor_policy(settings),
     )
     return called_public(called, station.upper())
 

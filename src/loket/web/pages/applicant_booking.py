@@ -17,7 +17,7 @@ from loket.domain.errors import DomainError, NotFound, invalid
 from loket.domain.identity import parse_nik
 from loket.i18n import translate
 from loket.services import applicant as applicant_service
-from loket.services import booking as booking_service
+from loket.services import family_booking
 from loket.services import quotas as quota_service
 from loket.services.catalog import Catalog
 from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep
@@ -25,6 +25,7 @@ from loket.web.limits import check_rate
 from loket.web.pages.applicant_common import (
     RECENT_COOKIE,
     RECENT_TTL_S,
+    error_message,
     field_errors,
     html_errors,
     policies,
@@ -32,7 +33,7 @@ from loket.web.pages.applicant_common import (
     recent_cookie,
     render,
 )
-from loket.web.pages.identity_form import MAX_PEOPLE, IdentityForm
+from loket.web.pages.identity_form import MAX_PEOPLE, PERSON_FIELDS, IdentityForm
 
 router = APIRouter(include_in_schema=False)
 
@@ -102,6 +103,9 @@ async def month_view(
     weeks[-1] += [None] * (7 - len(weeks[-1]))
     prev_first = (first - timedelta(days=1)).replace(day=1)
     next_first = last + timedelta(days=1)
+    # Days past the booking window say when they open: each comes into the window N days ahead.
+    first_closed = max(first, window_end + timedelta(days=1)) if last > window_end else None
+    opens_on = first_closed - timedelta(days=settings.booking_window_days) if first_closed else None
     return render(
         request,
         "applicant/month.html",
@@ -111,8 +115,12 @@ async def month_view(
         weeks=weeks,
         month_label=format_date(first, "MMMM y", locale=locale),
         prev_month=prev_first.strftime("%Y-%m") if prev_first >= today.replace(day=1) else None,
-        next_month=next_first.strftime("%Y-%m") if next_first <= window_end else None,
+        # One month past the window may be looked at: it says when it opens.
+        next_month=next_first.strftime("%Y-%m") if next_first <= window_end + timedelta(days=31) else None,
         weekdays=[format_date(date(2018, 1, i), "EEE", locale=locale) for i in range(1, 8)],
+        opens_on=opens_on,
+        first_closed=first_closed,
+        window_days=settings.booking_window_days,
     )
 
 
@@ -209,27 +217,27 @@ async def details_submit(
     if action in ("add", "edit") or action.startswith("remove-"):
         return render(request, "applicant/details.html", errors={}, **identity.context(), **context)
     policy, _waitlist = policies(settings)
-    requests: list[BookingRequest | None] = []
-    errors: dict[str, str] = {}
-    plans = []
     office_code, session_name, category = context["office"].code, context["session"].name, context["category"]
-    for i in range(len(people)):
-        try:
-            req = identity.request(i, day=day, session=session_name, category=category, client=request)
-            plans.append(
-                await applicant_service.preview(db, catalog, office_code, req, policy=policy, now=now)
-            )
-            requests.append(req)
-        except DomainError as exc:
-            requests.append(None)
-            prefix = "" if exc.field in ("phone", "email") else f"p{i}-"
-            errors.update(field_errors(exc, locale, prefix))
-    if len({p["nik"] for p in people}) < len(people):
-        errors.setdefault(f"p{len(people) - 1}-nik", translate(locale, "Each person needs their own NIK"))
+    # Every field's error in one answer (field by field), then the rules of the whole request.
+    errors = {
+        key: error_message(exc, locale)
+        for key, exc in identity.problems(context["office"].local_today(now)).items()
+    }
+    requests: list[BookingRequest] = []
+    plans = []
+    if not errors:
+        for i in range(len(people)):
+            try:
+                req = identity.request(i, day=day, session=session_name, category=category, client=request)
+                plans.append(
+                    await applicant_service.preview(db, catalog, office_code, req, policy=policy, now=now)
+                )
+                requests.append(req)
+            except DomainError as exc:
+                # A person's own field is marked on that person; the date or session once for all.
+                errors.update(field_errors(exc, locale, f"p{i}-" if exc.field in PERSON_FIELDS else ""))
     if errors:
-        return render(
-            request, "applicant/details.html", status_code=422, errors=errors, **identity.context(), **context
-        )
+        return _details(request, identity, context, errors, 422)
     if action != "confirm":
         return render(
             request,
@@ -239,23 +247,36 @@ async def details_submit(
             **identity.context(),
             **context,
         )
-    made: list[str] = []
-    for i, maybe in enumerate(requests):
-        assert maybe is not None  # every request passed its preview above
-        try:
-            check_rate(request, "booking", maybe.nik)
-            done = await booking_service.book_slot(
-                db, catalog, office_code, maybe, policy=policy, now=now, locale=locale
-            )
-            made.append(done.booking_code)
-        except DomainError as exc:
-            prefix = "" if exc.field in ("phone", "email", "session") else f"p{i}-"
-            errors.update(field_errors(exc, locale, prefix))
-            errors.setdefault("form", translate(locale, exc.message, **exc.params))
-    if not made:
-        return render(
-            request, "applicant/details.html", status_code=409, errors=errors, **identity.context(), **context
+    try:
+        for req in requests:
+            check_rate(request, "booking", req.nik)
+        done = await family_booking.book_family(
+            db, catalog, office_code, requests, policy=policy, now=now, locale=locale
         )
+    except DomainError as exc:
+        # Nobody was booked: say who and why, keep everything typed, offer the way on.
+        errors = {"form": error_message(exc, locale)}
+        member = exc.extra.get("member")
+        if exc.field and (exc.field.startswith("p") or exc.field in ("phone", "email")):
+            errors[exc.field] = error_message(exc, locale)
+        full = exc.code in ("family_quota_full", "quota_full")
+        alternatives = (
+            [{**a, "day": date.fromisoformat(a["date"])} for a in exc.extra.get("alternatives", [])]
+            if full
+            else None
+        )
+        return _details(
+            request,
+            identity,
+            context,
+            errors,
+            exc.status,
+            alternatives=alternatives,
+            full=alternatives is not None,
+            failed_member=member,
+            error_code=exc.code,
+        )
+    made = [d.booking_code for d in done]
     response = RedirectResponse("/booking-done", status_code=303)
     response.set_cookie(
         RECENT_COOKIE,
@@ -266,6 +287,26 @@ async def details_submit(
         secure=settings.cookie_secure,
     )
     return response
+
+
+def _details(
+    request: Request,
+    identity: IdentityForm,
+    context: dict[str, Any],
+    errors: dict[str, str],
+    status_code: int,
+    **more: Any,
+) -> Response:
+    """The people form again, as typed, with every error and the summary that links to them."""
+    return render(
+        request,
+        "applicant/details.html",
+        status_code=status_code,
+        errors=errors,
+        **identity.context(),
+        **context,
+        **more,
+    )
 
 
 @router.post("/booking-check/nik", response_class=HTMLResponse)
@@ -294,6 +335,21 @@ async def check_nik(request: Request, now: NowDep, locale: LocaleDep) -> Respons
 @router.get("/booking-done", response_class=HTMLResponse)
 @html_errors
 async def confirmation(request: Request, db: DbDep, catalog: CatalogDep, settings: SettingsDep) -> Response:
+    return await _confirmation(request, db, catalog, settings, print_view=False)
+
+
+@router.get("/booking-done/print", response_class=HTMLResponse)
+@html_errors
+async def confirmation_print(
+    request: Request, db: DbDep, catalog: CatalogDep, settings: SettingsDep
+) -> Response:
+    """The confirmation laid out for paper, reached by a plain link (works without JavaScript)."""
+    return await _confirmation(request, db, catalog, settings, print_view=True)
+
+
+async def _confirmation(
+    request: Request, db: DbDep, catalog: Catalog, settings: SettingsDep, *, print_view: bool
+) -> Response:
     codes = recent_codes(settings.secret_key, request.cookies.get(RECENT_COOKIE))
     found = await applicant_service.recent_bookings(db, codes)
     offices = {v.office_code: (await catalog.get(db, v.office_code)).office for v, _docs in found}
@@ -303,6 +359,7 @@ async def confirmation(request: Request, db: DbDep, catalog: CatalogDep, setting
         bookings=found,
         offices=offices,
         total=sum(v.amount for v, _d in found if v.status == "awaiting_payment"),
+        print_view=print_view,
     )
 
 

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from loket.domain.booking import BookingPolicy
 from loket.domain.errors import DomainError, TooMany
 from loket.domain.waitlist import WaitlistPolicy
-from loket.i18n import translate
+from loket.i18n import N_, translate
 from loket.settings import Settings, booking_policy
 from loket.web.csrf import csrf_token, remember_csrf
 from loket.web.deps import request_locale
@@ -55,9 +55,22 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     return response
 
 
+# The domain names a bad choice by its stored values ("Choose one of: male, female"): fine for the
+# API, but a page names the options in the reader's words, so it says this instead.
+RAW_CHOICES = "Choose one of: %(choices)s"
+CHOOSE_OFFERED = N_("Choose one of the options offered")
+
+
+def error_message(exc: DomainError, locale: str) -> str:
+    """The error in the reader's language, never with a raw enum value."""
+    if exc.message == RAW_CHOICES:
+        return translate(locale, CHOOSE_OFFERED)
+    return translate(locale, exc.message, **exc.params)
+
+
 def field_errors(exc: DomainError, locale: str, prefix: str = "") -> dict[str, str]:
     """{form field: translated message} for an error, so it is shown next to its field."""
-    return {f"{prefix}{exc.field or 'form'}": translate(locale, exc.message, **exc.params)}
+    return {f"{prefix}{exc.field or 'form'}": error_message(exc, locale)}
 
 
 def html_errors(endpoint: Callable[P, Awaitable[Response]]) -> Callable[P, Awaitable[Response]]:

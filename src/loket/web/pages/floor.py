@@ -119,7 +119,9 @@ async def console_action(
                 bus=bus,
             )
         elif action == "call":
-            await floor.call_next(db, code, where, officer=staff.username, now=now, bus=bus, catalog=catalog)
+            await floor.call_next(
+                db, code, where, officer=staff.username, now=now, bus=bus, catalog=catalog, policy=policy
+            )
         elif action == "recall":
             await floor.recall(db, code, where, officer=staff.username, policy=policy, now=now, bus=bus)
         elif action == "no-show":

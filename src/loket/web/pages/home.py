@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from fastapi import APIRouter, Request
@@ -42,9 +43,10 @@ async def home(
     request: Request, db: DbDep, catalog: CatalogDep, now: NowDep, locale: LocaleDep
 ) -> HTMLResponse:
     offices = await catalog.offices(db)
-    return render(
-        request, "home.html", locale, offices=offices, today_label=long_date(now.date(), locale)
-    )
+    # Today as the offices see it (the first office's zone; WIB before any office exists), never
+    # the server's UTC date: at 01:00 WIB it is already tomorrow there.
+    today = offices[0].local_today(now) if offices else now.astimezone(ZoneInfo("Asia/Jakarta")).date()
+    return render(request, "home.html", locale, offices=offices, today_label=long_date(today, locale))
 
 
 def _parse_month(raw: str | None, today: date) -> date:

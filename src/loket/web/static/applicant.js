@@ -25,12 +25,31 @@
   }
 
   function wire(root) {
+    // Without JavaScript the print link opens the print view; with it, the print dialog opens here.
     var buttons = root.querySelectorAll("[data-print]");
     for (var i = 0; i < buttons.length; i++) {
-      buttons[i].addEventListener("click", function () { window.print(); });
+      buttons[i].addEventListener("click", function (event) { event.preventDefault(); window.print(); });
+    }
+    var copies = root.querySelectorAll("[data-copy]");
+    for (var j = 0; j < copies.length; j++) {
+      if (!navigator.clipboard) { continue; }
+      copies[j].hidden = false;
+      copies[j].addEventListener("click", function (event) {
+        var button = event.currentTarget;
+        navigator.clipboard.writeText(button.getAttribute("data-copy")).then(function () {
+          button.firstChild.textContent = button.getAttribute("data-copied-text");
+        });
+      });
     }
   }
 
-  document.addEventListener("DOMContentLoaded", function () { wire(document); tick(); setInterval(tick, 1000); });
+  // The error summary takes the focus (GOV.UK pattern), so the reader starts from the list of fixes;
+  // a link in it focuses its field.
+  function focusSummary() {
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) { summary.focus(); }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { wire(document); focusSummary(); tick(); setInterval(tick, 1000); });
   document.addEventListener("htmx:afterSwap", function (event) { wire(event.target); tick(); });
 })();
