@@ -250,6 +250,13 @@ class BoardCounterPublic(BaseModel):
     kind: str
     state: str
     ticket: str | None
+    previous: list[str] = Field(default_factory=list, description="The counter's earlier calls, newest first")
+
+
+class BoardWaitingPublic(BaseModel):
+    category: str
+    letter: str = Field(description="The ticket letter of the category (A regular, B priority, C express)")
+    count: int = Field(description="Tickets checked in and not yet called")
 
 
 class BoardCallPublic(BaseModel):
@@ -266,5 +273,9 @@ class BoardPublic(BaseModel):
     office: str
     name: str
     day: str
+    timezone: str = Field(description="The office's IANA zone: the board's clock shows this zone")
+    zone: str = Field(description="The zone as Indonesians name it (WIB, WITA, WIT)")
+    now: str = Field(description="The server's time (UTC, ISO 8601): the board's clock follows it")
     counters: list[BoardCounterPublic]
     calls: list[BoardCallPublic]
+    waiting: list[BoardWaitingPublic]
