@@ -35,7 +35,15 @@ def set_up_office(server: Any) -> dict[str, str]:
 
 def add_staff(server: Any, username: str, role: str) -> None:
     added = server.loket(
-        "staff", "add", "--office", "TST", "--role", role, "--username", username, input=f"{PASSWORD}\n{PASSWORD}\n"
+        "staff",
+        "add",
+        "--office",
+        "TST",
+        "--role",
+        role,
+        "--username",
+        username,
+        input=f"{PASSWORD}\n{PASSWORD}\n",
     )
     assert added.returncode == 0, added.stderr
 

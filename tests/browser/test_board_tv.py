@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from .applicant_helpers import shot
 from .floor_screens import Restartable, add_staff, check_in, free_port, set_up_office, sign_in
 
@@ -59,9 +60,13 @@ def test_the_tv_board(server: Restartable, browser: Any, tmp_path: Path) -> None
     add_staff(server, "budi", "officer")
 
     # The TV is a browser of its own, launched with the TV's flags.
-    tv_browser = browser.browser_type.launch(executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, *TV_ARGS])
+    tv_browser = browser.browser_type.launch(
+        executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, *TV_ARGS]
+    )
     try:
-        tv = tv_browser.new_context(viewport={"width": 1920, "height": 1080}, locale="id-ID", timezone_id="America/New_York")
+        tv = tv_browser.new_context(
+            viewport={"width": 1920, "height": 1080}, locale="id-ID", timezone_id="America/New_York"
+        )
         tv.add_init_script(RECORD_SPEECH)
         board = tv.new_page()
         board.goto(server.url + "/offices/TST/board")
@@ -80,10 +85,15 @@ def test_the_tv_board(server: Restartable, browser: Any, tmp_path: Path) -> None
         now = datetime.now(UTC)
         allowed = {(now + timedelta(minutes=d)).astimezone(zone).strftime("%H.%M") for d in (-1, 0, 1)}
         assert shown in allowed, (shown, allowed)
-        assert shown not in {(now + timedelta(minutes=d)).astimezone(ZoneInfo("America/New_York")).strftime("%H.%M") for d in (-1, 0, 1)}
+        assert shown not in {
+            (now + timedelta(minutes=d)).astimezone(ZoneInfo("America/New_York")).strftime("%H.%M")
+            for d in (-1, 0, 1)
+        }
 
         assert check_in(server, booking) == "A-001"
-        expect(board.locator(".board-waiting-item[data-category=regular] .board-count")).to_have_text("1", timeout=3000)
+        expect(board.locator(".board-waiting-item[data-category=regular] .board-count")).to_have_text(
+            "1", timeout=3000
+        )
 
         officer = browser.new_context(viewport={"width": 1280, "height": 800}, locale="id-ID")
         console = officer.new_page()
@@ -103,7 +113,9 @@ def test_the_tv_board(server: Restartable, browser: Any, tmp_path: Path) -> None
             " top: r.top, bottom: r.bottom, left: r.left, right: r.right}; }"
         )
         assert size["font"] >= 0.12 * 1080, size
-        assert 0 <= size["top"] and size["bottom"] <= 1080 and 0 <= size["left"] and size["right"] <= 1920, size
+        assert size["top"] >= 0 and size["bottom"] <= 1080 and size["left"] >= 0 and size["right"] <= 1920, (
+            size
+        )
         spoken(board, 1, 3000)
         assert board.evaluate("window.__spoken") == ["id-ID|Nomor antrean A 0 0 1, silakan ke Loket 1"]
 

@@ -60,7 +60,7 @@ async def board(db: Database, office_code: str, now: datetime, recent: int = 8) 
         for r in rows
         if r.kind in BOARD_KINDS and r.state in (StationState.OPEN.value, StationState.PAUSED.value)
     ]
-    last = []
+    last: list[dict[str, Any]] = []
     for c in calls:
         if len(last) >= recent:
             break
@@ -88,7 +88,9 @@ async def board(db: Database, office_code: str, now: datetime, recent: int = 8) 
         "now": now.isoformat(),
         "counters": counters,
         "calls": last,
-        "waiting": [{"category": c, "letter": TICKET_LETTER[Category(c)], "count": n} for c, n in waiting.items()],
+        "waiting": [
+            {"category": c, "letter": TICKET_LETTER[Category(c)], "count": n} for c, n in waiting.items()
+        ],
     }
 
 

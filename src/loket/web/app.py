@@ -20,6 +20,7 @@ from loket.web.limits import make_limiter
 from loket.web.middleware import SecurityMiddleware
 from loket.web.pages import applicant, ballot, home, planning, reports, security
 from loket.web.pages import floor as floor_pages
+from loket.web.pages import kiosk as kiosk_pages
 from loket.web.pages import staff as staff_pages
 from loket.web.templating import STATIC_DIR, make_templates
 
@@ -67,6 +68,7 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     app.include_router(ballot.router)
     app.include_router(staff_pages.router)
     app.include_router(floor_pages.router)
+    app.include_router(kiosk_pages.router)
     app.include_router(planning.router)
     app.include_router(reports.router)
     app.include_router(security.router)

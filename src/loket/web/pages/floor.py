@@ -4,6 +4,7 @@ panel they changed; the services they call wake the office's boards once the cha
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -13,7 +14,7 @@ from loket.domain.errors import DomainError
 from loket.domain.office import Office
 from loket.domain.workflow import MISSING_DOCUMENTS, Outcome, Stage
 from loket.i18n import translate
-from loket.services import checkin, floor, floor_views
+from loket.services import checkin, floor, floor_views, kiosks
 from loket.services import stations as station_service
 from loket.settings import floor_policy
 from loket.web.auth import Officer, Staff, Supervisor
@@ -232,7 +233,64 @@ async def supervisor_panel(
     code = staff.office_code or ""
     figures = await floor_views.stats(db, code, None, now, settings.holiday_country)
     stations = await floor_views.stations(db, code, now)
-    return render(request, "floor/_supervisor_panel.html", locale, stats=figures, stations=stations)
+    return render(
+        request,
+        "floor/_supervisor_panel.html",
+        locale,
+        stats=figures,
+        stations=stations,
+        kiosks=await kiosks.office_kiosks(db, code),
+        office=await _office(request, db, code),
+        since=_moment,
+    )
+
+
+def _moment(iso: str | None) -> datetime | None:
+    """An ISO moment of a view (UTC) as a datetime, for the office-zone filters of the page."""
+    return datetime.fromisoformat(iso) if iso else None
+
+
+@router.post("/offices/{code}/floor/supervisor/kiosks", response_class=HTMLResponse)
+async def register_kiosk(
+    request: Request,
+    staff: Supervisor,
+    db: DbDep,
+    now: NowDep,
+    locale: LocaleDep,
+    name: Annotated[str, Form()] = "",
+    printer: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """Register a kiosk: the answer holds its one-time set-up link (only the token's hash is kept)."""
+    code = staff.office_code or ""
+    try:
+        device, token = await kiosks.register_kiosk(db, code, name, printer, actor=staff.username, now=now)
+    except DomainError as exc:
+        if exc.status in (401, 403):
+            raise
+        return render(
+            request,
+            "floor/_kiosk_registered.html",
+            locale,
+            error=translate(locale, exc.message, **exc.params),
+        )
+    link = str(request.base_url).rstrip("/") + f"/offices/{code}/kiosk?token={token}"
+    answer = render(request, "floor/_kiosk_registered.html", locale, error=None, device=device, link=link)
+    answer.headers["Cache-Control"] = "no-store"
+    return answer
+
+
+@router.post("/offices/{code}/floor/supervisor/kiosks/{device_id}/revoke", response_class=HTMLResponse)
+async def revoke_kiosk(
+    device_id: str,
+    request: Request,
+    staff: Supervisor,
+    db: DbDep,
+    now: NowDep,
+    locale: LocaleDep,
+    settings: SettingsDep,
+) -> HTMLResponse:
+    await kiosks.revoke_kiosk(db, staff.office_code or "", device_id, actor=staff.username, now=now)
+    return await supervisor_panel(request, staff, db, now, locale, settings)
 
 
 @router.get("/offices/{code}/board", response_class=HTMLResponse)
