@@ -18,6 +18,7 @@ from typing import Any
 from loket.domain.calling import FloorPolicy
 from loket.domain.errors import NotFound, Unauthorized, invalid
 from loket.domain.identity import parse_nik
+from loket.domain.msgid import N_
 from loket.domain.workflow import Stage
 from loket.formatting import local_datetime
 from loket.i18n import translate
@@ -32,11 +33,11 @@ from loket.store.database import Database
 _HOST = re.compile(r"^[A-Za-z0-9.-]{1,255}$")
 # The kiosk's faults as the supervisor reads them (msgids; translated on the page).
 FAULTS = {
-    "unreachable": "Printer unreachable",
-    "not_answering": "Printer does not answer",
-    "no_paper": "Printer out of paper",
+    "unreachable": N_("Printer unreachable"),
+    "not_answering": N_("Printer does not answer"),
+    "no_paper": N_("Printer out of paper"),
 }
-CATEGORY_NAMES = {"regular": "Regular", "priority": "Priority", "express": "Express"}
+CATEGORY_NAMES = {"regular": N_("Regular"), "priority": N_("Priority"), "express": N_("Express")}
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,8 @@ def _send(host: str, port: int, slip: PrintedTicket, timeout: float) -> None:
         printer.text(slip.category + "\n")
         printer.text(slip.issued_at + "\n")
         printer.text(slip.ahead + "\n\n")
-        printer.qr(slip.status_url, size=6, native=True, center=True)
+        printer.set(align="center")
+        printer.qr(slip.status_url, size=6, native=True)
         printer.text(slip.footer + "\n")
         printer.cut()
     except (EscposError, OSError) as exc:
