@@ -272,6 +272,8 @@ async def ticket_history(db: Database, office_code: str, day: date, label: str) 
         "queue_state": row.queue_state,
         "due_date": row.due_date.isoformat() if row.due_date else None,
         "missing_documents": list(row.missing_documents or []),
+        "recalls": row.recalls,
+        "called_at": row.called_at.isoformat() if row.called_at else None,
         "transitions": [
             {
                 "from": m.from_stage,

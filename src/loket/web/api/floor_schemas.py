@@ -192,6 +192,8 @@ class TicketHistoryPublic(BaseModel):
     queue_state: str
     due_date: str | None = Field(description="The service clock's due date, once it runs")
     missing_documents: list[str]
+    recalls: int = Field(0, description="How many times the applicant was called again at the counter")
+    called_at: str | None = Field(None, description="When last called (UTC, ISO 8601)")
     transitions: list[TransitionPublic]
 
 

@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse
 
 from loket.domain.errors import DomainError
 from loket.domain.office import Office
-from loket.domain.workflow import MISSING_DOCUMENTS, Outcome, Stage
+from loket.domain.msgid import N_
+from loket.domain.workflow import MISSING_DOCUMENTS, Outcome, Stage, outcome_target
 from loket.i18n import translate
 from loket.services import checkin, floor, floor_views, kiosks
 from loket.services import stations as station_service
@@ -30,6 +31,37 @@ async def _office(request: Request, db: Any, code: str) -> Office:
     return (await catalog_of(request).get(db, code)).office
 
 
+# What an officer checks at each stage before completing it (msgids; shown as a checklist).
+STAGE_CHECKLISTS: dict[str, tuple[str, ...]] = {
+    Stage.INTAKE.value: (
+        N_("KTP matches the applicant and the booking's NIK"),
+        N_("Required documents are originals and complete"),
+        N_("Application form signed"),
+    ),
+    Stage.BIOMETRICS.value: (
+        N_("Photo taken and sharp"),
+        N_("Ten fingerprints captured"),
+        N_("Signature captured"),
+    ),
+    Stage.APPROVAL.value: (N_("Interview held"), N_("Data checked against the documents")),
+    Stage.PRINTING.value: (N_("Passport printed"),),
+    Stage.QUALITY_CHECK.value: (N_("Data page matches the application"), N_("Chip readable")),
+}
+
+
+def _allows(stage: str, outcome: Outcome) -> bool:
+    """Whether the stage machine lets this outcome finish the stage (only those are offered)."""
+    try:
+        outcome_target(stage, outcome)
+    except DomainError:
+        return False
+    return True
+
+
+def _minutes_since(moment: datetime | None, now: datetime) -> int | None:
+    return None if moment is None else max(0, int((now - moment).total_seconds() // 60))
+
+
 async def _panel(
     request: Request,
     staff: Staff,
@@ -45,9 +77,10 @@ async def _panel(
     current = next((s for s in stations if s["station"] == station), None)
     queue = await floor_views.queue(db, code, current["kind"], now) if current else []
     ticket = None
+    office = await _office(request, db, code)
     if current and current["ticket"]:
-        today = (await _office(request, db, code)).local_today(now)
-        ticket = await floor_views.ticket_history(db, code, today, current["ticket"])
+        ticket = await floor_views.ticket_history(db, code, office.local_today(now), current["ticket"])
+    stage = ticket["stage"] if ticket else None
     return render(
         request,
         "floor/_console_panel.html",
@@ -57,9 +90,13 @@ async def _panel(
         stations=stations,
         queue=queue,
         ticket=ticket,
-        documents=MISSING_DOCUMENTS,
-        outcomes=[o.value for o in Outcome],
+        documents=MISSING_DOCUMENTS if stage and _allows(stage, Outcome.INCOMPLETE) else (),
+        outcomes=[o.value for o in Outcome if stage and _allows(stage, o)],
         stages=[s.value for s in Stage],
+        checklist=STAGE_CHECKLISTS.get(stage or "", ()),
+        called_at=_moment(ticket["called_at"]) if ticket else None,
+        called_min=_minutes_since(_moment(ticket["called_at"]), now) if ticket else None,
+        office=office,
         error=error,
         **extra,
     )
