@@ -11,8 +11,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 
 from loket.domain.errors import DomainError
-from loket.domain.office import Office
 from loket.domain.msgid import N_
+from loket.domain.office import Office
 from loket.domain.workflow import MISSING_DOCUMENTS, Outcome, Stage, outcome_target
 from loket.i18n import translate
 from loket.services import checkin, floor, floor_views, kiosks
