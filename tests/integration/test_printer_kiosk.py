@@ -146,3 +146,42 @@ async def test_registration_and_the_token(demo: Database) -> None:
     await kiosks.revoke_kiosk(demo, "PLG", device.device_id, actor="s", now=at(8))
     with pytest.raises(Unauthorized):
         await kiosks.kiosk_of_token(demo, "PLG", token)
+
+
+async def test_a_priority_walk_in_at_the_kiosk_prints_its_ticket(
+    demo: Database, printer: FakePrinter
+) -> None:
+    from datetime import date
+
+    from loket.services import quotas as quota_service
+    from loket.services.catalog import Catalog
+    from loket.testing.applicants import applicant
+
+    from .floor_helpers import DAY
+
+    await quota_service.set_day_capacity(
+        demo, Catalog(ttl=0), "PLG", DAY, "priority", 1, actor="t", now=at(7)
+    )
+    device = await _kiosk(demo, f"127.0.0.1:{printer.port}")
+    elder = applicant(30, born=date(1950, 3, 4))
+    # Birth date and sex come from the NIK: the kiosk asks only the NIK, the name and the reason.
+    done = await kiosks.walk_in_at_kiosk(
+        demo,
+        device,
+        elder.nik,
+        elder.full_name,
+        "elderly",
+        now=at(9),
+        locale="id",
+        status_url="https://x/board",
+    )
+    assert (done.issued.ticket, done.issued.category, done.printed) == ("B-001", "priority", True)
+    ticket = decode(bytes(printer.received))
+    assert ticket.large == ["B-001"] and "Prioritas" in ticket.lines and ticket.qr == ["https://x/board"]
+    # The reason is checked against the NIK's age, and the quota is the day's.
+    young = applicant(31, born=date(1990, 1, 1))
+    with pytest.raises(InvalidInput) as not_elderly:
+        await kiosks.walk_in_at_kiosk(
+            demo, device, young.nik, young.full_name, "elderly", now=at(9), locale="id", status_url=""
+        )
+    assert not_elderly.value.field == "priority_reason"
