@@ -26,7 +26,10 @@ TV_ARGS = ["--autoplay-policy=no-user-gesture-required"]
 RECORD_SPEECH = """
 window.__spoken = [];
 const speak = window.speechSynthesis.speak.bind(window.speechSynthesis);
-window.speechSynthesis.speak = (u) => { window.__spoken.push(u.lang + "|" + u.text); try { speak(u); } catch (e) {} };
+window.speechSynthesis.speak = (u) => {
+  window.__spoken.push(u.lang + "|" + u.text);
+  try { speak(u); } catch (e) {}
+};
 """
 
 
@@ -109,7 +112,8 @@ def test_the_tv_board(server: Restartable, browser: Any, tmp_path: Path) -> None
         expect(board.locator("#board-calls .board-ticket").first).to_have_text("A-001")
         expect(board.locator(".board-waiting-item[data-category=regular] .board-count")).to_have_text("0")
         size = number.evaluate(
-            "n => { const r = n.getBoundingClientRect(); return {font: parseFloat(getComputedStyle(n).fontSize),"
+            "n => { const r = n.getBoundingClientRect();"
+            " return {font: parseFloat(getComputedStyle(n).fontSize),"
             " top: r.top, bottom: r.bottom, left: r.left, right: r.right}; }"
         )
         assert size["font"] >= 0.12 * 1080, size
@@ -119,6 +123,7 @@ def test_the_tv_board(server: Restartable, browser: Any, tmp_path: Path) -> None
         spoken(board, 1, 3000)
         assert board.evaluate("window.__spoken") == ["id-ID|Nomor antrean A 0 0 1, silakan ke Loket 1"]
 
+        board.wait_for_timeout(2600)  # the picture after the new call's blink, not in the middle of it
         shot(board, "floor-board-1920x1080", tmp_path)
 
         # The server restarts: the board says it lost the server, then finds it again by itself.
