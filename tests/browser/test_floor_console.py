@@ -44,7 +44,7 @@ def test_kiosk_fault_supervisor_and_console(server: Restartable, browser: Any, t
     supervisor = boss.new_page()
     sign_in(supervisor, server.url, "sari", "/offices/TST/floor/supervisor")
     form = "form[hx-post$='/supervisor/kiosks']"
-    supervisor.fill(f"{form} input[name=name]", "Kios Pintu Masuk")
+    supervisor.fill(f"{form} input[name=name]", "Pintu Masuk")
     supervisor.fill(f"{form} input[name=printer]", f"127.0.0.1:{free_port()}")  # nobody listens there
     supervisor.locator(f"{form} button[type=submit]").click()
     link = supervisor.locator("#kiosk-link").inner_text()
@@ -68,7 +68,7 @@ def test_kiosk_fault_supervisor_and_console(server: Restartable, browser: Any, t
     stand.close()
 
     faults = supervisor.locator("#kiosk-faults")
-    expect(faults).to_contain_text("Kios Pintu Masuk", timeout=8000)
+    expect(faults).to_contain_text("Pintu Masuk", timeout=8000)
     expect(faults).to_contain_text("Printer tidak terjangkau")
     # The fault's start in the office's time (the test office is about 11:00 local), never UTC.
     assert "UTC" not in faults.inner_text()
