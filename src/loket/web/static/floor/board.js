@@ -103,6 +103,9 @@
       counters.appendChild(item);
     });
     empty.hidden = board.counters.length > 0;
+    // Up to six counters keep the full size; an office with more gets three columns of smaller
+    // numbers rather than counters cut off below the screen.
+    counters.dataset.many = board.counters.length > 6 ? "yes" : "no";
     calls.replaceChildren();
     board.calls.forEach(function (c, i) {
       var item = el("li", "board-call");
