@@ -156,6 +156,32 @@ def test_scan_check_in_and_the_reset(server: Restartable, browser: Any, tmp_path
         assert after["history"] == before["history"]  # check-in and reset added no entry
         assert set(after["values"]) == {""} and after["checked"] == 0
         assert after["storage"] == 0
+
+        # A priority walk-in typed on the keypad, letters and all. The test office has no priority
+        # quota today: the kiosk says so in Indonesian, keeps what was typed for another try, and
+        # "Batal" starts over without a trace.
+        walker = applicant(8)
+        page.locator("[data-show=kiosk-walkin]").tap()
+        page.locator("#kiosk-walkin input[value=disabled]").check()
+        page.locator("#kiosk-walkin-nik").tap()
+        for digit in walker.nik:
+            page.locator(f"#kiosk-keypad [data-key='{digit}']").tap()
+        page.locator("#kiosk-walkin-name").tap()
+        expect(page.locator("#kiosk-keypad")).to_have_attribute("data-digits", "no")
+        for letter in walker.full_name.upper():
+            page.locator(f"#kiosk-keypad [data-key='{letter}']").tap()
+        expect(page.locator("#kiosk-walkin-name")).to_have_value(walker.full_name.upper())
+        page.locator("#kiosk-walkin button[type=submit]").tap()
+        expect(page.locator(".kiosk-error")).to_contain_text("Kuota prioritas hari ini sudah habis")
+        expect(page.locator(".kiosk-error")).to_have_attribute("data-field", "priority_reason")
+        page.locator("[data-back]").tap()
+        expect(page.locator("#kiosk-walkin-nik")).to_have_value(walker.nik)
+        page.locator("#kiosk-walkin [data-reset]").tap()
+        expect(page.locator("#kiosk-start")).to_be_visible()
+        again = page.evaluate(TRACE_JS)
+        assert walker.nik not in again["html"] and walker.full_name.upper() not in again["html"]
+        assert set(again["values"]) == {""} and again["checked"] == 0
+        assert again["history"] == before["history"]
         context.close()
     finally:
         camera.close()
