@@ -49,8 +49,21 @@ STAGE_CHECKLISTS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The outcomes each station offers: the dossier is judged complete or not at intake only (the
+# photo station finishes or rejects; a dossier found short there goes back by a transfer).
+STAGE_OUTCOMES: dict[str, tuple[Outcome, ...]] = {
+    Stage.INTAKE.value: (Outcome.DONE, Outcome.INCOMPLETE, Outcome.REJECTED),
+    Stage.BIOMETRICS.value: (Outcome.DONE, Outcome.REJECTED),
+    Stage.APPROVAL.value: (Outcome.DONE, Outcome.REJECTED),
+    Stage.PRINTING.value: (Outcome.DONE,),
+    Stage.QUALITY_CHECK.value: (Outcome.DONE, Outcome.REPRINT),
+}
+
+
 def _allows(stage: str, outcome: Outcome) -> bool:
-    """Whether the stage machine lets this outcome finish the stage (only those are offered)."""
+    """Whether the station of this stage offers the outcome and the stage machine allows it."""
+    if outcome not in STAGE_OUTCOMES.get(stage, tuple(Outcome)):
+        return False
     try:
         outcome_target(stage, outcome)
     except DomainError:
