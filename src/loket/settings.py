@@ -149,6 +149,12 @@ class Settings(BaseSettings):
         le=60,
         description="Seconds between display-board checks for calls made by other server processes.",
     )
+    kiosk_reset_s: int = Field(
+        15,
+        ge=3,
+        le=300,
+        description="Seconds a kiosk shows the issued ticket before it resets itself for the next person.",
+    )
     # --- Planning (issue 6) ---
     planning_service_minutes: dict[str, float] = Field(
         default_factory=lambda: {"intake": 6.0, "biometrics": 9.6, "approval": 2.5},

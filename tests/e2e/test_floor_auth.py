@@ -27,6 +27,7 @@ FILL = {
     "ticket": "A-001",
     "username": "budi",
     "action": "call",
+    "device_id": "0a1b2c3d",
 }
 
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from loket.domain.calling import StationState, estimate_wait_s, mean, percentile, spoken_label
+from loket.domain.booking import Category
+from loket.domain.calling import TICKET_LETTER, StationState, estimate_wait_s, mean, percentile, spoken_label
 from loket.domain.errors import NotFound
 from loket.domain.workflow import STATION_KIND, SlaState, Stage, sla_state, stages_of_kind
 from loket.store import floor_repo, offices_repo
@@ -19,14 +20,31 @@ BOARD_KINDS = ("intake", "biometrics", "approval", "collection")
 SERVED_STAGES = ("intake", "biometrics", "approval", "printing", "quality_check", "ready")
 
 
+# The board's waiting counts: tickets not yet at a counter, by the letter the waiting room knows.
+BOARD_CATEGORIES = tuple(c.value for c in Category)
+# Earlier numbers a counter shows under its current one.
+COUNTER_HISTORY = 3
+
+
 async def board(db: Database, office_code: str, now: datetime, recent: int = 8) -> dict[str, Any]:
-    """The display board: open counters with their current number, and the last calls."""
+    """The display board: open counters with their current number and their last calls, the last
+    calls of the office, how many wait per category, and the office's zone and the server's time
+    (the TV's clock follows the server's, in the office's zone, not the TV's own)."""
     async with db.read() as conn:
         office = await offices_repo.load_office(conn, office_code)
         today = office.local_today(now)
         rows = await floor_repo.office_stations(conn, office_code)
-        calls = await floor_repo.recent_calls(conn, office_code, today, recent)
+        # Enough calls for each counter's own history as well as the office's last calls.
+        calls = await floor_repo.recent_calls(conn, office_code, today, max(recent, 40))
+        waiting_rows = await floor_repo.waiting(conn, office_code, today, [Stage.CHECKED_IN.value])
     by_code = {r.code: r for r in rows}
+    waiting = {category: 0 for category in BOARD_CATEGORIES}
+    for w in waiting_rows:
+        waiting[w.category] = waiting.get(w.category, 0) + 1
+    history: dict[str, list[str]] = defaultdict(list)
+    for c in calls:
+        if len(history[c.station_code]) < COUNTER_HISTORY + 1:
+            history[c.station_code].append(c.ticket)
     counters = [
         {
             "station": r.code,
@@ -35,12 +53,17 @@ async def board(db: Database, office_code: str, now: datetime, recent: int = 8) 
             "kind": r.kind,
             "state": r.state,
             "ticket": r.ticket if r.ticket_day == today else None,
+            "previous": [
+                t for t in history.get(r.code, []) if t != (r.ticket if r.ticket_day == today else None)
+            ][:COUNTER_HISTORY],
         }
         for r in rows
         if r.kind in BOARD_KINDS and r.state in (StationState.OPEN.value, StationState.PAUSED.value)
     ]
-    last = []
+    last: list[dict[str, Any]] = []
     for c in calls:
+        if len(last) >= recent:
+            break
         st = by_code.get(c.station_code)
         if st is None or st.kind not in BOARD_KINDS:
             continue
@@ -60,8 +83,14 @@ async def board(db: Database, office_code: str, now: datetime, recent: int = 8) 
         "office": office.code,
         "name": office.name,
         "day": today.isoformat(),
+        "timezone": office.timezone,
+        "zone": office.zone_abbreviation,
+        "now": now.isoformat(),
         "counters": counters,
         "calls": last,
+        "waiting": [
+            {"category": c, "letter": TICKET_LETTER[Category(c)], "count": n} for c, n in waiting.items()
+        ],
     }
 
 
@@ -243,6 +272,8 @@ async def ticket_history(db: Database, office_code: str, day: date, label: str) 
         "queue_state": row.queue_state,
         "due_date": row.due_date.isoformat() if row.due_date else None,
         "missing_documents": list(row.missing_documents or []),
+        "recalls": row.recalls,
+        "called_at": row.called_at.isoformat() if row.called_at else None,
         "transitions": [
             {
                 "from": m.from_stage,

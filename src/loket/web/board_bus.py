@@ -46,11 +46,12 @@ async def board_stream(
     while not await request.is_disconnected():
         seen = bus.version(office_code)
         snapshot = await floor_views.board(db, office_code, clock())
-        body = orjson.dumps(snapshot)
+        # The server's time moves on every poll: only a change of the floor is a new snapshot.
+        body = orjson.dumps({k: v for k, v in snapshot.items() if k != "now"})
         if body != last:
             last = body
             quiet_since = time.monotonic()
-            yield b"event: board\ndata: " + body + b"\n\n"
+            yield b"event: board\ndata: " + orjson.dumps(snapshot) + b"\n\n"
         elif time.monotonic() - quiet_since >= KEEPALIVE_S:
             quiet_since = time.monotonic()
             yield b": keepalive\n\n"

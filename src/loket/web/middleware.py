@@ -40,6 +40,7 @@ LIMITED = (
     ("POST", re.compile(r"^/waitlist/[^/]+/(accept|withdraw)$"), "lookup"),
     ("POST", re.compile(r"^(/api/v1)?/staff/login$"), "login"),
 )
+KIOSK_PAGE = re.compile(r"^/offices/[A-Za-z0-9]+/kiosk$")
 HTML_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -74,6 +75,16 @@ class SecurityMiddleware:
         # Built once: every answer gets these appended, nothing is computed per request.
         self.html_headers = [*self.extra, (b"content-security-policy", HTML_CSP.encode())]
         self.other_headers = [*self.extra, (b"content-security-policy", OTHER_CSP.encode())]
+        # The kiosk screen alone may use the camera (it scans the booking's QR).
+        self.kiosk_headers = [
+            (
+                k,
+                b"camera=(self), microphone=(), geolocation=(), payment=()"
+                if k == b"permissions-policy"
+                else v,
+            )
+            for k, v in self.html_headers
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -91,6 +102,8 @@ class SecurityMiddleware:
                 await self._refuse(scope, dict(scope.get("headers") or ()), send, wait)
                 return
         html_headers, other_headers = self.html_headers, self.other_headers
+        if KIOSK_PAGE.match(scope["path"]):
+            html_headers = self.kiosk_headers
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -136,4 +149,3 @@ class SecurityMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
-

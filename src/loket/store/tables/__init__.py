@@ -8,6 +8,7 @@ from __future__ import annotations
 from loket.store.tables.audit import audit_heads, audit_log
 from loket.store.tables.base import metadata, office_fk
 from loket.store.tables.bookings import bookings, contact_usage, nik_holds
+from loket.store.tables.devices import kiosk_devices
 from loket.store.tables.fees import fee_tariffs
 from loket.store.tables.floor import (
     stage_targets,
@@ -59,6 +60,7 @@ __all__ = [
     "extra_service_days",
     "fee_tariffs",
     "holiday_overrides",
+    "kiosk_devices",
     "login_guards",
     "metadata",
     "national_admins",

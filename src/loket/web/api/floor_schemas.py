@@ -193,6 +193,8 @@ class TicketHistoryPublic(BaseModel):
     queue_state: str
     due_date: str | None = Field(description="The service clock's due date, once it runs")
     missing_documents: list[str]
+    recalls: int = Field(0, description="How many times the applicant was called again at the counter")
+    called_at: str | None = Field(None, description="When last called (UTC, ISO 8601)")
     transitions: list[TransitionPublic]
 
 
@@ -251,6 +253,13 @@ class BoardCounterPublic(BaseModel):
     kind: str
     state: str
     ticket: str | None
+    previous: list[str] = Field(default_factory=list, description="The counter's earlier calls, newest first")
+
+
+class BoardWaitingPublic(BaseModel):
+    category: str
+    letter: str = Field(description="The ticket letter of the category (A regular, B priority, C express)")
+    count: int = Field(description="Tickets checked in and not yet called")
 
 
 class BoardCallPublic(BaseModel):
@@ -267,5 +276,9 @@ class BoardPublic(BaseModel):
     office: str
     name: str
     day: str
+    timezone: str = Field(description="The office's IANA zone: the board's clock shows this zone")
+    zone: str = Field(description="The zone as Indonesians name it (WIB, WITA, WIT)")
+    now: str = Field(description="The server's time (UTC, ISO 8601): the board's clock follows it")
     counters: list[BoardCounterPublic]
     calls: list[BoardCallPublic]
+    waiting: list[BoardWaitingPublic]

@@ -4,16 +4,18 @@ panel they changed; the services they call wake the office's boards once the cha
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 
 from loket.domain.errors import DomainError
+from loket.domain.msgid import N_
 from loket.domain.office import Office
-from loket.domain.workflow import MISSING_DOCUMENTS, Outcome, Stage
+from loket.domain.workflow import MISSING_DOCUMENTS, Outcome, Stage, outcome_target
 from loket.i18n import translate
-from loket.services import checkin, floor, floor_views
+from loket.services import checkin, floor, floor_views, kiosks
 from loket.services import stations as station_service
 from loket.settings import floor_policy
 from loket.web.auth import Officer, Staff, Supervisor
@@ -27,6 +29,50 @@ router = APIRouter(include_in_schema=False)
 async def _office(request: Request, db: Any, code: str) -> Office:
     """The office from the app's catalog (NotFound for an unknown code)."""
     return (await catalog_of(request).get(db, code)).office
+
+
+# What an officer checks at each stage before completing it (msgids; shown as a checklist).
+STAGE_CHECKLISTS: dict[str, tuple[str, ...]] = {
+    Stage.INTAKE.value: (
+        N_("KTP matches the applicant and the booking's NIK"),
+        N_("Required documents are originals and complete"),
+        N_("Application form signed"),
+    ),
+    Stage.BIOMETRICS.value: (
+        N_("Photo taken and sharp"),
+        N_("Ten fingerprints captured"),
+        N_("Signature captured"),
+    ),
+    Stage.APPROVAL.value: (N_("Interview held"), N_("Data checked against the documents")),
+    Stage.PRINTING.value: (N_("Passport printed"),),
+    Stage.QUALITY_CHECK.value: (N_("Data page matches the application"), N_("Chip readable")),
+}
+
+
+# The outcomes each station offers: the dossier is judged complete or not at intake only (the
+# photo station finishes or rejects; a dossier found short there goes back by a transfer).
+STAGE_OUTCOMES: dict[str, tuple[Outcome, ...]] = {
+    Stage.INTAKE.value: (Outcome.DONE, Outcome.INCOMPLETE, Outcome.REJECTED),
+    Stage.BIOMETRICS.value: (Outcome.DONE, Outcome.REJECTED),
+    Stage.APPROVAL.value: (Outcome.DONE, Outcome.REJECTED),
+    Stage.PRINTING.value: (Outcome.DONE,),
+    Stage.QUALITY_CHECK.value: (Outcome.DONE, Outcome.REPRINT),
+}
+
+
+def _allows(stage: str, outcome: Outcome) -> bool:
+    """Whether the station of this stage offers the outcome and the stage machine allows it."""
+    if outcome not in STAGE_OUTCOMES.get(stage, tuple(Outcome)):
+        return False
+    try:
+        outcome_target(stage, outcome)
+    except DomainError:
+        return False
+    return True
+
+
+def _minutes_since(moment: datetime | None, now: datetime) -> int | None:
+    return None if moment is None else max(0, int((now - moment).total_seconds() // 60))
 
 
 async def _panel(
@@ -44,9 +90,10 @@ async def _panel(
     current = next((s for s in stations if s["station"] == station), None)
     queue = await floor_views.queue(db, code, current["kind"], now) if current else []
     ticket = None
+    office = await _office(request, db, code)
     if current and current["ticket"]:
-        today = (await _office(request, db, code)).local_today(now)
-        ticket = await floor_views.ticket_history(db, code, today, current["ticket"])
+        ticket = await floor_views.ticket_history(db, code, office.local_today(now), current["ticket"])
+    stage = ticket["stage"] if ticket else None
     return render(
         request,
         "floor/_console_panel.html",
@@ -56,9 +103,13 @@ async def _panel(
         stations=stations,
         queue=queue,
         ticket=ticket,
-        documents=MISSING_DOCUMENTS,
-        outcomes=[o.value for o in Outcome],
+        documents=MISSING_DOCUMENTS if stage and _allows(stage, Outcome.INCOMPLETE) else (),
+        outcomes=[o.value for o in Outcome if stage and _allows(stage, o)],
         stages=[s.value for s in Stage],
+        checklist=STAGE_CHECKLISTS.get(stage or "", ()),
+        called_at=_moment(ticket["called_at"]) if ticket else None,
+        called_min=_minutes_since(_moment(ticket["called_at"]), now) if ticket else None,
+        office=office,
         error=error,
         **extra,
     )
@@ -234,7 +285,64 @@ async def supervisor_panel(
     code = staff.office_code or ""
     figures = await floor_views.stats(db, code, None, now, settings.holiday_country)
     stations = await floor_views.stations(db, code, now)
-    return render(request, "floor/_supervisor_panel.html", locale, stats=figures, stations=stations)
+    return render(
+        request,
+        "floor/_supervisor_panel.html",
+        locale,
+        stats=figures,
+        stations=stations,
+        kiosks=await kiosks.office_kiosks(db, code),
+        office=await _office(request, db, code),
+        since=_moment,
+    )
+
+
+def _moment(iso: str | None) -> datetime | None:
+    """An ISO moment of a view (UTC) as a datetime, for the office-zone filters of the page."""
+    return datetime.fromisoformat(iso) if iso else None
+
+
+@router.post("/offices/{code}/floor/supervisor/kiosks", response_class=HTMLResponse)
+async def register_kiosk(
+    request: Request,
+    staff: Supervisor,
+    db: DbDep,
+    now: NowDep,
+    locale: LocaleDep,
+    name: Annotated[str, Form()] = "",
+    printer: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """Register a kiosk: the answer holds its one-time set-up link (only the token's hash is kept)."""
+    code = staff.office_code or ""
+    try:
+        device, token = await kiosks.register_kiosk(db, code, name, printer, actor=staff.username, now=now)
+    except DomainError as exc:
+        if exc.status in (401, 403):
+            raise
+        return render(
+            request,
+            "floor/_kiosk_registered.html",
+            locale,
+            error=translate(locale, exc.message, **exc.params),
+        )
+    link = str(request.base_url).rstrip("/") + f"/offices/{code}/kiosk?token={token}"
+    answer = render(request, "floor/_kiosk_registered.html", locale, error=None, device=device, link=link)
+    answer.headers["Cache-Control"] = "no-store"
+    return answer
+
+
+@router.post("/offices/{code}/floor/supervisor/kiosks/{device_id}/revoke", response_class=HTMLResponse)
+async def revoke_kiosk(
+    device_id: str,
+    request: Request,
+    staff: Supervisor,
+    db: DbDep,
+    now: NowDep,
+    locale: LocaleDep,
+    settings: SettingsDep,
+) -> HTMLResponse:
+    await kiosks.revoke_kiosk(db, staff.office_code or "", device_id, actor=staff.username, now=now)
+    return await supervisor_panel(request, staff, db, now, locale, settings)
 
 
 @router.get("/offices/{code}/board", response_class=HTMLResponse)
