@@ -17,6 +17,8 @@ from loket.notify.senders import Senders, senders_from
 from loket.services import waitlist
 from loket.services.audit import seal_all
 from loket.services.ballot_draw import draw_due
+from loket.services.billing.codes import fetch_due, provider_from
+from loket.services.billing.provider import BillingProvider
 from loket.services.catalog import Catalog
 from loket.services.delivery import deliver_due
 from loket.services.expiry import expire_lapsed
@@ -34,10 +36,15 @@ async def worker_round(
     settings: Settings,
     clock: Clock = utcnow,
     senders: Senders | None = None,
+    billing: BillingProvider | None = None,
 ) -> dict[str, int]:
     """One round over every office; returns what it did."""
     now = clock()
     expired = await expire_lapsed(db, now)
+    # Awaited billing codes before the outbox: a code fetched now is told in this round.
+    codes_fetched = await fetch_due(
+        db, billing or provider_from(settings), now, backoff_max_s=settings.billing_backoff_max_s
+    )
     swept = await waitlist.sweep(db, WaitlistPolicy(settings.waitlist_offer_minutes), now)
     opened = 0
     async with db.read() as conn:
@@ -55,6 +62,7 @@ async def worker_round(
     sealed = await seal_all(db, clock())  # last: the chain takes in this round's own entries too
     return {
         "expired": expired,
+        **codes_fetched,
         "opened": opened,
         "offers_passed": swept["passed"],
         "offered": swept["offered"],
@@ -92,10 +100,11 @@ async def run_worker(
     """Run rounds every `worker_interval_s` seconds until stopped (or once)."""
     catalog = Catalog(ttl=settings.catalog_ttl_s, country=settings.holiday_country)
     senders = senders_from(settings)
+    billing = provider_from(settings)
     rounds = 0
     try:
         while True:
-            result = await worker_round(db, catalog, settings, clock, senders)
+            result = await worker_round(db, catalog, settings, clock, senders, billing)
             rounds += 1
             done = {k: v for k, v in result.items() if v}
             if done:
@@ -105,3 +114,4 @@ async def run_worker(
             await asyncio.sleep(settings.worker_interval_s)
     finally:
         await senders.close()
+        await billing.close()

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from loket import __version__
 from loket.clock import Clock, utcnow
 from loket.logs import install_log_masking
+from loket.services.billing.codes import provider_from
 from loket.services.catalog import Catalog
 from loket.settings import Settings
 from loket.store.database import Database
@@ -36,6 +37,7 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
         try:
             yield
         finally:
+            await app.state.billing.close()
             if owns_db:
                 await app.state.db.dispose()
 
@@ -50,6 +52,7 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     app.state.templates = make_templates()
     app.state.catalog = Catalog(ttl=settings.catalog_ttl_s, country=settings.holiday_country)
     app.state.limiter = make_limiter(settings)
+    app.state.billing = provider_from(settings)  # who issues billing codes (services/billing)
     if db is not None:
         app.state.db = db
     install_error_handlers(app)

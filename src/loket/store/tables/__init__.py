@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from loket.store.tables.audit import audit_heads, audit_log
 from loket.store.tables.base import metadata, office_fk
+from loket.store.tables.billing import billing_requests, refunds
 from loket.store.tables.bookings import bookings, contact_usage, nik_holds
 from loket.store.tables.fees import fee_tariffs
 from loket.store.tables.floor import (
@@ -43,6 +44,7 @@ __all__ = [
     "bank_statement_lines",
     "bank_statements",
     "banks",
+    "billing_requests",
     "billings",
     "bookings",
     "contact_usage",
@@ -63,6 +65,7 @@ __all__ = [
     "payments",
     "places",
     "quota_templates",
+    "refunds",
     "staff_accounts",
     "staff_memberships",
     "staff_sessions",

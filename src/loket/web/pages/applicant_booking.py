@@ -20,7 +20,7 @@ from loket.services import applicant as applicant_service
 from loket.services import booking as booking_service
 from loket.services import quotas as quota_service
 from loket.services.catalog import Catalog
-from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep
+from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep, billing_of
 from loket.web.limits import check_rate
 from loket.web.pages.applicant_common import (
     RECENT_COOKIE,
@@ -245,7 +245,15 @@ async def details_submit(
         try:
             check_rate(request, "booking", maybe.nik)
             done = await booking_service.book_slot(
-                db, catalog, office_code, maybe, policy=policy, now=now, locale=locale
+                db,
+                catalog,
+                office_code,
+                maybe,
+                policy=policy,
+                now=now,
+                locale=locale,
+                billing=billing_of(request),
+                billing_backoff_max_s=settings.billing_backoff_max_s,
             )
             made.append(done.booking_code)
         except DomainError as exc:
