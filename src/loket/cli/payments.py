@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+from loket.cli.refunds import refunds_app
 from loket.cli.runner import console, fail, run
 from loket.clock import utcnow
 from loket.settings import get_settings
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 payments_app = typer.Typer(
     help="Bank payments: callbacks, demos and reconciliation with bank statements.", no_args_is_help=True
 )
+payments_app.add_typer(refunds_app, name="refunds")
 
 
 @payments_app.command("reconcile")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -269,15 +269,34 @@ class Reconciliation:
         }
 
 
-def _with_payment(line: BankLine, paid: RecordedPayment) -> Item:
+@dataclass(frozen=True)
+class RefundOf:
+    """The refund of a payment (services/refunds.py): its status, amount and reason."""
+
+    status: str
+    amount: int
+    reason: str
+
+
+def _owed(paid: RecordedPayment, refund: RefundOf | None) -> tuple[bool, int, str]:
+    """Whether the payment is owed back, how much, and why (a refund's decision overrides the outcome)."""
+    if refund is None:
+        return paid.outcome in REFUND_OUTCOMES, paid.refund_due, paid.outcome
+    if refund.status == "rejected":
+        return False, 0, "refund_rejected"
+    return True, refund.amount, refund.reason
+
+
+def _with_payment(line: BankLine, paid: RecordedPayment, refund: RefundOf | None = None) -> Item:
+    owed, amount, why = _owed(paid, refund)
     if line.amount != paid.amount:
         kind, note = Kind.AMOUNT_MISMATCH, "statement_vs_callback"
     elif paid.outcome == "amount_mismatch":
         kind, note = Kind.AMOUNT_MISMATCH, "paid_vs_billed"
-    elif paid.outcome in REFUND_OUTCOMES:
-        kind, note = Kind.REFUND_DUE, paid.outcome
+    elif owed:
+        kind, note = Kind.REFUND_DUE, why
     else:
-        kind, note = Kind.MATCHED, paid.outcome
+        kind, note = Kind.MATCHED, paid.outcome if refund is None else why
     return Item(
         kind,
         line.ntpn,
@@ -289,14 +308,21 @@ def _with_payment(line: BankLine, paid: RecordedPayment) -> Item:
         paid.billed,
         paid.booking_code,
         note,
-        paid.refund_due,
+        amount,
     )
 
 
 def reconcile(
-    lines: Sequence[BankLine], payments: Sequence[RecordedPayment], billed: dict[str, int]
+    lines: Sequence[BankLine],
+    payments: Sequence[RecordedPayment],
+    billed: dict[str, int],
+    refunds: Mapping[str, RefundOf] | None = None,
 ) -> Reconciliation:
-    """Match statement lines to recorded payments by NTPN; `billed` maps known billing codes to amounts."""
+    """Match statement lines to recorded payments by NTPN; `billed` maps known billing codes to amounts.
+
+    `refunds` (by NTPN) makes a paid-then-cancelled booking's payment a refund due, and a
+    rejected refund's payment revenue again."""
+    refunds = refunds or {}
     by_ntpn = {p.ntpn: p for p in payments}
     seen: set[str] = set()
     result = Reconciliation()
@@ -304,7 +330,7 @@ def reconcile(
         paid = by_ntpn.get(line.ntpn)
         if paid is not None:
             seen.add(paid.ntpn)
-            result.items.append(_with_payment(line, paid))
+            result.items.append(_with_payment(line, paid, refunds.get(paid.ntpn)))
             continue
         known = billed.get(line.billing_code)
         note = "no_callback" if known is not None else "unknown_billing_code"
@@ -325,6 +351,7 @@ def reconcile(
     for paid in sorted(payments, key=lambda p: (p.paid_at, p.ntpn)):
         if paid.ntpn in seen:
             continue
+        _owing, owed_amount, why = _owed(paid, refunds.get(paid.ntpn))
         result.items.append(
             Item(
                 Kind.NO_STATEMENT_LINE,
@@ -336,8 +363,8 @@ def reconcile(
                 paid.amount,
                 paid.billed,
                 paid.booking_code,
-                paid.outcome,
-                paid.refund_due,
+                why,
+                owed_amount,
             )
         )
     return result

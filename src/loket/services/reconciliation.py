@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from loket.domain.msgid import N_
 from loket.domain.reconciliation import (
     Reconciliation,
+    RefundOf,
     StatementLine,
     line_error,
     local_day,
@@ -23,7 +24,7 @@ from loket.domain.reconciliation import (
     statement_id,
 )
 from loket.services.audit import record
-from loket.store import offices_repo, reports_repo
+from loket.store import offices_repo, refunds_repo, reports_repo
 from loket.store.database import Database
 
 
@@ -102,9 +103,7 @@ async def import_statement(
                 raise line_error(
                     x.line,
                     "ntpn",
-                    N_(
-                        "Line %(line)d, field %(column)s: NTPN %(ntpn)s was imported with other values"
-                    ),
+                    N_("Line %(line)d, field %(column)s: NTPN %(ntpn)s was imported with other values"),
                     ntpn=x.ntpn,
                 )
             if before is None:
@@ -151,8 +150,10 @@ async def reconciliation(
             lines = [x for x in lines if x.bank in banks_only]
             paid = [p for p in paid if p.bank in banks_only]
         owners = await reports_repo.billing_offices(conn, {x.billing_code for x in lines})
+        owed = await refunds_repo.refunds_of_payments(conn, office_code, [p.ntpn for p in paid])
     billed = {code: amount for code, (_office, amount) in owners.items()}
-    return reconcile(lines, paid, billed)
+    refunds = {str(r.ntpn): RefundOf(r.status, int(r.amount), r.reason) for r in owed}
+    return reconcile(lines, paid, billed, refunds)
 
 
 async def statements(db: Database, office_code: str) -> list[object]:

@@ -25,6 +25,7 @@ from loket.domain.refund import (
     revenue_days,
 )
 from loket.services.audit import record
+from loket.services.reports import check_period
 from loket.store import offices_repo, refunds_repo
 from loket.store.database import Connection, Database
 from loket.store.ids import new_id
@@ -191,8 +192,11 @@ async def refunds(
     return [_refund(r) for r in rows]
 
 
-async def net_revenue(db: Database, office_code: str, first: date, last: date) -> list[RevenueDay]:
+async def net_revenue(
+    db: Database, office_code: str, first: date, last: date, *, max_days: int = 366
+) -> list[RevenueDay]:
     """Per office day in [first, last]: money received, refunds of it by status, net revenue."""
+    check_period(first, last, max_days)
     async with db.read() as conn:
         office = await offices_repo.load_office(conn, office_code)
         start = office.local_moment(first, time(0, 0))

@@ -15,7 +15,7 @@ from loket.services.billing.codes import provider_from
 from loket.services.catalog import Catalog
 from loket.settings import Settings
 from loket.store.database import Database
-from loket.web.api import audit, ballots, bookings, floor, fraud, health, offices, privacy, staff
+from loket.web.api import audit, ballots, bookings, floor, fraud, health, offices, privacy, refunds, staff
 from loket.web.errors import install_error_handlers
 from loket.web.limits import make_limiter
 from loket.web.middleware import SecurityMiddleware
@@ -65,6 +65,7 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     app.include_router(fraud.router)
     app.include_router(privacy.router)
     app.include_router(audit.router)
+    app.include_router(refunds.router)
     app.include_router(home.router)
     app.include_router(applicant.router)
     app.include_router(ballot.router)

@@ -19,6 +19,7 @@ from loket.i18n import N_, translate
 from loket.reports.labels import KINDS, NOTES
 from loket.reports.render import reconciliation_file
 from loket.services import reconciliation as reconciliation_service
+from loket.services import refunds as refund_service
 from loket.services.catalog import Catalog
 from loket.web.auth import Staff, Supervisor
 from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep
@@ -46,6 +47,8 @@ async def _page(
     office = await office_of(catalog, db, code)
     start, end = period(office, now, first, last, max_days)
     rec = await reconciliation_service.reconciliation(db, code, start, end)
+    days = await refund_service.net_revenue(db, code, start, end, max_days=max_days)
+    open_refunds = [r for r in await refund_service.refunds(db, code) if r.status in ("due", "approved")]
     return render(
         request,
         "reports/revenue.html",
@@ -57,6 +60,8 @@ async def _page(
         kind_labels=KINDS,
         note_labels=NOTES,
         statements=await reconciliation_service.statements(db, code),
+        days=days,
+        open_refunds=open_refunds,
         **context(office, start, end, **extra),
     )
 
