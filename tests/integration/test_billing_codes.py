@@ -1,0 +1,140 @@
+"""Awaited billing codes against the billing simulator (a real HTTP server on loopback): written
+once however many attempts race, abandoned when the booking lapses first, the adapter's errors
+mapped to retry or give up. Both databases."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from loket.clock import FrozenClock
+from loket.domain.booking import BookingPolicy
+from loket.services import booking as booking_service
+from loket.services.billing import BillingOrder, ProviderRefused, ProviderUnavailable
+from loket.services.billing.codes import backoff, fetch_code, fetch_due
+from loket.services.billing.http import HttpProvider
+from loket.services.catalog import Catalog
+from loket.services.expiry import expire_lapsed
+from loket.simulators.billing import BillingSimulator
+from loket.store.database import Database
+from loket.store.tables import audit_log, billing_requests, billings, notify_outbox
+from loket.testing.applicants import applicant
+
+from .test_booking import request_for
+
+SECRET = "integration-billing-secret-0123456789"
+
+
+@pytest.fixture
+def sim() -> Iterator[BillingSimulator]:
+    simulator = BillingSimulator(SECRET).start()
+    try:
+        yield simulator
+    finally:
+        simulator.stop()
+
+
+async def count(db: Database, table, **where: object) -> int:  # type: ignore[no-untyped-def]
+    query = select(func.count()).select_from(table)
+    for column, value in where.items():
+        query = query.where(table.c[column] == value)
+    async with db.read() as conn:
+        return int((await conn.execute(query)).scalar_one())
+
+
+async def awaiting(
+    demo: Database,
+    catalog: Catalog,
+    clock: FrozenClock,
+    policy: BookingPolicy,
+    sim: BillingSimulator,
+    index: int,
+):  # type: ignore[no-untyped-def]
+    sim.control({"mode": "fail"})
+    provider = HttpProvider(sim.url, SECRET, timeout_s=2)
+    done = await booking_service.book_slot(
+        demo, catalog, "PLG", request_for(applicant(index)), policy=policy, now=clock(), billing=provider
+    )
+    assert done.billing_code is None and done.status == "awaiting_billing_code"
+    sim.control({"mode": "ok"})
+    return done, provider
+
+
+async def test_racing_attempts_write_the_code_once(
+    demo: Database, catalog: Catalog, clock: FrozenClock, policy: BookingPolicy, sim: BillingSimulator
+) -> None:
+    done, provider = await awaiting(demo, catalog, clock, policy, sim, 1)
+    # Nothing of a payable booking before the code: no billing row, no 'booking made' message.
+    assert await count(demo, billings, booking_code=done.booking_code) == 0
+    assert await count(demo, notify_outbox, subject=done.booking_code) == 0
+    codes = await asyncio.gather(
+        *(fetch_code(demo, provider, "PLG", done.booking_code, clock()) for _ in range(6))
+    )
+    assert len(set(codes)) == 1 and codes[0] is not None and len(sim.codes) == 1
+    assert await count(demo, billings, booking_code=done.booking_code) == 1
+    assert await count(demo, audit_log, subject=done.booking_code, action="billing.issued") == 1
+    made = await count(demo, notify_outbox, subject=done.booking_code, event="booking_made")
+    assert made >= 1  # one per channel, queued once
+    assert await count(demo, billing_requests, booking_code=done.booking_code, state="issued") == 1
+    view = await booking_service.find_booking(demo, done.booking_code, applicant(1).nik, clock())
+    assert (view.status, view.billing_code) == ("awaiting_payment", codes[0])
+    await provider.close()
+
+
+async def test_a_booking_that_lapses_before_its_code_is_abandoned(
+    demo: Database, catalog: Catalog, clock: FrozenClock, policy: BookingPolicy, sim: BillingSimulator
+) -> None:
+    done, provider = await awaiting(demo, catalog, clock, policy, sim, 2)
+    clock.advance(hours=3)
+    assert await expire_lapsed(demo, clock(), "PLG") >= 1
+    assert await fetch_due(demo, provider, clock()) == {"billing_issued": 0, "billing_waiting": 1}
+    assert await count(demo, billing_requests, booking_code=done.booking_code, state="abandoned") == 1
+    assert await fetch_due(demo, provider, clock()) == {"billing_issued": 0, "billing_waiting": 0}
+    assert sim.codes == {}  # the lapsed booking never asked again
+    await provider.close()
+
+
+async def test_failures_back_off_and_are_kept(
+    demo: Database, catalog: Catalog, clock: FrozenClock, policy: BookingPolicy, sim: BillingSimulator
+) -> None:
+    done, provider = await awaiting(demo, catalog, clock, policy, sim, 3)
+    sim.control({"mode": "fail"})
+    for _ in range(3):
+        async with demo.read() as conn:
+            row = (
+                await conn.execute(
+                    select(billing_requests).where(billing_requests.c.booking_code == done.booking_code)
+                )
+            ).one()
+        clock.now = row.next_attempt_at
+        await fetch_due(demo, provider, clock())
+    async with demo.read() as conn:
+        row = (
+            await conn.execute(
+                select(billing_requests).where(billing_requests.c.booking_code == done.booking_code)
+            )
+        ).one()
+    assert row.attempts == 4 and row.state == "pending" and "503" in row.last_error
+    assert row.next_attempt_at - clock() == backoff(4, 300) == timedelta(seconds=40)
+    await provider.close()
+
+
+async def test_the_adapter_maps_errors_to_retry_or_give_up(sim: BillingSimulator, clock: FrozenClock) -> None:
+    order = BillingOrder("PLG-TEST000001", "PLG", 355_000, "Siti", clock() + timedelta(hours=2))
+    wrong_secret = HttpProvider(sim.url, "not-the-secret", timeout_s=2)
+    with pytest.raises(ProviderRefused):  # 401: retrying will not help
+        await wrong_secret.request_code(order)
+    nobody = HttpProvider("http://127.0.0.1:9", SECRET, timeout_s=1)
+    with pytest.raises(ProviderUnavailable):
+        await nobody.request_code(order)
+    good = HttpProvider(sim.url, SECRET, timeout_s=2)
+    issued = await good.request_code(order)
+    assert (await good.request_code(order)).billing_code == issued.billing_code
+    status = await good.status(issued.billing_code)
+    assert (status.status, status.amount, status.ntpn) == ("unpaid", 355_000, None)
+    for provider in (wrong_secret, nobody, good):
+        await provider.close()
