@@ -4,7 +4,12 @@ from the bank's callbacks. Pure: parsing a statement and matching plain rows.
 Every statement line and every recorded payment lands in exactly one kind, so the totals add up:
 
     statement total = matched + missing callback + mismatch (statement side) + refund due (statement side)
+                      + duplicate - reversal
     Loket total     = matched + no statement line + mismatch (Loket side)     + refund due (Loket side)
+
+A duplicate is a second credit of an NTPN on the bank's statements (the bank took the money
+twice: Loket has one payment); a reversal is a credit the bank took back (its amount counts
+negative on the statement side, and a matched payment it reverses is no longer revenue).
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ class Kind(StrEnum):
     NO_STATEMENT_LINE = "no_statement_line"  # a callback the bank's statement does not show
     AMOUNT_MISMATCH = "amount_mismatch"
     REFUND_DUE = "refund_due"  # paid after expiry (or cancellation, or twice): owed back
+    DUPLICATE = "duplicate"  # the statement credits an NTPN a second time
+    REVERSAL = "reversal"  # the bank took a credit back
 
 
 @dataclass(frozen=True)
@@ -230,8 +237,10 @@ class Reconciliation:
 
     @property
     def revenue(self) -> int:
-        """Money both sides agree buys a service: the matched lines."""
-        return sum(i.statement_amount or 0 for i in self.of(Kind.MATCHED))
+        """Money both sides agree buys a service: the matched lines, less those the bank reversed."""
+        matched = self.of(Kind.MATCHED)
+        taken_back = {i.ntpn for i in self.of(Kind.REVERSAL)}
+        return sum(i.statement_amount or 0 for i in matched if i.ntpn not in taken_back)
 
     @property
     def refund_total(self) -> int:
@@ -267,6 +276,18 @@ class Reconciliation:
                 for i in self.items
             ],
         }
+
+
+@dataclass(frozen=True)
+class BankOddity:
+    """A stored duplicate or reversal entry of a statement."""
+
+    kind: str  # duplicate, reversal
+    ntpn: str
+    billing_code: str
+    amount: int
+    paid_at: datetime
+    bank: str
 
 
 @dataclass(frozen=True)
@@ -317,6 +338,7 @@ def reconcile(
     payments: Sequence[RecordedPayment],
     billed: dict[str, int],
     refunds: Mapping[str, RefundOf] | None = None,
+    exceptions: Sequence[BankOddity] = (),
 ) -> Reconciliation:
     """Match statement lines to recorded payments by NTPN; `billed` maps known billing codes to amounts.
 
@@ -365,6 +387,23 @@ def reconcile(
                 paid.booking_code,
                 why,
                 owed_amount,
+            )
+        )
+    for odd in sorted(exceptions, key=lambda x: (x.paid_at, x.ntpn)):
+        paid = by_ntpn.get(odd.ntpn)
+        reversal = odd.kind == "reversal"
+        result.items.append(
+            Item(
+                Kind.REVERSAL if reversal else Kind.DUPLICATE,
+                odd.ntpn,
+                odd.billing_code,
+                odd.bank,
+                odd.paid_at,
+                -odd.amount if reversal else odd.amount,
+                None,
+                billed.get(odd.billing_code, paid.billed if paid else None),
+                paid.booking_code if paid else None,
+                ("reversed" if reversal else "credited_twice") + ("" if paid else "_no_callback"),
             )
         )
     return result

@@ -63,6 +63,26 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("office_code", "refund_id", name=op.f("pk_refunds")),
     )
     op.create_index("ix_refunds_status", "refunds", ["office_code", "status", "opened_at"])
+    op.create_table(
+        "bank_statement_exceptions",
+        sa.Column("office_code", sa.String(length=8), nullable=False),
+        sa.Column("statement_id", sa.String(length=64), nullable=False),
+        sa.Column("line", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("ntpn", sa.String(length=32), nullable=False),
+        sa.Column("billing_code", sa.String(length=15), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("paid_at", utc, nullable=False),
+        sa.Column("bank", sa.String(length=16), nullable=False),
+        sa.CheckConstraint("amount > 0", name=op.f("ck_bank_statement_exceptions_amount")),
+        _office_fk("bank_statement_exceptions"),
+        sa.PrimaryKeyConstraint(
+            "office_code", "statement_id", "line", name=op.f("pk_bank_statement_exceptions")
+        ),
+    )
+    op.create_index(
+        "ix_statement_exceptions_paid", "bank_statement_exceptions", ["office_code", "paid_at"]
+    )
     # A booking made while the provider is down has no code until the worker fetches it.
     with op.batch_alter_table("bookings") as batch:
         batch.alter_column("billing_code", existing_type=sa.String(length=15), nullable=True)
@@ -71,6 +91,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("bookings") as batch:
         batch.alter_column("billing_code", existing_type=sa.String(length=15), nullable=False)
+    op.drop_index("ix_statement_exceptions_paid", table_name="bank_statement_exceptions")
+    op.drop_table("bank_statement_exceptions")
     op.drop_index("ix_refunds_status", table_name="refunds")
     op.drop_table("refunds")
     op.drop_index("ix_billing_requests_due", table_name="billing_requests")

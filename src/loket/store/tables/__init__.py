@@ -28,7 +28,14 @@ from loket.store.tables.offices import (
     stations,
 )
 from loket.store.tables.outbox import notify_outbox
-from loket.store.tables.payments import bank_statement_lines, bank_statements, banks, billings, payments
+from loket.store.tables.payments import (
+    bank_statement_exceptions,
+    bank_statement_lines,
+    bank_statements,
+    banks,
+    billings,
+    payments,
+)
 from loket.store.tables.quotas import day_quotas, places, quota_templates
 from loket.store.tables.releases import ballot_contacts, ballot_entries, day_releases
 from loket.store.tables.staff import login_guards, staff_accounts, staff_memberships, staff_sessions
@@ -41,6 +48,7 @@ __all__ = [
     "audit_log",
     "ballot_contacts",
     "ballot_entries",
+    "bank_statement_exceptions",
     "bank_statement_lines",
     "bank_statements",
     "banks",
