@@ -40,7 +40,9 @@ class Peers:
 
 
 @asynccontextmanager
-async def running(db_url: str, demo: Database, clock: FrozenClock, *, timeout_s: float = 1.0) -> AsyncIterator[Peers]:
+async def running(
+    db_url: str, demo: Database, clock: FrozenClock, *, timeout_s: float = 1.0
+) -> AsyncIterator[Peers]:
     port = free_port()
     sim = BillingSimulator(SECRET, f"http://127.0.0.1:{port}/api/v1/payments/billing-notification").start()
     settings = Settings(
@@ -52,7 +54,9 @@ async def running(db_url: str, demo: Database, clock: FrozenClock, *, timeout_s:
         rate_limit=False,
     )
     app = create_app(settings, db=demo, clock=clock)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
     task = asyncio.create_task(server.serve())
     provider = HttpProvider(sim.url, SECRET, timeout_s=timeout_s)
     try:

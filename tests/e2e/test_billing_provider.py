@@ -8,8 +8,6 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
-import httpx
-
 from loket.clock import FrozenClock
 from loket.domain.payment import SIGNATURE_HEADER, sign
 from loket.services import refunds as refund_service
@@ -32,7 +30,9 @@ async def book(peers: Peers, index: int) -> dict:  # type: ignore[type-arg]
 
 
 async def lookup(peers: Peers, code: str, index: int) -> dict:  # type: ignore[type-arg]
-    response = await peers.loket.post("/api/v1/bookings/lookup", json={"booking_code": code, "nik": applicant(index).nik})
+    response = await peers.loket.post(
+        "/api/v1/bookings/lookup", json={"booking_code": code, "nik": applicant(index).nik}
+    )
     assert response.status_code == 200, response.text
     return response.json()  # type: ignore[no-any-return]
 
@@ -77,7 +77,9 @@ async def test_booking_gets_its_code_and_a_notification_confirms_it(
         assert (await lookup(peers, made["booking_code"], 1))["status"] == "paid"
 
 
-async def test_notification_with_a_bad_signature_is_refused(db_url: str, demo: Database, clock: FrozenClock) -> None:
+async def test_notification_with_a_bad_signature_is_refused(
+    db_url: str, demo: Database, clock: FrozenClock
+) -> None:
     async with running(db_url, demo, clock) as peers:
         made = await book(peers, 2)
         body = (
@@ -194,7 +196,10 @@ async def test_amount_mismatch_answer_is_in_the_callers_language(
 ) -> None:
     async with running(db_url, demo, clock) as peers:
         made = await book(peers, 8)
-        for lang, text in (("id", "Jumlah tidak sesuai dengan tagihan"), ("en", "The amount does not match the billing")):
+        for lang, text in (
+            ("id", "Jumlah tidak sesuai dengan tagihan"),
+            ("en", "The amount does not match the billing"),
+        ):
             body = (
                 f'{{"billing_code":"{made["billing_code"]}","ntpn":"MISMATCH{lang.upper()}01","amount":1000,'
                 f'"paid_at":"{clock().isoformat()}","bank":"BNI"}}'
@@ -202,7 +207,10 @@ async def test_amount_mismatch_answer_is_in_the_callers_language(
             answer = await peers.loket.post(
                 "/api/v1/payments/billing-notification",
                 content=body,
-                headers={SIGNATURE_HEADER: sign(peers.settings.billing_secret, body), "Accept-Language": lang},
+                headers={
+                    SIGNATURE_HEADER: sign(peers.settings.billing_secret, body),
+                    "Accept-Language": lang,
+                },
             )
             assert answer.status_code == 409 and answer.json()["error"] == "amount_mismatch"
             assert answer.json()["message"] == text
