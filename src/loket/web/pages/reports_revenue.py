@@ -15,6 +15,8 @@ from starlette.datastructures import UploadFile
 from loket.domain.errors import DomainError, invalid
 from loket.domain.office import Office
 from loket.domain.reconciliation import Kind
+from loket.domain.statements import CSV_MAPPINGS
+from loket.domain.statements import FORMATS as STATEMENT_FORMATS
 from loket.i18n import N_, translate
 from loket.reports.labels import KINDS, NOTES
 from loket.reports.render import reconciliation_file
@@ -62,6 +64,7 @@ async def _page(
         statements=await reconciliation_service.statements(db, code),
         days=days,
         open_refunds=open_refunds,
+        csv_banks=sorted(CSV_MAPPINGS),
         **context(office, start, end, **extra),
     )
 
@@ -105,13 +108,31 @@ async def upload_statement(
         raw = await upload.read(MAX_STATEMENT_BYTES + 1)
         if len(raw) > MAX_STATEMENT_BYTES:
             raise invalid("statement", "statement_too_large", "The statement file is larger than 5 MB")
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise invalid("statement", "statement_encoding", "Save the statement as UTF-8 CSV") from exc
-        imported = await reconciliation_service.import_statement(
-            db, staff.office_code or "", text, filename=upload.filename, actor=staff.username, now=now
-        )
+        fmt = str(form.get("format") or "loket")
+        bank = str(form.get("bank") or "").strip().upper()
+        if fmt not in STATEMENT_FORMATS:
+            raise invalid("format", "statement_format", "Choose the statement's format")
+        if fmt == "loket":
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                raise invalid("statement", "statement_encoding", "Save the statement as UTF-8 CSV") from exc
+            imported = await reconciliation_service.import_statement(
+                db, staff.office_code or "", text, filename=upload.filename, actor=staff.username, now=now
+            )
+        else:
+            if not bank:
+                raise invalid("bank", "statement_bank", "Say which bank's statement it is")
+            imported = await reconciliation_service.import_bank_statement(
+                db,
+                staff.office_code or "",
+                raw,
+                fmt=fmt,
+                bank=bank,
+                filename=upload.filename,
+                actor=staff.username,
+                now=now,
+            )
     except DomainError as exc:
         if exc.status in (401, 403):
             raise
