@@ -138,3 +138,31 @@ async def test_the_adapter_maps_errors_to_retry_or_give_up(sim: BillingSimulator
     assert (status.status, status.amount, status.ntpn) == ("unpaid", 355_000, None)
     for provider in (wrong_secret, nobody, good):
         await provider.close()
+
+
+async def test_ballot_winners_get_their_codes_from_the_provider_in_the_workers_round(
+    demo: Database, catalog: Catalog, clock: FrozenClock, sim: BillingSimulator
+) -> None:
+    from loket.services import quotas as quota_service
+    from loket.services.worker import worker_round
+    from loket.settings import Settings
+
+    from .test_ballot import CLOSES, DAY, enter, schedule
+
+    policy = BookingPolicy(max_bookings_per_address=10)
+    await quota_service.set_day_capacity(demo, catalog, "PLG", DAY, "regular", 12, actor="sari", now=clock())
+    await schedule(demo, catalog, clock)
+    clock.advance(hours=2)
+    for i in range(3):
+        await enter(demo, catalog, policy, clock, applicant(500 + i), ip=f"10.9.0.{i + 1}")
+    clock.now = CLOSES + timedelta(minutes=1)
+    settings = Settings(
+        database_url=demo.url, billing_provider="http", billing_url=sim.url, billing_secret=SECRET
+    )
+    provider = HttpProvider(sim.url, SECRET, timeout_s=2)
+    done = await worker_round(demo, catalog, settings, clock, billing=provider)
+    assert done["ballots_drawn"] == 1 and done["billing_issued"] == 3
+    async with demo.read() as conn:
+        rows = (await conn.execute(select(billings.c.billing_code))).all()
+    assert {r.billing_code for r in rows} == set(sim.codes)  # every winner's code is the provider's
+    await provider.close()

@@ -41,10 +41,8 @@ async def worker_round(
     """One round over every office; returns what it did."""
     now = clock()
     expired = await expire_lapsed(db, now)
-    # Awaited billing codes before the outbox: a code fetched now is told in this round.
-    codes_fetched = await fetch_due(
-        db, billing or provider_from(settings), now, backoff_max_s=settings.billing_backoff_max_s
-    )
+    own_billing = billing is None  # made for this round: closed at its end
+    billing = billing or provider_from(settings)
     swept = await waitlist.sweep(db, WaitlistPolicy(settings.waitlist_offer_minutes), now)
     opened = 0
     async with db.read() as conn:
@@ -56,10 +54,16 @@ async def worker_round(
             db, ctx, today + timedelta(days=1), today + timedelta(days=settings.booking_window_days)
         )
     queued = await queue_reminders(db, catalog, settings.notify_deadline_near_minutes, now)
-    drawn = await draw_due(db, catalog, booking_policy(settings), now)  # ballots whose window closed
+    drawn = await draw_due(  # ballots whose window closed
+        db, catalog, booking_policy(settings), now, local_codes=billing.issues_locally
+    )
+    # Awaited billing codes (the winners' too) before the outbox: a code fetched now is told now.
+    codes_fetched = await fetch_due(db, billing, now, backoff_max_s=settings.billing_backoff_max_s)
     delivered = await deliver_due(db, catalog, settings, senders or Senders(), clock)
     purged = await _hourly_purge(db, settings, now)
     sealed = await seal_all(db, clock())  # last: the chain takes in this round's own entries too
+    if own_billing:
+        await billing.close()
     return {
         "expired": expired,
         **codes_fetched,
