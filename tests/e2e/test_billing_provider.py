@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
+import httpx
+
 from loket.clock import FrozenClock
 from loket.domain.payment import SIGNATURE_HEADER, sign
 from loket.services import refunds as refund_service
@@ -214,3 +216,60 @@ async def test_amount_mismatch_answer_is_in_the_callers_language(
             )
             assert answer.status_code == 409 and answer.json()["error"] == "amount_mismatch"
             assert answer.json()["message"] == text
+
+
+def test_the_simulator_runs_as_a_command(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`loket simulator billing` as its own process: it issues a code to a signed request."""
+    import subprocess
+    import sys
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    from loket.services.billing import BillingOrder
+    from loket.services.billing.http import HttpProvider
+
+    from .billing_peer import free_port
+
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "loket",
+            "simulator",
+            "billing",
+            "--port",
+            str(port),
+            "--secret",
+            "cmd-secret",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    provider = HttpProvider(f"http://127.0.0.1:{port}", "cmd-secret", timeout_s=2)
+
+    async def ask() -> str:
+        order = BillingOrder("PLG-CMD0000001", "PLG", 355_000, "Siti", datetime.now(UTC) + timedelta(hours=2))
+        try:
+            return (await provider.request_code(order)).billing_code
+        finally:
+            await provider.close()
+
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                state = httpx.get(f"http://127.0.0.1:{port}/v1/state", timeout=2)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, server.stdout.read().decode() if server.stdout else ""
+                assert time.monotonic() < deadline, "the simulator did not start within 30 s"
+                time.sleep(0.2)
+        assert state.json()["codes"] == []
+        code = asyncio.run(ask())
+        assert len(code) == 15 and code.isdigit()
+        assert httpx.get(f"http://127.0.0.1:{port}/v1/state", timeout=2).json()["code_requests"] == 1
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
