@@ -166,3 +166,42 @@ async def test_ballot_winners_get_their_codes_from_the_provider_in_the_workers_r
         rows = (await conn.execute(select(billings.c.billing_code))).all()
     assert {r.billing_code for r in rows} == set(sim.codes)  # every winner's code is the provider's
     await provider.close()
+
+
+async def test_two_notifications_of_one_payment_at_once_record_it_once(
+    demo: Database, catalog: Catalog, clock: FrozenClock, policy: BookingPolicy, sim: BillingSimulator
+) -> None:
+    import json
+
+    from loket.domain.payment import sign
+    from loket.services.payments import receive_billing_notification
+    from loket.store.tables import payments, refunds
+
+    done, provider = await awaiting(demo, catalog, clock, policy, sim, 9)
+    code = await fetch_code(demo, provider, "PLG", done.booking_code, clock())
+    assert code is not None
+
+    def note(ntpn: str) -> bytes:
+        body = {
+            "billing_code": code,
+            "ntpn": ntpn,
+            "amount": 355_000,
+            "paid_at": clock().isoformat(),
+            "bank": "BNI",
+        }
+        return json.dumps(body).encode()
+
+    # The same notification eight times and a second payment twice, all at once.
+    bodies = [note("RACE000000000001")] * 8 + [note("RACE000000000002")] * 2
+    results = await asyncio.gather(
+        *(
+            receive_billing_notification(demo, provider, b, sign(SECRET, b), now=clock(), catalog=catalog)
+            for b in bodies
+        )
+    )
+    outcomes = sorted((r.outcome, r.replayed) for r in results)
+    assert outcomes.count(("accepted", False)) + outcomes.count(("duplicate_payment", False)) == 2
+    assert sum(r.replayed for r in results) == 8
+    assert await count(demo, payments, booking_code=done.booking_code) == 2
+    assert await count(demo, refunds, booking_code=done.booking_code) == 1  # the second payment's
+    await provider.close()
