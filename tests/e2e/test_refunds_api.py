@@ -79,3 +79,39 @@ async def test_supervisor_approves_and_pays_officers_may_not(
     page = await client.get("/offices/PLG/reports/revenue?from=2017-12-28&to=2017-12-28&lang=id")
     assert page.status_code == 200 and "Penerimaan bersih per hari" in page.text
     assert 'data-day="2017-12-28"' in page.text
+
+
+async def test_supervisor_decides_on_the_revenue_page_without_javascript(
+    client: httpx.AsyncClient, demo: Database, clock: FrozenClock
+) -> None:
+    from loket.services import refunds as refund_service
+
+    booking = await paid_then_cancelled(client, demo, clock)
+    await make_staff(demo, clock, "sari")
+    csrf = await sign_in(client, "sari")
+    [refund] = await refund_service.refunds(demo, "PLG")
+    base = f"/offices/PLG/reports/revenue/refunds/{refund.refund_id}"
+    page = await client.get("/offices/PLG/reports/revenue?lang=id")
+    assert f'data-refund="{refund.refund_id}"' in page.text and "Setujui" in page.text
+    forged = await client.post(base, data={"action": "approve"}, headers={"X-CSRF-Token": ""})
+    assert forged.status_code == 403
+    form = {"X-CSRF-Token": csrf}  # the page's form field works too; the client sets a header
+    no_note = await client.post(
+        f"{base}?lang=id", data={"action": "reject", "csrf_token": csrf}, headers=form
+    )
+    assert no_note.status_code == 422 and "Sebutkan alasan pengembalian ditolak" in no_note.text
+    approved = await client.post(base, data={"action": "approve", "csrf_token": csrf}, headers=form)
+    assert approved.status_code == 303
+    paid = await client.post(
+        base, data={"action": "paid", "bank_reference": "BNI/TRF/0002", "csrf_token": csrf}, headers=form
+    )
+    assert paid.status_code == 303
+    [after] = await refund_service.refunds(demo, "PLG")
+    assert (after.booking_code, after.status, after.bank_reference, after.decided_by) == (
+        booking,
+        "paid",
+        "BNI/TRF/0002",
+        "sari",
+    )
+    page = await client.get("/offices/PLG/reports/revenue?lang=id")
+    assert f'data-refund="{refund.refund_id}"' not in page.text  # nothing waits any more

@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from loket.domain.errors import DomainError, invalid
@@ -146,6 +146,64 @@ async def upload_statement(
     if error:
         page.status_code = 422
     return page
+
+
+@router.post("/offices/{code}/reports/revenue/refunds/{refund_id}", response_class=HTMLResponse)
+async def refund_step(
+    request: Request,
+    refund_id: str,
+    staff: Supervisor,
+    db: DbDep,
+    catalog: CatalogDep,
+    now: NowDep,
+    locale: LocaleDep,
+    settings: SettingsDep,
+) -> Response:
+    """A supervisor's step on a refund (approve, reject with a note, paid with the bank's reference)."""
+    form = await request.form()
+    action = str(form.get("action") or "")
+    office_code = staff.office_code or ""
+    try:
+        if action in ("approve", "reject"):
+            await refund_service.decide_refund(
+                db,
+                office_code,
+                refund_id,
+                approve=action == "approve",
+                note=str(form.get("note") or ""),
+                actor=staff.username,
+                now=now,
+            )
+        elif action == "paid":
+            await refund_service.mark_refund_paid(
+                db,
+                office_code,
+                refund_id,
+                bank_reference=str(form.get("bank_reference") or ""),
+                actor=staff.username,
+                now=now,
+            )
+        else:
+            raise invalid("action", "refund_action", "Choose approve, reject or paid")
+    except DomainError as exc:
+        if exc.status in (401, 403):
+            raise
+        page = await _page(
+            request,
+            staff,
+            db,
+            catalog,
+            now,
+            locale,
+            settings.report_max_days,
+            None,
+            None,
+            error=translate(locale, exc.message, **exc.params),
+            imported=None,
+        )
+        page.status_code = 422 if exc.status == 422 else exc.status
+        return page
+    return RedirectResponse(f"/offices/{office_code}/reports/revenue#h-refunds", status_code=303)
 
 
 @router.get("/offices/{code}/reports/revenue/download")
