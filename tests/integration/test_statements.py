@@ -207,3 +207,21 @@ async def test_bad_statements_name_the_line_and_field_and_change_nothing(
         )
     assert error.value.field == field and "line" in error.value.extra
     assert await count(demo, bank_statement_lines) == await count(demo, bank_statement_exceptions) == 0
+
+
+async def test_the_same_statement_imported_four_times_at_once_is_stored_once(
+    demo: Database, paid: dict[int, str], clock: FrozenClock
+) -> None:
+    import asyncio
+
+    raw = camt053_file(paid)
+    results = await asyncio.gather(
+        *(
+            import_bank_statement(
+                demo, "PLG", raw, fmt="camt053", bank="BNI", filename=f"{i}.xml", actor="sari", now=clock()
+            )
+            for i in range(4)
+        )
+    )
+    assert sorted(r.already_imported for r in results) == [False, True, True, True]
+    assert (await count(demo, bank_statement_lines), await count(demo, bank_statement_exceptions)) == (5, 2)
