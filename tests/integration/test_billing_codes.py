@@ -205,3 +205,16 @@ async def test_two_notifications_of_one_payment_at_once_record_it_once(
     assert await count(demo, payments, booking_code=done.booking_code) == 2
     assert await count(demo, refunds, booking_code=done.booking_code) == 1  # the second payment's
     await provider.close()
+
+
+async def test_no_payment_reminder_before_the_code(
+    demo: Database, catalog: Catalog, clock: FrozenClock, policy: BookingPolicy, sim: BillingSimulator
+) -> None:
+    from loket.services.reminders import queue_reminders
+
+    done, provider = await awaiting(demo, catalog, clock, policy, sim, 10)
+    clock.advance(minutes=100)  # 20 minutes before the hold lapses
+    assert (await queue_reminders(demo, catalog, 30, clock()))["deadline_near"] == 0
+    assert await fetch_code(demo, provider, "PLG", done.booking_code, clock()) is not None
+    assert (await queue_reminders(demo, catalog, 30, clock()))["deadline_near"] >= 1
+    await provider.close()
