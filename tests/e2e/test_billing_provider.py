@@ -6,7 +6,7 @@ recorded and open a refund. Both databases."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import date, datetime
 
 import httpx
 
@@ -191,6 +191,23 @@ async def test_payment_after_expiry_reinstates_the_booking_as_today(
         late = await pay(peers, made["billing_code"], clock, late=True)
         assert late["deliveries"][0]["body"]["outcome"] == "reinstated"
         assert (await lookup(peers, made["booking_code"], 7))["status"] == "paid"
+
+
+async def test_a_lost_notification_is_recovered_from_the_providers_status_before_the_hold_lapses(
+    db_url: str, demo: Database, clock: FrozenClock
+) -> None:
+    async with running(db_url, demo, clock) as peers:
+        made = await book(peers, 9)
+        await peers.billing.post("/control", json={"notify": False})  # the notification gets lost
+        paid = await pay(peers, made["billing_code"], clock)
+        assert paid["deliveries"] == []
+        assert (await lookup(peers, made["booking_code"], 9))["status"] == "awaiting_payment"
+        clock.advance(hours=3)  # past the hold: the worker asks before it lapses the booking
+        done = await worker(peers, demo, clock)
+        assert (done["payments_recovered"], done.get("expired", 0)) == (1, 0)
+        shown = await lookup(peers, made["booking_code"], 9)
+        assert shown["status"] == "paid"
+        assert datetime.fromisoformat(shown["paid_at"]) == datetime.fromisoformat(paid["paid_at"])
 
 
 async def test_amount_mismatch_answer_is_in_the_callers_language(

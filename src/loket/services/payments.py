@@ -99,7 +99,7 @@ async def receive_bank_callback(
     With `catalog`, the office's cached 'full' answers are forgotten after the commit (a
     reinstated booking changes what is free); a replayed callback changes nothing."""
     data = await _verify(db, body, signature)
-    return await _apply_payment(
+    return await apply_payment(
         db, parse_callback(data), now=now, catalog=catalog, actor=f"bank:{bank_of(data)}"
     )
 
@@ -119,14 +119,15 @@ async def receive_billing_notification(
         raise Unauthorized(
             "bad_signature", "The notification is not signed by the billing provider", field="signature"
         )
-    return await _apply_payment(
+    return await apply_payment(
         db, parse_callback(data), now=now, catalog=catalog, actor=f"billing:{provider.name}"
     )
 
 
-async def _apply_payment(
+async def apply_payment(
     db: Database, callback: BankCallback, *, now: datetime, catalog: Catalog | None, actor: str
 ) -> PaymentResult:
+    """Apply a checked payment (a callback, a notification, a status the provider reported) once per NTPN."""
     async with db.read() as conn:
         billing = await payments_repo.billing(conn, callback.billing_code)
     if billing is None:

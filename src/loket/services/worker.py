@@ -17,7 +17,7 @@ from loket.notify.senders import Senders, senders_from
 from loket.services import waitlist
 from loket.services.audit import seal_all
 from loket.services.ballot_draw import draw_due
-from loket.services.billing.codes import fetch_due, provider_from
+from loket.services.billing.codes import fetch_due, provider_from, recover_lost_payments
 from loket.services.billing.provider import BillingProvider
 from loket.services.catalog import Catalog
 from loket.services.delivery import deliver_due
@@ -40,9 +40,11 @@ async def worker_round(
 ) -> dict[str, int]:
     """One round over every office; returns what it did."""
     now = clock()
-    expired = await expire_lapsed(db, now)
     own_billing = billing is None  # made for this round: closed at its end
     billing = billing or provider_from(settings)
+    # A payment whose notification was lost is found before its hold lapses.
+    recovered = await recover_lost_payments(db, billing, now)
+    expired = await expire_lapsed(db, now)
     swept = await waitlist.sweep(db, WaitlistPolicy(settings.waitlist_offer_minutes), now)
     opened = 0
     async with db.read() as conn:
@@ -67,6 +69,7 @@ async def worker_round(
     return {
         "expired": expired,
         **codes_fetched,
+        "payments_recovered": recovered,
         "opened": opened,
         "offers_passed": swept["passed"],
         "offered": swept["offered"],

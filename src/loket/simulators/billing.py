@@ -36,6 +36,7 @@ class Behaviour:
     delay_s: float = 0.0
     copies: int = 1  # notifications sent per payment: more than one is a duplicate delivery
     accept_late: bool = False  # accept payments after the code's expiry
+    notify: bool = True  # False: payments are recorded but Loket is not told (a lost notification)
 
 
 @dataclass
@@ -130,7 +131,7 @@ class BillingSimulator:
             row["payments"].append(payment)
             row["status"] = "paid"
             copies = max(1, self.behaviour.copies)
-        answers = [self.notify(payment) for _ in range(copies)]
+        answers = [self.notify(payment) for _ in range(copies)] if self.behaviour.notify else []
         return 200, {**payment, "late": late, "deliveries": answers}
 
     def notify(self, payment: dict[str, Any]) -> dict[str, Any]:
@@ -160,6 +161,7 @@ class BillingSimulator:
         b.delay_s = float(data.get("delay_s", b.delay_s))
         b.copies = int(data.get("copies", b.copies))
         b.accept_late = bool(data.get("accept_late", b.accept_late))
+        b.notify = bool(data.get("notify", b.notify))
         return 200, vars(b).copy()
 
     def state(self) -> dict[str, Any]:

@@ -36,6 +36,28 @@ async def due(conn: AsyncConnection, now: datetime, limit: int) -> list[Row[Any]
     return list((await conn.execute(query)).all())
 
 
+async def issued_unpaid_lapsing(conn: AsyncConnection, now: datetime, limit: int) -> list[Any]:
+    """Bookings with a provider's code still unpaid at their deadline: (office, booking, code)."""
+    query = (
+        select(bookings.c.office_code, bookings.c.booking_code, bookings.c.billing_code)
+        .select_from(
+            billing_requests.join(
+                bookings,
+                (bookings.c.office_code == billing_requests.c.office_code)
+                & (bookings.c.booking_code == billing_requests.c.booking_code),
+            )
+        )
+        .where(
+            billing_requests.c.state == "issued",
+            bookings.c.status == "awaiting_payment",
+            bookings.c.pay_before <= now,
+        )
+        .order_by(bookings.c.pay_before)
+        .limit(limit)
+    )
+    return list((await conn.execute(query)).all())
+
+
 async def postpone(
     conn: AsyncConnection, office_code: str, booking_code: str, *, retry_at: datetime, error: str
 ) -> None:

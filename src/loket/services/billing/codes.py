@@ -16,6 +16,7 @@ from typing import Any
 
 from loket.domain.booking import Status
 from loket.domain.notification import Event
+from loket.domain.payment import parse_callback
 from loket.notify.events import about_booking_rows
 from loket.services.audit import record
 from loket.services.billing.http import HttpProvider
@@ -27,6 +28,7 @@ from loket.services.billing.provider import (
     ProviderRefused,
     ProviderUnavailable,
 )
+from loket.services.payments import apply_payment
 from loket.settings import Settings
 from loket.store import billing_repo, booking_repo, outbox_repo
 from loket.store.database import Database
@@ -151,6 +153,39 @@ async def _store(
             now=now,
         )
     return issued.billing_code
+
+
+async def recover_lost_payments(
+    db: Database, provider: BillingProvider, now: datetime, *, batch: int = 50
+) -> int:
+    """Before unpaid holds lapse, ask the provider about their codes: a payment whose notification
+    never arrived is applied from the provider's answer (as a notification would be), so a lost
+    notification does not cost the applicant the place. Returns the payments recovered."""
+    if provider.issues_locally:
+        return 0
+    async with db.read() as conn:
+        lapsing = await billing_repo.issued_unpaid_lapsing(conn, now, batch)
+    recovered = 0
+    for row in lapsing:
+        try:
+            status = await provider.status(row.billing_code)
+        except (ProviderUnavailable, ProviderRefused) as exc:
+            log.warning("status of %s unknown: %s", row.billing_code, exc)
+            continue
+        if status.status != "paid" or status.paid_at is None or not status.ntpn:
+            continue
+        callback = parse_callback(
+            {
+                "billing_code": row.billing_code,
+                "amount": status.amount,
+                "paid_at": status.paid_at.isoformat(),
+                "ntpn": status.ntpn,
+                "bank": status.bank or "",
+            }
+        )
+        await apply_payment(db, callback, now=now, catalog=None, actor=f"billing:{provider.name}:status")
+        recovered += 1
+    return recovered
 
 
 async def fetch_due(
