@@ -213,6 +213,26 @@ class Settings(BaseSettings):
     survey_valid_days: int = Field(
         30, ge=1, le=366, description="Days a satisfaction-survey link sent after collection stays valid."
     )
+    billing_provider: Literal["local", "http"] = Field(
+        "local",
+        description="Who issues billing codes: `local` (Loket makes them; demo) or `http` (billing service).",
+    )
+    billing_url: str = Field("", description="Base URL of the billing service (`billing_provider=http`).")
+    billing_secret: str = Field(
+        "", description="Shared secret signing requests to the billing service and its payment notifications."
+    )
+    billing_timeout_s: float = Field(
+        3.0,
+        gt=0,
+        le=60,
+        description="Seconds a request to the billing service may take before it is retried later.",
+    )
+    billing_backoff_max_s: float = Field(
+        300.0,
+        gt=0,
+        le=86_400,
+        description="Longest wait between two attempts to fetch an awaited billing code.",
+    )
 
 
 def booking_policy(settings: Settings) -> BookingPolicy:

@@ -120,6 +120,8 @@ async def test_every_kind_and_totals_that_add_up(
         "no_statement_line": (1, 0, 355_000, 0),
         "amount_mismatch": (2, 650_000, 655_000, 300_000),
         "refund_due": (1, 355_000, 355_000, 355_000),
+        "duplicate": (0, 0, 0, 0),  # bank formats only (tests/integration/test_statements.py)
+        "reversal": (0, 0, 0, 0),
     }
     assert rec.statement_total == sum(t.statement for t in totals.values()) == 2_070_000
     assert rec.loket_total == sum(t.loket for t in totals.values()) == 1_720_000

@@ -24,6 +24,7 @@ from loket.cli import (
     report,
     serve,
     simulate,
+    simulator,
     staff,
     staffing,
     worker,
@@ -53,6 +54,7 @@ app.add_typer(report.report_app, name="report")
 app.add_typer(forecast.forecast_app, name="forecast")
 app.add_typer(staffing.staffing_app, name="staffing")
 app.command("simulate")(simulate.simulate)
+app.add_typer(simulator.simulator_app, name="simulator")
 app.command("plan")(plan.plan)
 app.add_typer(history.history_app, name="history")
 app.command("serve")(serve.serve)

@@ -83,6 +83,7 @@ def ballot_draw_command(office: Office, day: Day) -> None:
             policy=booking_policy(settings),
             actor="cli",
             now=utcnow(),
+            local_codes=settings.billing_provider == "local",
         ),
         settings=settings,
     )

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+from loket.cli.refunds import refunds_app
 from loket.cli.runner import console, fail, run
 from loket.clock import utcnow
 from loket.settings import get_settings
@@ -22,29 +23,48 @@ if TYPE_CHECKING:
 payments_app = typer.Typer(
     help="Bank payments: callbacks, demos and reconciliation with bank statements.", no_args_is_help=True
 )
+payments_app.add_typer(refunds_app, name="refunds")
 
 
 @payments_app.command("reconcile")
 def payments_reconcile(
     office: Annotated[str, typer.Option("--office", help="Office code, e.g. PLG")],
+    file: Annotated[Path | None, typer.Argument(help="The statement file, as the bank exported it")] = None,
     statement: Annotated[
-        Path, typer.Option("--statement", help="Bank statement CSV: ntpn,billing_code,amount,paid_at,bank")
-    ],
+        Path | None, typer.Option("--statement", help="Loket CSV: ntpn,billing_code,amount,paid_at,bank")
+    ] = None,
+    fmt: Annotated[
+        str,
+        typer.Option("--format", help="loket (Loket's CSV), mt940, camt053 or csv (the bank's mapped CSV)"),
+    ] = "loket",
+    bank: Annotated[
+        str | None, typer.Option("--bank", help="The bank whose statement it is, e.g. BNI")
+    ] = None,
     actor: Annotated[str, typer.Option("--actor", help="Who imports it (audit log)")] = "cli",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")] = False,
     lang: Annotated[str, typer.Option("--lang", help="Labels in id (Indonesian) or en")] = "id",
 ) -> None:
     """Import a bank statement (idempotent) and reconcile it against the recorded callbacks."""
-    from loket.services.reconciliation import import_statement, reconciliation
+    from loket.domain.statements import FORMATS
+    from loket.services.reconciliation import import_bank_statement, reconciliation
 
+    path = file or statement
+    if path is None:
+        raise typer.BadParameter("name the statement file", param_hint="FILE")
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"choose one of {', '.join(FORMATS)}", param_hint="--format")
+    if fmt != "loket" and not bank:
+        raise typer.BadParameter("say whose statement it is, e.g. --bank BNI", param_hint="--bank")
     try:
-        text = statement.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise fail(f"cannot read {statement}: {exc}") from exc
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise fail(f"cannot read {path}: {exc}") from exc
     code = office.upper()
 
     async def work(db: Database) -> tuple[Imported, Reconciliation]:
-        done = await import_statement(db, code, text, filename=statement.name, actor=actor, now=utcnow())
+        done = await import_bank_statement(
+            db, code, raw, fmt=fmt, bank=bank or "", filename=path.name, actor=actor, now=utcnow()
+        )
         return done, await reconciliation(db, code, done.first, done.last, banks_only=done.banks)
 
     done, rec = run(work)
@@ -53,7 +73,7 @@ def payments_reconcile(
         typer.echo(json.dumps({"import": summary, **rec.as_dict()}, ensure_ascii=False, indent=2))
         return
     note = "already imported: nothing changed" if done.already_imported else f"{done.added} new line(s)"
-    console.print(f"{statement.name}: {done.lines} line(s), {note}; {done.first} .. {done.last}")
+    console.print(f"{path.name}: {done.lines} line(s), {note}; {done.first} .. {done.last}")
     print_reconciliation(rec, lang)
 
 

@@ -4,7 +4,12 @@ from the bank's callbacks. Pure: parsing a statement and matching plain rows.
 Every statement line and every recorded payment lands in exactly one kind, so the totals add up:
 
     statement total = matched + missing callback + mismatch (statement side) + refund due (statement side)
+                      + duplicate - reversal
     Loket total     = matched + no statement line + mismatch (Loket side)     + refund due (Loket side)
+
+A duplicate is a second credit of an NTPN on the bank's statements (the bank took the money
+twice: Loket has one payment); a reversal is a credit the bank took back (its amount counts
+negative on the statement side, and a matched payment it reverses is no longer revenue).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -33,6 +38,8 @@ class Kind(StrEnum):
     NO_STATEMENT_LINE = "no_statement_line"  # a callback the bank's statement does not show
     AMOUNT_MISMATCH = "amount_mismatch"
     REFUND_DUE = "refund_due"  # paid after expiry (or cancellation, or twice): owed back
+    DUPLICATE = "duplicate"  # the statement credits an NTPN a second time
+    REVERSAL = "reversal"  # the bank took a credit back
 
 
 @dataclass(frozen=True)
@@ -230,8 +237,10 @@ class Reconciliation:
 
     @property
     def revenue(self) -> int:
-        """Money both sides agree buys a service: the matched lines."""
-        return sum(i.statement_amount or 0 for i in self.of(Kind.MATCHED))
+        """Money both sides agree buys a service: the matched lines, less those the bank reversed."""
+        matched = self.of(Kind.MATCHED)
+        taken_back = {i.ntpn for i in self.of(Kind.REVERSAL)}
+        return sum(i.statement_amount or 0 for i in matched if i.ntpn not in taken_back)
 
     @property
     def refund_total(self) -> int:
@@ -269,15 +278,46 @@ class Reconciliation:
         }
 
 
-def _with_payment(line: BankLine, paid: RecordedPayment) -> Item:
+@dataclass(frozen=True)
+class BankOddity:
+    """A stored duplicate or reversal entry of a statement."""
+
+    kind: str  # duplicate, reversal
+    ntpn: str
+    billing_code: str
+    amount: int
+    paid_at: datetime
+    bank: str
+
+
+@dataclass(frozen=True)
+class RefundOf:
+    """The refund of a payment (services/refunds.py): its status, amount and reason."""
+
+    status: str
+    amount: int
+    reason: str
+
+
+def _owed(paid: RecordedPayment, refund: RefundOf | None) -> tuple[bool, int, str]:
+    """Whether the payment is owed back, how much, and why (a refund's decision overrides the outcome)."""
+    if refund is None:
+        return paid.outcome in REFUND_OUTCOMES, paid.refund_due, paid.outcome
+    if refund.status == "rejected":
+        return False, 0, "refund_rejected"
+    return True, refund.amount, refund.reason
+
+
+def _with_payment(line: BankLine, paid: RecordedPayment, refund: RefundOf | None = None) -> Item:
+    owed, amount, why = _owed(paid, refund)
     if line.amount != paid.amount:
         kind, note = Kind.AMOUNT_MISMATCH, "statement_vs_callback"
     elif paid.outcome == "amount_mismatch":
         kind, note = Kind.AMOUNT_MISMATCH, "paid_vs_billed"
-    elif paid.outcome in REFUND_OUTCOMES:
-        kind, note = Kind.REFUND_DUE, paid.outcome
+    elif owed:
+        kind, note = Kind.REFUND_DUE, why
     else:
-        kind, note = Kind.MATCHED, paid.outcome
+        kind, note = Kind.MATCHED, paid.outcome if refund is None else why
     return Item(
         kind,
         line.ntpn,
@@ -289,14 +329,22 @@ def _with_payment(line: BankLine, paid: RecordedPayment) -> Item:
         paid.billed,
         paid.booking_code,
         note,
-        paid.refund_due,
+        amount,
     )
 
 
 def reconcile(
-    lines: Sequence[BankLine], payments: Sequence[RecordedPayment], billed: dict[str, int]
+    lines: Sequence[BankLine],
+    payments: Sequence[RecordedPayment],
+    billed: dict[str, int],
+    refunds: Mapping[str, RefundOf] | None = None,
+    exceptions: Sequence[BankOddity] = (),
 ) -> Reconciliation:
-    """Match statement lines to recorded payments by NTPN; `billed` maps known billing codes to amounts."""
+    """Match statement lines to recorded payments by NTPN; `billed` maps known billing codes to amounts.
+
+    `refunds` (by NTPN) makes a paid-then-cancelled booking's payment a refund due, and a
+    rejected refund's payment revenue again."""
+    refunds = refunds or {}
     by_ntpn = {p.ntpn: p for p in payments}
     seen: set[str] = set()
     result = Reconciliation()
@@ -304,7 +352,7 @@ def reconcile(
         paid = by_ntpn.get(line.ntpn)
         if paid is not None:
             seen.add(paid.ntpn)
-            result.items.append(_with_payment(line, paid))
+            result.items.append(_with_payment(line, paid, refunds.get(paid.ntpn)))
             continue
         known = billed.get(line.billing_code)
         note = "no_callback" if known is not None else "unknown_billing_code"
@@ -325,6 +373,7 @@ def reconcile(
     for paid in sorted(payments, key=lambda p: (p.paid_at, p.ntpn)):
         if paid.ntpn in seen:
             continue
+        _owing, owed_amount, why = _owed(paid, refunds.get(paid.ntpn))
         result.items.append(
             Item(
                 Kind.NO_STATEMENT_LINE,
@@ -336,8 +385,25 @@ def reconcile(
                 paid.amount,
                 paid.billed,
                 paid.booking_code,
-                paid.outcome,
-                paid.refund_due,
+                why,
+                owed_amount,
+            )
+        )
+    for odd in sorted(exceptions, key=lambda x: (x.paid_at, x.ntpn)):
+        paid = by_ntpn.get(odd.ntpn)
+        reversal = odd.kind == "reversal"
+        result.items.append(
+            Item(
+                Kind.REVERSAL if reversal else Kind.DUPLICATE,
+                odd.ntpn,
+                odd.billing_code,
+                odd.bank,
+                odd.paid_at,
+                -odd.amount if reversal else odd.amount,
+                None,
+                billed.get(odd.billing_code, paid.billed if paid else None),
+                paid.booking_code if paid else None,
+                ("reversed" if reversal else "credited_twice") + ("" if paid else "_no_callback"),
             )
         )
     return result

@@ -29,7 +29,9 @@ KINDS = {
     "missing_callback": N_("Missing callback (money at the bank, none in Loket)"),
     "no_statement_line": N_("Callback without a statement line"),
     "amount_mismatch": N_("Amount mismatch"),
-    "refund_due": N_("Paid after expiry (refund due)"),
+    "refund_due": N_("Refund due (paid after expiry, twice, or then cancelled)"),
+    "duplicate": N_("Duplicate on the statement (credited twice)"),
+    "reversal": N_("Reversal (the bank took the credit back)"),
 }
 NOTES = {
     "accepted": N_("accepted"),
@@ -42,6 +44,12 @@ NOTES = {
     "paid_after_cancellation": N_("paid after cancellation"),
     "duplicate_payment": N_("paid twice"),
     "amount_mismatch": N_("paid amount differs from the bill"),
+    "cancelled_after_payment": N_("paid, then cancelled"),
+    "refund_rejected": N_("refund rejected: revenue"),
+    "credited_twice": N_("the bank credited this NTPN twice"),
+    "credited_twice_no_callback": N_("credited twice, and no callback"),
+    "reversed": N_("the bank reversed this payment"),
+    "reversed_no_callback": N_("reversed; Loket has no payment"),
 }
 
 

@@ -84,8 +84,12 @@ async def draw_ballot(
     policy: BookingPolicy,
     actor: str,
     now: datetime,
+    local_codes: bool = True,
 ) -> DrawResult:
-    """Draw a closed ballot: book the winners in draw order, wait-list the rest, reveal the seed."""
+    """Draw a closed ballot: book the winners in draw order, wait-list the rest, reveal the seed.
+
+    With `local_codes` False (an external billing provider) the winners' bookings await their
+    billing codes, which the worker fetches (services/billing/codes.py)."""
     ctx = await catalog.get(db, office_code)
     await open_days(db, ctx, day, day)
     sessions = [s.name for s in ctx.office.sessions]
@@ -106,7 +110,7 @@ async def draw_ballot(
             entry = entries[code]
             pref = Preference(code, entry.starts.strftime("%H:%M"), entry.category, bool(entry.flexible))
             session = allocate([pref], left, sessions)[code]
-            outcome = await _book_or_wait(conn, ctx, entry, session, rank, policy, now)
+            outcome = await _book_or_wait(conn, ctx, entry, session, rank, policy, now, local_codes)
             if outcome is EntryStatus.WON:
                 won += 1
                 left[(str(session), entry.category)] -= 1
@@ -146,6 +150,7 @@ async def _book_or_wait(
     rank: int,
     policy: BookingPolicy,
     now: datetime,
+    local_codes: bool = True,
 ) -> EntryStatus:
     """Book the entrant in `session`, or wait-list them for their preferred one; record the outcome."""
     if session is not None:
@@ -154,7 +159,8 @@ async def _book_or_wait(
         except DomainError:
             await ballot_repo.set_outcome(conn, entry, status=EntryStatus.INELIGIBLE.value, rank=rank)
             return EntryStatus.INELIGIBLE
-        code, billing = new_booking_code(ctx.office.code), new_billing_code()
+        code = new_booking_code(ctx.office.code)
+        billing = new_billing_code() if local_codes else None
         # The address limit is not applied again: entries were limited per address already.
         new = new_booking(
             plan,
@@ -214,12 +220,23 @@ def _waitlist_row(entry: Any, code: str, rank: int, now: datetime) -> dict[str, 
     }
 
 
-async def draw_due(db: Database, catalog: Catalog, policy: BookingPolicy, now: datetime) -> int:
+async def draw_due(
+    db: Database, catalog: Catalog, policy: BookingPolicy, now: datetime, *, local_codes: bool = True
+) -> int:
     """Draw every ballot whose window has closed (the worker runs this each round)."""
     async with db.read() as conn:
         due = await ballot_repo.due_draws(conn, now)
     for item in due:
-        await draw_ballot(db, catalog, item.office_code, item.day, policy=policy, actor="system", now=now)
+        await draw_ballot(
+            db,
+            catalog,
+            item.office_code,
+            item.day,
+            policy=policy,
+            actor="system",
+            now=now,
+            local_codes=local_codes,
+        )
     return len(due)
 
 

@@ -35,10 +35,13 @@ from loket.domain.errors import Conflict, NotFound
 from loket.domain.identity import mask_nik, nik_matches
 from loket.services import notifications
 from loket.services.audit import record
+from loket.services.billing.codes import fetch_code
+from loket.services.billing.provider import BillingProvider
 from loket.services.booking_rows import new_booking
 from loket.services.catalog import Catalog
 from loket.services.expiry import expire_lapsed, hold_lapsed
 from loket.services.quotas import availability, open_days
+from loket.services.refunds import open_paid_cancellation_refund
 from loket.services.waitlist_offers import place_freed
 from loket.store import booking_repo
 from loket.store.booking_repo import Outcome
@@ -51,10 +54,21 @@ ALTERNATIVES_TTL_S = 1.0
 FULL_MEMORY_S = 0.5
 
 
+# What the applicant is shown while the billing provider has not issued the code: not payable.
+AWAITING_BILLING_CODE = "awaiting_billing_code"
+
+
+def shown_status(status: str, billing_code: str | None) -> str:
+    """The status an applicant sees: an unpaid booking without its code is not payable yet."""
+    if status == Status.AWAITING_PAYMENT.value and billing_code is None:
+        return AWAITING_BILLING_CODE
+    return status
+
+
 @dataclass(frozen=True)
 class BookingConfirmation:
     booking_code: str
-    billing_code: str
+    billing_code: str | None
     amount: int
     pay_before: datetime
     status: str
@@ -78,7 +92,7 @@ class BookingView:
     validity_years: int
     service: str
     amount: int
-    billing_code: str
+    billing_code: str | None
     pay_before: datetime
     paid_at: datetime | None
     full_name: str
@@ -92,7 +106,7 @@ def booking_view(row: Any) -> BookingView:
     return BookingView(
         booking_code=row.booking_code,
         office_code=row.office_code,
-        status=row.status,
+        status=shown_status(row.status, row.billing_code),
         day=row.day,
         session=row.starts.strftime("%H:%M"),
         category=row.category,
@@ -110,14 +124,14 @@ def booking_view(row: Any) -> BookingView:
     )
 
 
-def confirmation(plan: BookingPlan, code: str, billing_code: str) -> BookingConfirmation:
+def confirmation(plan: BookingPlan, code: str, billing_code: str | None) -> BookingConfirmation:
     """What the applicant is told about a booking just made."""
     return BookingConfirmation(
         booking_code=code,
         billing_code=billing_code,
         amount=plan.amount,
         pay_before=plan.pay_before,
-        status=Status.AWAITING_PAYMENT.value,
+        status=shown_status(Status.AWAITING_PAYMENT.value, billing_code),
         day=plan.day,
         session=plan.session.name,
         category=plan.category.value,
@@ -134,8 +148,15 @@ async def book_slot(
     policy: BookingPolicy,
     now: datetime,
     locale: str = "id",
+    billing: BillingProvider | None = None,
+    billing_backoff_max_s: float = 300.0,
 ) -> BookingConfirmation:
-    """Take a place in the office's quota and issue a billing code; the place is held until `pay_before`."""
+    """Take a place in the office's quota and issue a billing code; the place is held until `pay_before`.
+
+    With an external `billing` provider the booking commits without its code, then asks the
+    provider once (bounded by its timeout): a slow or down provider leaves the booking awaiting
+    its code, which the worker fetches later (services/billing/codes.py)."""
+    external = billing is not None and not billing.issues_locally
     ctx = await catalog.get(db, office_code)
     plan = plan_booking(request, ctx.office, ctx.calendar, ctx.fees, policy, now)
     check_bookable(ctx.releases.get(plan.day), ctx.office, now)  # scheduled release or ballot day
@@ -147,11 +168,12 @@ async def book_slot(
         # (cancellation, expiry) is bookable again within FULL_MEMORY_S.
         raise _quota_full(await nearest_alternatives(db, catalog, plan, now))
     for attempt in range(ATTEMPTS):
-        code, billing = new_booking_code(ctx.office.code), new_billing_code()
+        code = new_booking_code(ctx.office.code)
+        billing_code = None if external else new_billing_code()
         new = new_booking(
             plan,
             code,
-            billing,
+            billing_code,
             now,
             locale=locale,
             max_per_contact=policy.max_people_per_contact,
@@ -165,7 +187,11 @@ async def book_slot(
             assert result.error is not None
             raise result.error
         if result.booked:
-            return confirmation(plan, code, billing)
+            if billing is not None and external:
+                billing_code = await fetch_code(
+                    db, billing, plan.office_code, code, now, backoff_max_s=billing_backoff_max_s
+                )
+            return confirmation(plan, code, billing_code)
         if result.outcome is Outcome.FULL:
             # Full, or full of lapsed holds the worker has not swept yet: sweep once and retry.
             if not swept:
@@ -314,6 +340,8 @@ async def cancel_booking(db: Database, catalog: Catalog, code: str, nik: str, no
             raise Conflict("booking_not_active", "This booking is no longer active", field="booking_code")
         refund = int(row.amount) if row.status == Status.PAID.value else 0
         await booking_repo.release(conn, row, Status.CANCELLED, now, refund_due=refund)
+        if refund:
+            await open_paid_cancellation_refund(conn, row, refund, now)
         # The freed place goes to the waiting list first, in this transaction (docs/locking.md).
         await place_freed(conn, office, row.day, row.starts, row.category, row.seat, now)
         await record(

@@ -26,7 +26,7 @@ def limits_of(plan: BookingPlan, max_per_contact: int, max_per_address: int = 0)
 def new_booking(
     plan: BookingPlan,
     code: str,
-    billing_code: str,
+    billing_code: str | None,
     now: datetime,
     *,
     locale: str,
@@ -35,7 +35,11 @@ def new_booking(
     actor: str = "applicant",
     audit_detail: dict[str, Any] | None = None,
 ) -> NewBooking:
-    """Every row a new booking writes: the booking (awaiting payment), billing, audit entry, messages."""
+    """Every row a new booking writes: the booking (awaiting payment), billing, audit entry, messages.
+
+    With `billing_code` None the billing provider issues the code after the booking commits: the
+    booking gets a `billing_requests` row instead of its billing, and its 'booking made' message
+    waits for the code (services/billing/codes.py)."""
     limits = limits_of(plan, max_per_contact, max_per_address)
     booking = {
         "office_code": plan.office_code,
@@ -68,13 +72,33 @@ def new_booking(
         # Released bookings give back the address count only when it was taken.
         "address_key": plan.address_key if plan.address_key in limits else None,
     }
-    billing = {
-        "billing_code": billing_code,
-        "office_code": plan.office_code,
-        "booking_code": code,
-        "amount": plan.amount,
-        "created_at": now,
-    }
+    billing = (
+        {
+            "billing_code": billing_code,
+            "office_code": plan.office_code,
+            "booking_code": code,
+            "amount": plan.amount,
+            "created_at": now,
+        }
+        if billing_code is not None
+        else None
+    )
+    request = (
+        None
+        if billing_code is not None
+        else {  # every column: PostgreSQL's single statement fills unnamed ones with NULL
+            "office_code": plan.office_code,
+            "booking_code": code,
+            "provider": "http",
+            "state": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "last_error": None,
+            "locale": locale,
+            "created_at": now,
+            "issued_at": None,
+        }
+    )
     audit = audit_row(
         office_code=plan.office_code,
         actor=actor,
@@ -90,5 +114,5 @@ def new_booking(
         },
         now=now,
     )
-    outbox = booking_made_rows(plan, code, billing_code, now, locale)
-    return NewBooking(booking, billing, audit, outbox, limits)
+    outbox = booking_made_rows(plan, code, billing_code, now, locale) if billing_code is not None else []
+    return NewBooking(booking, billing, audit, outbox, limits, request)

@@ -20,6 +20,8 @@ from loket.domain.booking import (
     plan_booking,
 )
 from loket.domain.errors import Conflict
+from loket.services.billing.codes import fetch_code
+from loket.services.billing.provider import BillingProvider
 from loket.services.booking import (
     ATTEMPTS,
     BookingConfirmation,
@@ -97,8 +99,15 @@ async def book_family(
     policy: BookingPolicy,
     now: datetime,
     locale: str = "id",
+    billing: BillingProvider | None = None,
+    billing_backoff_max_s: float = 300.0,
 ) -> list[BookingConfirmation]:
-    """Book every member of a family into one session in one transaction; none when one cannot be."""
+    """Book every member of a family into one session in one transaction; none when one cannot be.
+
+    With an external `billing` provider the members commit without their codes, then each code
+    is asked for once, as `booking.book_slot` does (a slow or down provider leaves the bookings
+    awaiting their codes, which the worker fetches later)."""
+    external = billing is not None and not billing.issues_locally
     ctx = await catalog.get(db, office_code)
     plans = [plan_booking(r, ctx.office, ctx.calendar, ctx.fees, policy, now) for r in requests]
     for plan in plans:
@@ -111,11 +120,12 @@ async def book_family(
         try:
             async with db.write() as conn:
                 for index, plan in enumerate(plans):
-                    code, billing = new_booking_code(ctx.office.code), new_billing_code()
+                    code = new_booking_code(ctx.office.code)
+                    billing_code = None if external else new_billing_code()
                     new = new_booking(
                         plan,
                         code,
-                        billing,
+                        billing_code,
                         now,
                         locale=locale,
                         max_per_contact=policy.max_people_per_contact,
@@ -126,7 +136,23 @@ async def book_family(
                     if not result.booked:
                         # Raising rolls back every member booked before this one.
                         raise _member_error(index, plan.full_name, result, policy, alone=len(plans) == 1)
-                    made.append(confirmation(plan, code, billing))
+                    made.append(confirmation(plan, code, billing_code))
+            if billing is not None and external:
+                made = [
+                    confirmation(
+                        plan,
+                        done.booking_code,
+                        await fetch_code(
+                            db,
+                            billing,
+                            plan.office_code,
+                            done.booking_code,
+                            now,
+                            backoff_max_s=billing_backoff_max_s,
+                        ),
+                    )
+                    for plan, done in zip(plans, made, strict=True)
+                ]
             return made
         except Conflict as exc:
             if exc.code in ("family_quota_full", "quota_full"):

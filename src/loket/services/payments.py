@@ -3,7 +3,9 @@
 Lock policy: the booking row is locked (FOR UPDATE) before anything else, so a payment, a
 cancellation, an expiry and a second callback for the same booking are applied one at a time.
 An applied callback forgets the office's cached 'full' answers once it commits (when given the
-catalog): a lapsed booking that is reinstated takes a place back.
+catalog): a lapsed booking that is reinstated takes a place back. The billing provider's signed
+payment notification (docs/payments.md) is applied the same way; a payment that buys nothing
+opens a refund (services/refunds.py) in the payment's transaction.
 """
 
 from __future__ import annotations
@@ -16,10 +18,20 @@ from typing import Any
 from loket.domain.booking import Status
 from loket.domain.errors import NotFound, Unauthorized
 from loket.domain.notification import Event
-from loket.domain.payment import Outcome, bank_of, parse_body, parse_callback, signature_ok
+from loket.domain.payment import (
+    REFUND_OUTCOMES,
+    BankCallback,
+    Outcome,
+    bank_of,
+    parse_body,
+    parse_callback,
+    signature_ok,
+)
 from loket.services.audit import NATIONAL, record
+from loket.services.billing.provider import BillingProvider
 from loket.services.catalog import Catalog
 from loket.services.notifications import about_booking
+from loket.services.refunds import open_refund
 from loket.store import booking_repo, payments_repo
 from loket.store.database import Database, on_commit
 
@@ -87,7 +99,35 @@ async def receive_bank_callback(
     With `catalog`, the office's cached 'full' answers are forgotten after the commit (a
     reinstated booking changes what is free); a replayed callback changes nothing."""
     data = await _verify(db, body, signature)
-    callback = parse_callback(data)
+    return await apply_payment(
+        db, parse_callback(data), now=now, catalog=catalog, actor=f"bank:{bank_of(data)}"
+    )
+
+
+async def receive_billing_notification(
+    db: Database,
+    provider: BillingProvider,
+    body: bytes,
+    signature: str | None,
+    *,
+    now: datetime,
+    catalog: Catalog | None = None,
+) -> PaymentResult:
+    """Apply the billing provider's signed payment notification, exactly once per NTPN (as a callback)."""
+    data = parse_body(body)
+    if not signature_ok(provider.notification_secrets(), body, signature):
+        raise Unauthorized(
+            "bad_signature", "The notification is not signed by the billing provider", field="signature"
+        )
+    return await apply_payment(
+        db, parse_callback(data), now=now, catalog=catalog, actor=f"billing:{provider.name}"
+    )
+
+
+async def apply_payment(
+    db: Database, callback: BankCallback, *, now: datetime, catalog: Catalog | None, actor: str
+) -> PaymentResult:
+    """Apply a checked payment (a callback, a notification, a status the provider reported) once per NTPN."""
     async with db.read() as conn:
         billing = await payments_repo.billing(conn, callback.billing_code)
     if billing is None:
@@ -125,10 +165,23 @@ async def receive_bank_callback(
                 "payer": callback.payer,
             },
         )
+        if outcome in REFUND_OUTCOMES:
+            # Nothing is dropped: the money is recorded above and owed back through the workflow.
+            await open_refund(
+                conn,
+                office_code=billing.office_code,
+                booking_code=booking.booking_code,
+                source=f"payment:{callback.ntpn}",
+                reason=outcome.value,
+                amount=refund,
+                ntpn=callback.ntpn,
+                actor=actor,
+                now=now,
+            )
         await record(
             conn,
             office_code=billing.office_code,
-            actor=f"bank:{callback.bank}",
+            actor=actor,
             action="payment.callback",
             subject=booking.booking_code,
             detail={"ntpn": callback.ntpn, "amount": callback.amount, "outcome": outcome.value},

@@ -24,6 +24,8 @@ async def queue_reminders(
             conn, now, until, untold=Event.DEADLINE_NEAR.value, limit=BATCH
         )
         codes = await offices_repo.office_codes(conn)
+    # 'Pay with billing code ...' waits for the code: a booking still awaiting it is not payable.
+    due_near = [row for row in due_near if row.billing_code is not None]
     tomorrow_rows: list[Any] = []
     for code in codes:
         tomorrow = (await catalog.get(db, code)).office.local_today(now) + timedelta(days=1)

@@ -31,6 +31,8 @@ from loket.domain.waitlist import (
     office_of_entry_code,
 )
 from loket.services.audit import record
+from loket.services.billing.codes import fetch_code
+from loket.services.billing.provider import BillingProvider
 from loket.services.booking import BookingConfirmation, confirmation
 from loket.services.booking_rows import new_booking
 from loket.services.catalog import Catalog
@@ -170,7 +172,6 @@ async def find_entry(db: Database, code: str, *, waitlist: WaitlistPolicy, now: 
         return await _view(conn, row, waitlist, now)
 
 
-
 async def accept_offer(
     db: Database,
     catalog: Catalog,
@@ -180,8 +181,13 @@ async def accept_offer(
     policy: BookingPolicy,
     waitlist: WaitlistPolicy,
     now: datetime,
+    billing: BillingProvider | None = None,
 ) -> BookingConfirmation:
-    """Turn an open offer into a booking on the reserved place (awaiting payment, like any booking)."""
+    """Turn an open offer into a booking on the reserved place (awaiting payment, like any booking).
+
+    With an external `billing` provider the booking commits awaiting its code, then asks for it
+    once (as `book_slot` does); the worker fetches it if the provider is slow or down."""
+    external = billing is not None and not billing.issues_locally
     office_code = _office_of(code)
     ctx = await catalog.get(db, office_code)
     async with db.write() as conn:
@@ -204,11 +210,12 @@ async def accept_offer(
             validity_years=entry.validity_years,
         )
         plan = plan_booking(request, ctx.office, ctx.calendar, ctx.fees, policy, now)
-        booking_code, billing = new_booking_code(office_code), new_billing_code()
+        booking_code = new_booking_code(office_code)
+        billing_code = None if external else new_billing_code()
         new = new_booking(
             plan,
             booking_code,
-            billing,
+            billing_code,
             now,
             locale=entry.locale,
             max_per_contact=policy.max_people_per_contact,
@@ -230,7 +237,9 @@ async def accept_offer(
         await booking_repo.write_booking(conn, new, entry.seat)
         await waitlist_repo.release_offer(conn, entry, WaitStatus.ACCEPTED, now, booking_code=booking_code)
         on_commit(conn, lambda: catalog.forget_alternatives(office_code))
-    return confirmation(plan, booking_code, billing)
+    if billing is not None and external:
+        billing_code = await fetch_code(db, billing, office_code, booking_code, now)
+    return confirmation(plan, booking_code, billing_code)
 
 
 async def withdraw(db: Database, code: str, nik: str, *, now: datetime) -> None:
@@ -284,7 +293,5 @@ async def sweep(db: Database, waitlist: WaitlistPolicy, now: datetime) -> dict[s
         sessions = await waitlist_repo.sessions_waited_for(conn, now.date())
     for s in sessions:
         async with db.write() as conn:
-            offered += await offer_free_places(
-                conn, s.office_code, s.day, s.starts, s.category, now
-            )
+            offered += await offer_free_places(conn, s.office_code, s.day, s.starts, s.category, now)
     return {"passed": passed, "offered": offered}

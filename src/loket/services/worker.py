@@ -17,6 +17,8 @@ from loket.notify.senders import Senders, senders_from
 from loket.services import waitlist
 from loket.services.audit import seal_all
 from loket.services.ballot_draw import draw_due
+from loket.services.billing.codes import fetch_due, provider_from, recover_lost_payments
+from loket.services.billing.provider import BillingProvider
 from loket.services.catalog import Catalog
 from loket.services.delivery import deliver_due
 from loket.services.expiry import expire_lapsed
@@ -34,9 +36,14 @@ async def worker_round(
     settings: Settings,
     clock: Clock = utcnow,
     senders: Senders | None = None,
+    billing: BillingProvider | None = None,
 ) -> dict[str, int]:
     """One round over every office; returns what it did."""
     now = clock()
+    own_billing = billing is None  # made for this round: closed at its end
+    billing = billing or provider_from(settings)
+    # A payment whose notification was lost is found before its hold lapses.
+    recovered = await recover_lost_payments(db, billing, now)
     expired = await expire_lapsed(db, now)
     swept = await waitlist.sweep(db, WaitlistPolicy(settings.waitlist_offer_minutes), now)
     opened = 0
@@ -49,12 +56,20 @@ async def worker_round(
             db, ctx, today + timedelta(days=1), today + timedelta(days=settings.booking_window_days)
         )
     queued = await queue_reminders(db, catalog, settings.notify_deadline_near_minutes, now)
-    drawn = await draw_due(db, catalog, booking_policy(settings), now)  # ballots whose window closed
+    drawn = await draw_due(  # ballots whose window closed
+        db, catalog, booking_policy(settings), now, local_codes=billing.issues_locally
+    )
+    # Awaited billing codes (the winners' too) before the outbox: a code fetched now is told now.
+    codes_fetched = await fetch_due(db, billing, now, backoff_max_s=settings.billing_backoff_max_s)
     delivered = await deliver_due(db, catalog, settings, senders or Senders(), clock)
     purged = await _hourly_purge(db, settings, now)
     sealed = await seal_all(db, clock())  # last: the chain takes in this round's own entries too
+    if own_billing:
+        await billing.close()
     return {
         "expired": expired,
+        **codes_fetched,
+        "payments_recovered": recovered,
         "opened": opened,
         "offers_passed": swept["passed"],
         "offered": swept["offered"],
@@ -92,10 +107,11 @@ async def run_worker(
     """Run rounds every `worker_interval_s` seconds until stopped (or once)."""
     catalog = Catalog(ttl=settings.catalog_ttl_s, country=settings.holiday_country)
     senders = senders_from(settings)
+    billing = provider_from(settings)
     rounds = 0
     try:
         while True:
-            result = await worker_round(db, catalog, settings, clock, senders)
+            result = await worker_round(db, catalog, settings, clock, senders, billing)
             rounds += 1
             done = {k: v for k, v in result.items() if v}
             if done:
@@ -105,3 +121,4 @@ async def run_worker(
             await asyncio.sleep(settings.worker_interval_s)
     finally:
         await senders.close()
+        await billing.close()

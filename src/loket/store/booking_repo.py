@@ -9,7 +9,8 @@ Lock policy (docs/locking.md), in the order locks are taken:
    retry when the skip found nothing, so a place in flight that is rolled back is not missed);
 2. the `nik_holds` row of the NIK (primary key: one active booking per NIK, country-wide);
 3. the `contact_usage` rows of the phone and e-mail, in sorted order (conditional increment);
-4. the new `bookings`, `billings`, `audit_log` and `notify_outbox` rows (as the service built them).
+4. the new `bookings`, `billings` (or `billing_requests`), `audit_log` and `notify_outbox` rows (as
+   the service built them).
 Releasing a booking locks its `bookings` row first (conditional UPDATE on its status), then
 frees its place, drops the NIK hold and decrements the contact counters in the same order.
 """
@@ -33,6 +34,7 @@ from loket.store import dialect, outbox_repo
 from loket.store.database import Database
 from loket.store.tables import (
     audit_log,
+    billing_requests,
     billings,
     bookings,
     contact_usage,
@@ -74,10 +76,11 @@ class NewBooking:
     """Every row a new booking writes, built by the service; the seat is set when a place is taken."""
 
     booking: dict[str, Any]  # the `bookings` row
-    billing: dict[str, Any]  # the `billings` row
+    billing: dict[str, Any] | None  # the `billings` row; None while the provider issues the code
     audit: dict[str, Any]  # the `audit_log` row
     outbox: list[dict[str, Any]]  # the `notify_outbox` rows ('booking made')
     limits: dict[str, int]  # each counter key (tel:, mailto:, addr:) with its limit
+    billing_request: dict[str, Any] | None = None  # the `billing_requests` row: the code is awaited
 
     @property
     def office_code(self) -> str:
@@ -168,7 +171,10 @@ async def take_hold(conn: AsyncConnection, nik: str, office_code: str, code: str
 async def write_booking(conn: AsyncConnection, new: NewBooking, seat: int | None) -> None:
     """Insert the booking on its claimed `seat`, its billing, its audit entry and its messages."""
     await conn.execute(bookings.insert().values({**new.booking, "seat": seat}))
-    await conn.execute(billings.insert().values(new.billing))
+    if new.billing is not None:
+        await conn.execute(billings.insert().values(new.billing))
+    if new.billing_request is not None:
+        await conn.execute(billing_requests.insert().values(new.billing_request))
     await conn.execute(audit_log.insert().values(new.audit))
     # The 'booking made' messages go out in the booking's own transaction (the outbox).
     if new.outbox:
@@ -266,7 +272,12 @@ WITH seat AS (
     WHERE (SELECT count(*) FROM contact) = %(n_contacts)s  -- always true; orders booking after contact
     RETURNING 1
 ), billing AS (  -- data-modifying CTEs run whether or not the final SELECT reads them
-    INSERT INTO billings SELECT r.* FROM booking, json_populate_record(NULL::billings, %(billing)s::json) r
+    -- One row, or none while the billing provider has the code to issue (then one request row).
+    INSERT INTO billings SELECT r.* FROM booking, json_populate_recordset(NULL::billings, %(billing)s::json) r
+    RETURNING 1
+), request AS (
+    INSERT INTO billing_requests
+    SELECT r.* FROM booking, json_populate_recordset(NULL::billing_requests, %(billing_request)s::json) r
     RETURNING 1
 ), audit AS (
     INSERT INTO audit_log SELECT r.* FROM booking, json_populate_record(NULL::audit_log, %(audit)s::json) r
@@ -314,7 +325,8 @@ def pg_params(new: NewBooking) -> dict[str, Any]:
         "n_contacts": len(keys),
         # One parameter per row (or set of rows): on this hot path adapting many parameters or
         # arrays costs more than the rest, and psycopg caches the parse only up to 50 parameters.
-        "billing": to_json(new.billing),
+        "billing": to_json([new.billing] if new.billing is not None else []),
+        "billing_request": to_json([new.billing_request] if new.billing_request is not None else []),
         "audit": to_json(new.audit),
         "outbox": to_json(new.outbox),
     }

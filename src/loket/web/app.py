@@ -10,11 +10,12 @@ from fastapi import FastAPI
 from loket import __version__
 from loket.clock import Clock, utcnow
 from loket.logs import install_log_masking
+from loket.services.billing.codes import provider_from
 from loket.services.catalog import Catalog
 from loket.settings import Settings
 from loket.store.database import Database
 from loket.web import assets
-from loket.web.api import admin, audit, ballots, bookings, floor, fraud, health, offices, privacy, staff
+from loket.web.api import admin, audit, ballots, bookings, floor, fraud, health, offices, privacy, refunds, staff
 from loket.web.errors import install_error_handlers
 from loket.web.limits import make_limiter
 from loket.web.middleware import SecurityMiddleware
@@ -37,6 +38,7 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
         try:
             yield
         finally:
+            await app.state.billing.close()
             if owns_db:
                 await app.state.db.dispose()
 
@@ -53,6 +55,7 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     app.state.templates.env.globals["url_for"] = assets.static_url_for(static)
     app.state.catalog = Catalog(ttl=settings.catalog_ttl_s, country=settings.holiday_country)
     app.state.limiter = make_limiter(settings)
+    app.state.billing = provider_from(settings)  # who issues billing codes (services/billing)
     if db is not None:
         app.state.db = db
     install_error_handlers(app)
@@ -66,6 +69,7 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     app.include_router(fraud.router)
     app.include_router(privacy.router)
     app.include_router(audit.router)
+    app.include_router(refunds.router)
     app.include_router(home.router)
     app.include_router(applicant.router)
     app.include_router(ballot.router)

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from loket.i18n import pick_locale
+from loket.services.billing.provider import BillingProvider
 from loket.services.catalog import Catalog
 from loket.settings import Settings
 from loket.store.database import Database
@@ -31,6 +32,16 @@ def catalog_of(request: Request) -> Catalog:
 
 async def get_catalog(request: Request) -> Catalog:
     return catalog_of(request)
+
+
+def billing_of(request: Request) -> BillingProvider:
+    """The process's billing provider (services/billing), made by create_app."""
+    billing: BillingProvider = request.app.state.billing
+    return billing
+
+
+async def get_billing(request: Request) -> BillingProvider:
+    return billing_of(request)
 
 
 async def get_settings(request: Request) -> Settings:
@@ -69,3 +80,4 @@ CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 NowDep = Annotated[datetime, Depends(get_now)]
 LocaleDep = Annotated[str, Depends(current_locale)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+BillingDep = Annotated[BillingProvider, Depends(get_billing)]

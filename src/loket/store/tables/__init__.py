@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from loket.store.tables.audit import audit_heads, audit_log
 from loket.store.tables.base import metadata, office_fk
+from loket.store.tables.billing import billing_requests, refunds
 from loket.store.tables.bookings import bookings, contact_usage, nik_holds
 from loket.store.tables.devices import kiosk_devices
 from loket.store.tables.fees import fee_tariffs
@@ -29,7 +30,14 @@ from loket.store.tables.offices import (
     stations,
 )
 from loket.store.tables.outbox import notify_outbox
-from loket.store.tables.payments import bank_statement_lines, bank_statements, banks, billings, payments
+from loket.store.tables.payments import (
+    bank_statement_exceptions,
+    bank_statement_lines,
+    bank_statements,
+    banks,
+    billings,
+    payments,
+)
 from loket.store.tables.quotas import day_quotas, places, quota_templates
 from loket.store.tables.releases import ballot_contacts, ballot_entries, day_releases
 from loket.store.tables.staff import (
@@ -48,9 +56,11 @@ __all__ = [
     "audit_log",
     "ballot_contacts",
     "ballot_entries",
+    "bank_statement_exceptions",
     "bank_statement_lines",
     "bank_statements",
     "banks",
+    "billing_requests",
     "billings",
     "bookings",
     "contact_usage",
@@ -74,6 +84,7 @@ __all__ = [
     "payments",
     "places",
     "quota_templates",
+    "refunds",
     "staff_accounts",
     "staff_invitations",
     "staff_memberships",

@@ -27,7 +27,8 @@ bookings = Table(
     Column("service", String(24), nullable=False),
     Column("priority_reason", String(16), nullable=True),
     Column("amount", BigInteger, nullable=False),
-    Column("billing_code", String(15), nullable=False),
+    # NULL while the billing provider has not issued the code yet (billing_requests).
+    Column("billing_code", String(15), nullable=True),
     Column("status", String(20), nullable=False),
     Column("pay_before", UTCDateTime, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),

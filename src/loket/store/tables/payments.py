@@ -90,3 +90,30 @@ bank_statement_lines = Table(
 
 
 Index("ix_statement_lines_paid", bank_statement_lines.c.office_code, bank_statement_lines.c.paid_at)
+
+
+# Entries of a statement that are not plain payments: a second credit of an NTPN already on the
+# statement (duplicate) or a credit taken back (reversal). Keyed by the statement and its line,
+# so importing the statement again finds them and adds nothing.
+bank_statement_exceptions = Table(
+    "bank_statement_exceptions",
+    metadata,
+    Column("office_code", String(8), primary_key=True),
+    Column("statement_id", String(64), primary_key=True),
+    Column("line", Integer, primary_key=True),
+    Column("kind", String(12), nullable=False),  # duplicate, reversal
+    Column("ntpn", String(32), nullable=False),
+    Column("billing_code", String(15), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("paid_at", UTCDateTime, nullable=False),
+    Column("bank", String(16), nullable=False),
+    CheckConstraint("amount > 0", name="amount"),
+    office_fk("bank_statement_exceptions"),
+)
+
+
+Index(
+    "ix_statement_exceptions_paid",
+    bank_statement_exceptions.c.office_code,
+    bank_statement_exceptions.c.paid_at,
+)

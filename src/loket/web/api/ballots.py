@@ -169,6 +169,7 @@ async def post_draw(
         policy=booking_policy(settings),
         actor=staff.username,
         now=now,
+        local_codes=settings.billing_provider == "local",
     )
     return DrawPublic(
         office=done.office_code,

@@ -8,8 +8,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
 
+from loket.domain.msgid import N_
 from loket.domain.payment import SIGNATURE_HEADER
 from loket.formatting import local_datetime, long_date, rupiah
+from loket.i18n import translate
 from loket.services import booking as booking_service
 from loket.services import payments as payment_service
 from loket.services import quotas as quota_service
@@ -33,7 +35,7 @@ from loket.web.api.schemas import (
 )
 from loket.web.auth import Supervisor
 from loket.web.booking_request import booking_request
-from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep
+from loket.web.deps import BillingDep, CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep
 from loket.web.limits import check_rate
 from loket.web.responses import JSONBytes
 
@@ -86,6 +88,7 @@ async def create_booking(
     now: NowDep,
     locale: LocaleDep,
     settings: SettingsDep,
+    billing: BillingDep,
 ) -> JSONBytes:
     check_rate(request, "booking", body.nik)
     booking = await booking_service.book_slot(
@@ -95,6 +98,8 @@ async def create_booking(
         booking_request(body.model_dump(), day=body.date, client=request),
         policy=booking_policy(settings),
         now=now,
+        billing=billing,
+        billing_backoff_max_s=settings.billing_backoff_max_s,
     )
     ctx = await catalog.get(db, booking.office_code)
     # Built by hand: this is the hot path of a quota release (no response-model round trip).
@@ -214,11 +219,38 @@ async def bank_callback(
     db: DbDep,
     catalog: CatalogDep,
     now: NowDep,
+    locale: LocaleDep,
     signature: Annotated[str | None, Header(alias=SIGNATURE_HEADER)] = None,
 ) -> JSONBytes:
     result = await payment_service.receive_bank_callback(
         db, await request.body(), signature, now=now, catalog=catalog
     )
+    return payment_answer(result, locale)
+
+
+@router.post(
+    "/payments/billing-notification",
+    response_model=PaymentResultPublic,
+    responses=SIGNED_ERRORS,
+    summary="The billing provider reports a payment (HMAC-SHA256 of the raw body in X-Loket-Signature)",
+)
+async def billing_notification(
+    request: Request,
+    db: DbDep,
+    catalog: CatalogDep,
+    now: NowDep,
+    locale: LocaleDep,
+    billing: BillingDep,
+    signature: Annotated[str | None, Header(alias=SIGNATURE_HEADER)] = None,
+) -> JSONBytes:
+    result = await payment_service.receive_billing_notification(
+        db, billing, await request.body(), signature, now=now, catalog=catalog
+    )
+    return payment_answer(result, locale)
+
+
+def payment_answer(result: payment_service.PaymentResult, locale: str) -> JSONBytes:
+    """200 with the outcome; 409 for an amount that does not match (recorded, owed back)."""
     body = {
         "outcome": result.outcome,
         "booking_code": result.booking_code,
@@ -232,7 +264,7 @@ async def bank_callback(
             {
                 "error": "amount_mismatch",
                 "field": "amount",
-                "message": "The amount does not match the billing",
+                "message": translate(locale, N_("The amount does not match the billing")),
                 **body,
             },
             status_code=409,

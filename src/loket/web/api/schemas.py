@@ -99,7 +99,7 @@ class BookingCreate(StrictBody):
 
 class BookingPublic(BaseModel):
     booking_code: str
-    billing_code: str
+    billing_code: str | None = Field(description="None while the billing provider has not issued it yet")
     amount: int
     amount_label: str
     pay_before: datetime
@@ -156,7 +156,7 @@ class BookingDetailPublic(BaseModel):
     service: str
     amount: int
     amount_label: str
-    billing_code: str
+    billing_code: str | None = Field(description="None while the billing provider has not issued it yet")
     pay_before: datetime
     paid_at: datetime | None
     full_name: str

@@ -20,7 +20,7 @@ from loket.services import applicant as applicant_service
 from loket.services import family_booking
 from loket.services import quotas as quota_service
 from loket.services.catalog import Catalog
-from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep
+from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep, billing_of
 from loket.web.limits import check_rate
 from loket.web.pages.applicant_common import (
     RECENT_COOKIE,
@@ -251,7 +251,15 @@ async def details_submit(
         for req in requests:
             check_rate(request, "booking", req.nik)
         done = await family_booking.book_family(
-            db, catalog, office_code, requests, policy=policy, now=now, locale=locale
+            db,
+            catalog,
+            office_code,
+            requests,
+            policy=policy,
+            now=now,
+            locale=locale,
+            billing=billing_of(request),
+            billing_backoff_max_s=settings.billing_backoff_max_s,
         )
     except DomainError as exc:
         # Nobody was booked: say who and why, keep everything typed, offer the way on.

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from loket.domain.errors import DomainError
 from loket.services import waitlist as waitlist_service
 from loket.services.catalog import Catalog
-from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep
+from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep, billing_of
 from loket.web.pages.applicant_booking import form_context
 from loket.web.pages.applicant_common import (
     RECENT_COOKIE,
@@ -135,7 +135,7 @@ async def accept(
     policy, waitlist = policies(settings)
     try:
         done = await waitlist_service.accept_offer(
-            db, catalog, code, nik, policy=policy, waitlist=waitlist, now=now
+            db, catalog, code, nik, policy=policy, waitlist=waitlist, now=now, billing=billing_of(request)
         )
     except DomainError as exc:
         return await _entry_page(

@@ -9,16 +9,19 @@ from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from loket.domain.errors import DomainError, invalid
 from loket.domain.office import Office
 from loket.domain.reconciliation import Kind
+from loket.domain.statements import CSV_MAPPINGS
+from loket.domain.statements import FORMATS as STATEMENT_FORMATS
 from loket.i18n import N_, translate
 from loket.reports.labels import KINDS, NOTES
 from loket.reports.render import reconciliation_file
 from loket.services import reconciliation as reconciliation_service
+from loket.services import refunds as refund_service
 from loket.services.catalog import Catalog
 from loket.web.auth import Staff, Supervisor
 from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep
@@ -46,6 +49,8 @@ async def _page(
     office = await office_of(catalog, db, code)
     start, end = period(office, now, first, last, max_days)
     rec = await reconciliation_service.reconciliation(db, code, start, end)
+    days = await refund_service.net_revenue(db, code, start, end, max_days=max_days)
+    open_refunds = [r for r in await refund_service.refunds(db, code) if r.status in ("due", "approved")]
     return render(
         request,
         "reports/revenue.html",
@@ -57,6 +62,9 @@ async def _page(
         kind_labels=KINDS,
         note_labels=NOTES,
         statements=await reconciliation_service.statements(db, code),
+        days=days,
+        open_refunds=open_refunds,
+        csv_banks=sorted(CSV_MAPPINGS),
         **context(office, start, end, **extra),
     )
 
@@ -100,13 +108,31 @@ async def upload_statement(
         raw = await upload.read(MAX_STATEMENT_BYTES + 1)
         if len(raw) > MAX_STATEMENT_BYTES:
             raise invalid("statement", "statement_too_large", "The statement file is larger than 5 MB")
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise invalid("statement", "statement_encoding", "Save the statement as UTF-8 CSV") from exc
-        imported = await reconciliation_service.import_statement(
-            db, staff.office_code or "", text, filename=upload.filename, actor=staff.username, now=now
-        )
+        fmt = str(form.get("format") or "loket")
+        bank = str(form.get("bank") or "").strip().upper()
+        if fmt not in STATEMENT_FORMATS:
+            raise invalid("format", "statement_format", "Choose the statement's format")
+        if fmt == "loket":
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                raise invalid("statement", "statement_encoding", "Save the statement as UTF-8 CSV") from exc
+            imported = await reconciliation_service.import_statement(
+                db, staff.office_code or "", text, filename=upload.filename, actor=staff.username, now=now
+            )
+        else:
+            if not bank:
+                raise invalid("bank", "statement_bank", "Say which bank's statement it is")
+            imported = await reconciliation_service.import_bank_statement(
+                db,
+                staff.office_code or "",
+                raw,
+                fmt=fmt,
+                bank=bank,
+                filename=upload.filename,
+                actor=staff.username,
+                now=now,
+            )
     except DomainError as exc:
         if exc.status in (401, 403):
             raise
@@ -120,6 +146,64 @@ async def upload_statement(
     if error:
         page.status_code = 422
     return page
+
+
+@router.post("/offices/{code}/reports/revenue/refunds/{refund_id}", response_class=HTMLResponse)
+async def refund_step(
+    request: Request,
+    refund_id: str,
+    staff: Supervisor,
+    db: DbDep,
+    catalog: CatalogDep,
+    now: NowDep,
+    locale: LocaleDep,
+    settings: SettingsDep,
+) -> Response:
+    """A supervisor's step on a refund (approve, reject with a note, paid with the bank's reference)."""
+    form = await request.form()
+    action = str(form.get("action") or "")
+    office_code = staff.office_code or ""
+    try:
+        if action in ("approve", "reject"):
+            await refund_service.decide_refund(
+                db,
+                office_code,
+                refund_id,
+                approve=action == "approve",
+                note=str(form.get("note") or ""),
+                actor=staff.username,
+                now=now,
+            )
+        elif action == "paid":
+            await refund_service.mark_refund_paid(
+                db,
+                office_code,
+                refund_id,
+                bank_reference=str(form.get("bank_reference") or ""),
+                actor=staff.username,
+                now=now,
+            )
+        else:
+            raise invalid("action", "refund_action", "Choose approve, reject or paid")
+    except DomainError as exc:
+        if exc.status in (401, 403):
+            raise
+        page = await _page(
+            request,
+            staff,
+            db,
+            catalog,
+            now,
+            locale,
+            settings.report_max_days,
+            None,
+            None,
+            error=translate(locale, exc.message, **exc.params),
+            imported=None,
+        )
+        page.status_code = 422 if exc.status == 422 else exc.status
+        return page
+    return RedirectResponse(f"/offices/{office_code}/reports/revenue#h-refunds", status_code=303)
 
 
 @router.get("/offices/{code}/reports/revenue/download")

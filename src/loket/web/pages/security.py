@@ -170,6 +170,7 @@ async def draw_action(
             policy=booking_policy(settings),
             actor=staff.username,
             now=now,
+            local_codes=settings.billing_provider == "local",
         )
     except DomainError as exc:
         return await _releases_page(

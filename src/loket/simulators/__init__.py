@@ -1,0 +1,1 @@
+"""Stand-ins for the outside systems Loket talks to, run as real HTTP servers (demos and tests)."""
