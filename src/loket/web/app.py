@@ -15,7 +15,19 @@ from loket.services.catalog import Catalog
 from loket.settings import Settings
 from loket.store.database import Database
 from loket.web import assets
-from loket.web.api import admin, audit, ballots, bookings, floor, fraud, health, offices, privacy, refunds, staff
+from loket.web.api import (
+    admin,
+    audit,
+    ballots,
+    bookings,
+    floor,
+    fraud,
+    health,
+    offices,
+    privacy,
+    refunds,
+    staff,
+)
 from loket.web.errors import install_error_handlers
 from loket.web.limits import make_limiter
 from loket.web.middleware import SecurityMiddleware
