@@ -39,7 +39,10 @@ VALIDATION_MESSAGES = {
     "extra_forbidden": N_("This field is not expected"),
     "value_error": N_("This value is not valid"),
     "email": N_("This is not a valid e-mail address"),
+    "date_out_of_range": N_("Give a date between %(first)s and %(last)s"),
 }
+# Error types whose message takes the error's context (web/dates.py).
+WITH_PARAMS = frozenset({"date_out_of_range"})
 
 
 def _wants_html(request: Request) -> bool:
@@ -102,7 +105,8 @@ def install_error_handlers(app: FastAPI) -> None:
                 )
                 continue
             msgid = VALIDATION_MESSAGES.get(kind)
-            message = translate(locale, msgid) if msgid else str(err.get("msg", kind))
+            params = {k: ctx[k] for k in ("first", "last") if k in ctx} if kind in WITH_PARAMS else {}
+            message = translate(locale, msgid, **params) if msgid else str(err.get("msg", kind))
             errors.append(
                 {"field": _field_of(tuple(err.get("loc", ()))), "reason": kind, "message": message}
             )

@@ -33,6 +33,7 @@ from loket.web.api.schemas import (
 )
 from loket.web.auth import Supervisor
 from loket.web.booking_request import booking_request
+from loket.web.dates import Day
 from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep
 from loket.web.limits import check_rate
 from loket.web.responses import JSONBytes
@@ -53,8 +54,8 @@ async def get_availability(
     db: DbDep,
     catalog: CatalogDep,
     now: NowDep,
-    from_: Annotated[date | None, Query(alias="from", description="First day (YYYY-MM-DD)")] = None,
-    to: Annotated[date | None, Query(description="Last day (YYYY-MM-DD)")] = None,
+    from_: Annotated[Day | None, Query(alias="from", description="First day (YYYY-MM-DD)")] = None,
+    to: Annotated[Day | None, Query(description="Last day (YYYY-MM-DD)")] = None,
     category: Annotated[str | None, Query(description="regular, priority or express")] = None,
 ) -> AvailabilityPublic:
     first = from_ or now.date()
@@ -248,7 +249,7 @@ async def bank_callback(
 )
 async def put_day_quota(
     code: str,
-    day: date,
+    day: Day,
     body: QuotaDayUpdate,
     db: DbDep,
     catalog: CatalogDep,

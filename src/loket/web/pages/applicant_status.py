@@ -7,6 +7,7 @@ from datetime import date
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from loket.domain.calendar import check_day
 from loket.domain.errors import DomainError, invalid
 from loket.services import applicant as applicant_service
 from loket.services import booking as booking_service
@@ -102,7 +103,7 @@ async def status_reschedule(
     try:
         day_raw, _, session = slot.partition(" ")
         try:
-            day = date.fromisoformat(day_raw)
+            day = check_day(date.fromisoformat(day_raw), "slot")
         except ValueError as exc:
             raise invalid("slot", "slot_missing", "Choose a new date and session") from exc
         await booking_service.reschedule_booking(

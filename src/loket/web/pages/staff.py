@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from loket.domain.calendar import check_day
 from loket.domain.errors import DomainError, TooMany, invalid
 from loket.domain.office import STATION_KINDS, Session
 from loket.domain.staff import Role, require
@@ -145,9 +146,10 @@ def _int(form: Any, name: str) -> int:
 
 def _day(form: Any, name: str) -> date:
     try:
-        return date.fromisoformat(str(form.get(name, "")).strip())
+        day = date.fromisoformat(str(form.get(name, "")).strip())
     except ValueError as exc:
         raise invalid(name, "date_parsing", "Give a date as YYYY-MM-DD") from exc
+    return check_day(day, name)
 
 
 Action = Callable[[Any, Staff, Any, Any, Any], Awaitable[None]]
