@@ -196,6 +196,22 @@ class Settings(BaseSettings):
     survey_valid_days: int = Field(
         30, ge=1, le=366, description="Days a satisfaction-survey link sent after collection stays valid."
     )
+    # --- Hardening (issue 21): limits on what a request may send ---
+    max_body_bytes: int = Field(
+        1_048_576, ge=1024, le=1 << 30, description="Largest request body accepted (bytes); larger: 413."
+    )
+    max_json_depth: int = Field(
+        32, ge=2, le=1000, description="Deepest nesting of arrays and objects a JSON body may have."
+    )
+    max_json_items: int = Field(
+        10_000, ge=10, le=10_000_000, description="Most values (members and elements) a JSON body may hold."
+    )
+    max_header_bytes: int = Field(
+        16_384, ge=1024, le=1 << 20, description="`loket serve`: largest request head (line and headers)."
+    )
+    header_timeout_s: float = Field(
+        10.0, gt=0, le=300, description="`loket serve`: seconds a client may take to send a request's head."
+    )
 
 
 def booking_policy(settings: Settings) -> BookingPolicy:

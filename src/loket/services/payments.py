@@ -64,12 +64,19 @@ async def bank_secret(db: Database, code: str) -> str:
 
 
 async def _verify(db: Database, body: bytes, signature: str | None) -> dict[str, Any]:
-    data = parse_body(body)
-    code = bank_of(data)
+    # The signature is checked on the raw bytes against every active bank before the body is
+    # parsed: an unsigned body (a 200,000-deep array, megabytes of keys) is never parsed at all.
     async with db.read() as conn:
-        row = await payments_repo.bank(conn, code, active_only=True)
-    secrets_ = [s for s in ((row.secret, row.previous_secret) if row else ()) if s]
-    if not signature_ok(secrets_, body, signature):
+        banks = [b for b in await payments_repo.all_banks(conn) if b.active]
+    signed_by = [
+        b.code
+        for b in banks
+        if signature_ok([s for s in (b.secret, b.previous_secret) if s], body, signature)
+    ]
+    if not signed_by:
+        raise Unauthorized("bad_signature", "The callback is not signed by a known bank", field="signature")
+    data = parse_body(body)
+    if bank_of(data) not in signed_by:  # signed with one bank's secret in another bank's name
         raise Unauthorized("bad_signature", "The callback is not signed by a known bank", field="signature")
     return data
 

@@ -15,6 +15,7 @@ from loket.services.catalog import Catalog
 from loket.settings import Settings
 from loket.store.database import Database
 from loket.web.api import audit, ballots, bookings, floor, fraud, health, offices, privacy, staff
+from loket.web.body_limits import BodyLimitMiddleware
 from loket.web.errors import install_error_handlers
 from loket.web.limits import make_limiter
 from loket.web.middleware import SecurityMiddleware
@@ -71,5 +72,6 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     app.include_router(reports.router)
     app.include_router(security.router)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    app.add_middleware(BodyLimitMiddleware, settings=settings)  # inside: rate limits come first
     app.add_middleware(SecurityMiddleware, settings=settings, limiter=app.state.limiter)
     return app
