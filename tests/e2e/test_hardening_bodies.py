@@ -51,8 +51,9 @@ async def test_a_deep_json_array_to_the_bank_callback_is_422_not_500(client: htt
     assert answer.status_code == 422, answer.text[:200]
     assert answer.json()["error"] == "json_too_deep"
     shallow_but_deeper_than_allowed = b"[" * 40 + b"]" * 40
-    answer = await client.post(BOOKINGS, content=shallow_but_deeper_than_allowed,
-                               headers={"content-type": "application/json"})
+    answer = await client.post(
+        BOOKINGS, content=shallow_but_deeper_than_allowed, headers={"content-type": "application/json"}
+    )
     assert answer.status_code == 422 and answer.json()["error"] == "json_too_deep"
 
 

@@ -151,5 +151,7 @@ async def test_a_booking_body_with_a_day_out_of_range_is_refused(client: httpx.A
     }
     answer = await client.post("/api/v1/offices/PLG/bookings", json=body)
     assert answer.status_code == 422 and answer.json()["field"] == "date", answer.text
-    born = await client.post("/api/v1/offices/PLG/bookings", json={**body, "date": "2018-01-02", "birth_date": 0})
+    born = await client.post(
+        "/api/v1/offices/PLG/bookings", json={**body, "date": "2018-01-02", "birth_date": 0}
+    )
     assert born.status_code == 422 and born.json()["field"] == "birth_date", born.text

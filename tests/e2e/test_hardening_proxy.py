@@ -51,9 +51,7 @@ async def test_two_header_lines_with_a_random_first_do_not_escape_the_address_li
     assert 429 in codes, codes
 
 
-async def test_the_stored_client_ip_is_the_resolved_address(
-    proxied: httpx.AsyncClient, db: Database
-) -> None:
+async def test_the_stored_client_ip_is_the_resolved_address(proxied: httpx.AsyncClient, db: Database) -> None:
     # Forged first line, then our trusted inner proxy 10.1.2.3 added the real client 36.70.1.2.
     headers = [("X-Forwarded-For", "6.6.6.6"), ("X-Forwarded-For", "36.70.1.2, 10.1.2.3")]
     made = await proxied.post(

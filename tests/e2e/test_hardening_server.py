@@ -5,6 +5,7 @@ sends its request head too slowly is disconnected."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import socket
@@ -12,7 +13,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -74,10 +74,8 @@ def test_forged_forwarded_for_from_the_same_host_does_not_escape_the_address_lim
 def _exchange(port: int, head: bytes, wait_s: float = 15.0) -> bytes:
     """Send `head`, return everything the server answers until it closes (or `wait_s` passes)."""
     with socket.create_connection(("127.0.0.1", port), timeout=wait_s) as sock:
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             sock.sendall(head)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
         got = b""
         try:
             while chunk := sock.recv(65_536):
