@@ -16,11 +16,18 @@ from typing import Any
 from loket.domain.booking import Status
 from loket.domain.errors import NotFound, Unauthorized
 from loket.domain.notification import Event
-from loket.domain.payment import Outcome, bank_of, parse_body, parse_callback, signature_ok
+from loket.domain.payment import (
+    BankCallback,
+    Outcome,
+    bank_of,
+    parse_body,
+    parse_callback,
+    signature_ok,
+)
 from loket.services.audit import NATIONAL, record
 from loket.services.catalog import Catalog
 from loket.services.notifications import about_booking
-from loket.store import booking_repo, payments_repo
+from loket.store import booking_repo, payment_claims_repo, payments_repo
 from loket.store.database import Database, on_commit
 
 DEMO_BANKS = [
@@ -30,6 +37,11 @@ DEMO_BANKS = [
     ("BSI", "Bank Syariah Indonesia"),
     ("POS", "PT Pos Indonesia"),
 ]
+
+
+# The outcome of a callback refused because its NTPN already paid another billing: nothing is
+# applied, the attempt is kept in `refused_payments` for the finance officer.
+NTPN_REUSED = "ntpn_reused"
 
 
 @dataclass(frozen=True)
@@ -104,6 +116,13 @@ async def receive_bank_callback(
             conn, billing.office_code, billing.booking_code, lock=True
         )
         assert booking is not None, "a billing code always has its booking"
+        # One NTPN pays one billing (issue 21): claimed nationally before anything is applied.
+        claim = await payment_claims_repo.claim_ntpn(
+            conn, callback.ntpn, billing.office_code, callback.billing_code, now
+        )
+        if claim.billing_code != callback.billing_code:
+            await _refuse_reused_ntpn(conn, callback, booking, str(claim.billing_code), now)
+            return PaymentResult(NTPN_REUSED, booking.booking_code, booking.status, 0, False)
         seen = await payments_repo.payment(conn, billing.office_code, callback.ntpn)
         if seen is not None:
             return PaymentResult(
@@ -146,6 +165,42 @@ async def receive_bank_callback(
             office_code = billing.office_code
             on_commit(conn, lambda: catalog.forget_alternatives(office_code))
     return PaymentResult(outcome.value, booking.booking_code, status, refund, False)
+
+
+async def _refuse_reused_ntpn(
+    conn: Any, callback: BankCallback, booking: Any, claimed_by: str, now: datetime
+) -> None:
+    """Record, for the finance officer, a callback whose NTPN already paid another billing."""
+    await payment_claims_repo.record_refused(
+        conn,
+        {
+            "office_code": booking.office_code,
+            "ntpn": callback.ntpn,
+            "billing_code": callback.billing_code,
+            "booking_code": booking.booking_code,
+            "bank": callback.bank,
+            "amount": callback.amount,
+            "paid_at": callback.paid_at,
+            "received_at": now,
+            "reason": NTPN_REUSED,
+            "claimed_by": claimed_by,
+        },
+    )
+    await record(
+        conn,
+        office_code=booking.office_code,
+        actor=f"bank:{callback.bank}",
+        action="payment.ntpn_reused",
+        subject=booking.booking_code,
+        detail={"ntpn": callback.ntpn, "amount": callback.amount, "claimed_by": claimed_by},
+        now=now,
+    )
+
+
+async def refused_payments(db: Database, office_code: str) -> list[Any]:
+    """The office's callbacks refused because their NTPN had paid another billing (finance)."""
+    async with db.read() as conn:
+        return await payment_claims_repo.refused(conn, office_code.upper())
 
 
 async def _apply(

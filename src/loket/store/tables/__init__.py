@@ -27,6 +27,7 @@ from loket.store.tables.offices import (
     stations,
 )
 from loket.store.tables.outbox import notify_outbox
+from loket.store.tables.payment_claims import ntpn_claims, refused_payments
 from loket.store.tables.payments import bank_statement_lines, bank_statements, banks, billings, payments
 from loket.store.tables.quotas import day_quotas, places, quota_templates
 from loket.store.tables.releases import ballot_contacts, ballot_entries, day_releases
@@ -55,6 +56,7 @@ __all__ = [
     "metadata",
     "nik_holds",
     "notify_outbox",
+    "ntpn_claims",
     "office_closures",
     "office_fk",
     "office_hours",
@@ -63,6 +65,7 @@ __all__ = [
     "payments",
     "places",
     "quota_templates",
+    "refused_payments",
     "staff_accounts",
     "staff_memberships",
     "staff_sessions",

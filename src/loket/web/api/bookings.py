@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Query, Request
 
 from loket.domain.payment import SIGNATURE_HEADER
 from loket.formatting import local_datetime, long_date, rupiah
+from loket.i18n import translate
 from loket.services import booking as booking_service
 from loket.services import payments as payment_service
 from loket.services import quotas as quota_service
@@ -215,6 +216,7 @@ async def bank_callback(
     db: DbDep,
     catalog: CatalogDep,
     now: NowDep,
+    locale: LocaleDep,
     signature: Annotated[str | None, Header(alias=SIGNATURE_HEADER)] = None,
 ) -> JSONBytes:
     result = await payment_service.receive_bank_callback(
@@ -227,6 +229,11 @@ async def bank_callback(
         "refund_due": result.refund_due,
         "replayed": result.replayed,
     }
+    if result.outcome == payment_service.NTPN_REUSED:
+        # Recorded for finance, nothing applied: the NTPN already paid another billing.
+        message = translate(locale, "This NTPN already paid another billing; the payment was not applied")
+        refused = {"error": "ntpn_reused", "field": "ntpn", "message": message, **body}
+        return JSONBytes(refused, status_code=409)
     if result.outcome == "amount_mismatch":
         # Recorded (the money is owed back) but refused.
         return JSONBytes(

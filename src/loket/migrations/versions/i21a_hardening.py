@@ -1,0 +1,57 @@
+"""hardening (issue 21): one payment per NTPN (ntpn_claims), refused callbacks for finance
+
+Revision ID: i21a
+Revises: 0007
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+import loket.store.types
+
+revision = "i21a"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    utc = loket.store.types.UTCDateTime(timezone=True)
+    op.create_table(
+        "ntpn_claims",
+        sa.Column("ntpn", sa.String(length=32), nullable=False),
+        sa.Column("office_code", sa.String(length=8), nullable=False),
+        sa.Column("billing_code", sa.String(length=15), nullable=False),
+        sa.Column("claimed_at", utc, nullable=False),
+        sa.PrimaryKeyConstraint("ntpn", name=op.f("pk_ntpn_claims")),
+    )
+    # Every NTPN already paid claims its (first) payment.
+    op.execute(
+        "INSERT INTO ntpn_claims (ntpn, office_code, billing_code, claimed_at) "
+        "SELECT p.ntpn, p.office_code, p.billing_code, p.received_at FROM payments p "
+        "WHERE NOT EXISTS (SELECT 1 FROM payments q WHERE q.ntpn = p.ntpn AND "
+        "(q.received_at < p.received_at "
+        "OR (q.received_at = p.received_at AND q.office_code < p.office_code)))"
+    )
+    op.create_table(
+        "refused_payments",
+        sa.Column("office_code", sa.String(length=8), nullable=False),
+        sa.Column("ntpn", sa.String(length=32), nullable=False),
+        sa.Column("billing_code", sa.String(length=15), nullable=False),
+        sa.Column("booking_code", sa.String(length=24), nullable=False),
+        sa.Column("bank", sa.String(length=16), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("paid_at", utc, nullable=False),
+        sa.Column("received_at", utc, nullable=False),
+        sa.Column("reason", sa.String(length=24), nullable=False),
+        sa.Column("claimed_by", sa.String(length=15), nullable=False),
+        sa.ForeignKeyConstraint(["office_code"], ["offices.code"], name="fk_refused_payments_office"),
+        sa.PrimaryKeyConstraint("office_code", "ntpn", "billing_code", name=op.f("pk_refused_payments")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("refused_payments")
+    op.drop_table("ntpn_claims")
