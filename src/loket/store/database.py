@@ -20,6 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import NullPool
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# A database error's text never carries the statement's parameters (NIKs, names, phones): it
+# reaches logs and tracebacks, where masking by pattern is only the second line of defence.
+HIDE_PARAMETERS = True
 
 
 def dialect_of(url: str) -> str:
@@ -108,7 +111,11 @@ class Database:
         if self.dialect == "sqlite":
             # aiosqlite runs each connection in its own thread; a small pool keeps that bounded.
             self.engine: AsyncEngine = create_async_engine(
-                async_url(url), echo=echo, pool_size=min(pool_size, 8), max_overflow=0
+                async_url(url),
+                echo=echo,
+                pool_size=min(pool_size, 8),
+                max_overflow=0,
+                hide_parameters=HIDE_PARAMETERS,
             )
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
@@ -119,6 +126,7 @@ class Database:
                 pool_size=pool_size,
                 max_overflow=0,
                 pool_pre_ping=False,
+                hide_parameters=HIDE_PARAMETERS,
             )
 
     @classmethod
@@ -129,7 +137,7 @@ class Database:
         db.dialect = dialect_of(url)
         db.pool_size = 1
         db._fast = None
-        db.engine = create_async_engine(async_url(url), poolclass=NullPool)
+        db.engine = create_async_engine(async_url(url), poolclass=NullPool, hide_parameters=HIDE_PARAMETERS)
         if db.dialect == "sqlite":
             event.listen(db.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(db.engine.sync_engine, "begin", _sqlite_begin)
