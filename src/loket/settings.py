@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import stat
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
@@ -10,6 +12,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from loket.domain.booking import BookingPolicy
 from loket.domain.calling import FloorPolicy
 from loket.domain.ratelimit import DEFAULT_RULES
+
+# The published default: anyone can sign a cookie with it, so `loket serve` refuses it (issue 21).
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105 - the known value we refuse
+MIN_SECRET_CHARS = 32
 
 
 class Settings(BaseSettings):
@@ -32,7 +38,7 @@ class Settings(BaseSettings):
     )
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Server log level.")
     secret_key: str = Field(
-        "dev-insecure-change-me",
+        DEFAULT_SECRET_KEY,
         description="Secret for signing cookies and tokens; set a long random value in production.",
     )
     holiday_country: str = Field(
@@ -209,6 +215,12 @@ class Settings(BaseSettings):
     max_header_bytes: int = Field(
         16_384, ge=1024, le=1 << 20, description="`loket serve`: largest request head (line and headers)."
     )
+    secret_key_file: str = Field(
+        "",
+        description="File holding the secret key, read when LOKET_SECRET_KEY is not set; only its "
+        "owner may read it (`make run` makes one).",
+    )
+    demo: bool = Field(False, description="A demonstration server: the default secret key is allowed.")
     header_timeout_s: float = Field(
         10.0, gt=0, le=300, description="`loket serve`: seconds a client may take to send a request's head."
     )
@@ -233,6 +245,37 @@ def floor_policy(settings: Settings) -> FloorPolicy:
         no_show_after_recalls=settings.no_show_after_recalls,
         sla_working_days=tuple(sorted(settings.sla_working_days.items())),
     )
+
+
+class InsecureSecret(ValueError):
+    """The server would sign cookies with a key anyone may know."""
+
+
+def with_secret(settings: Settings) -> Settings:
+    """`settings` with the secret key a server may use: LOKET_SECRET_KEY, else the key file.
+
+    Refused (InsecureSecret): the published default outside the demo, a key shorter than 32
+    characters, a key file that others than its owner can read."""
+    key = settings.secret_key
+    if key == DEFAULT_SECRET_KEY and settings.secret_key_file:
+        path = Path(settings.secret_key_file)
+        try:
+            mode = path.stat().st_mode
+            key = path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise InsecureSecret(f"cannot read LOKET_SECRET_KEY_FILE {path}: {exc.strerror}") from exc
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise InsecureSecret(f"{path} may be read by others: chmod 600 {path}")
+    if key == DEFAULT_SECRET_KEY:
+        if settings.demo:
+            return settings
+        raise InsecureSecret(
+            "LOKET_SECRET_KEY is the published default: set it (or LOKET_SECRET_KEY_FILE) to a long "
+            "random value, or LOKET_DEMO=true for a demonstration"
+        )
+    if len(key) < MIN_SECRET_CHARS:
+        raise InsecureSecret(f"LOKET_SECRET_KEY must have at least {MIN_SECRET_CHARS} characters")
+    return settings.model_copy(update={"secret_key": key})
 
 
 def get_settings(**overrides: object) -> Settings:

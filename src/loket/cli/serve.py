@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from loket.settings import get_settings
+from loket.settings import InsecureSecret, get_settings, with_secret
 
 
 def serve(
@@ -18,6 +18,11 @@ def serve(
     import uvicorn
 
     settings = get_settings()
+    try:
+        with_secret(settings)  # refused here, before a worker starts (web/main.py checks again)
+    except InsecureSecret as refused:
+        typer.echo(f"loket serve: {refused}", err=True)
+        raise typer.Exit(2) from refused
     uvicorn.run(
         "loket.web.main:app",
         factory=False,
