@@ -183,10 +183,13 @@ class Settings(BaseSettings):
         description="Requests allowed per rule as COUNT/SECONDS (JSON); rules not named keep their default.",
     )
     login_max_failures: int = Field(
-        5, ge=1, le=100, description="Failed sign-ins in a row after which a username is locked out."
+        5,
+        ge=1,
+        le=100,
+        description="Failed sign-ins in a row of a username from one address before each attempt waits.",
     )
     login_lockout_minutes: int = Field(
-        15, ge=1, le=24 * 60, description="Minutes a username stays locked out after too many failures."
+        15, ge=1, le=24 * 60, description="The longest delay (minutes) between attempts after many failures."
     )
     retention_days: int = Field(
         730,

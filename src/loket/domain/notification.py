@@ -18,6 +18,7 @@ class Event(StrEnum):
     HOLD_LAPSED = "hold_lapsed"
     WAITLIST_OFFER = "waitlist_offer"
     SURVEY_INVITE = "survey_invite"
+    SIGN_IN_FAILURES = "sign_in_failures"  # to a staff member (issue 21)
 
 
 class Channel(StrEnum):

@@ -75,6 +75,13 @@ TEMPLATES: dict[Event, tuple[str, str]] = {
             "you (nine short questions): %(link)s"
         ),
     ),
+    Event.SIGN_IN_FAILURES: (
+        N_("Failed sign-ins to your Loket account"),
+        N_(
+            "Loket: %(failures)s failed sign-ins in a row to your account %(username)s from %(address)s. "
+            "Further attempts from there are slowed down. If this was not you, tell your office's admin."
+        ),
+    ),
 }
 
 

@@ -1,4 +1,5 @@
-"""hardening (issue 21): one payment per NTPN (ntpn_claims), refused callbacks for finance
+"""hardening (issue 21): one payment per NTPN (ntpn_claims), refused callbacks for finance,
+sign-in guards per username and address, staff e-mail
 
 Revision ID: i21a
 Revises: 0007
@@ -52,6 +53,29 @@ def upgrade() -> None:
     )
 
 
+    # The guards are transient (failures of the last day): recreated with their new key.
+    op.drop_table("login_guards")
+    _login_guards(("username", "address"))
+    op.add_column("staff_accounts", sa.Column("email", sa.String(length=254), nullable=True))
+
+
+def _login_guards(key: tuple[str, ...]) -> None:
+    utc = loket.store.types.UTCDateTime(timezone=True)
+    op.create_table(
+        "login_guards",
+        sa.Column("username", sa.String(length=64), nullable=False),
+        *([sa.Column("address", sa.String(length=64), nullable=False)] if "address" in key else []),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("last_failure_at", utc, nullable=False),
+        sa.Column("locked_until", utc, nullable=True),
+        sa.PrimaryKeyConstraint(*key, name=op.f("pk_login_guards")),
+    )
+
+
 def downgrade() -> None:
+    with op.batch_alter_table("staff_accounts") as batch:
+        batch.drop_column("email")
+    op.drop_table("login_guards")
+    _login_guards(("username",))
     op.drop_table("refused_payments")
     op.drop_table("ntpn_claims")

@@ -29,6 +29,7 @@ from loket.web.auth import (
     clear_session_cookie,
     set_session_cookie,
 )
+from loket.web.client import client_ip
 from loket.web.csrf import require_csrf
 from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep, catalog_of
 from loket.web.limits import check_rate, login_guard
@@ -62,7 +63,13 @@ async def login_submit(
     try:
         check_rate(request, "login", username)
         done = await staff_service.login(
-            db, username, password, now=now, hours=settings.staff_session_hours, guard=login_guard(settings)
+            db,
+            username,
+            password,
+            now=now,
+            hours=settings.staff_session_hours,
+            guard=login_guard(settings),
+            address=client_ip(request),
         )
     except DomainError as exc:
         page = render(
