@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(
         20, ge=1, le=500, description="PostgreSQL connections kept open per server process."
     )
+    database_connect_timeout_s: float = Field(
+        5.0, gt=0, le=300, description="PostgreSQL: seconds to connect or to wait for a pooled connection."
+    )
+    database_statement_timeout_s: float = Field(
+        30.0, gt=0, le=3600, description="PostgreSQL: seconds a statement may run before it is cancelled."
+    )
     host: str = Field("127.0.0.1", description="Address `loket serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `loket serve` listens on.")
     workers: int = Field(1, ge=1, le=64, description="Server processes `loket serve` starts.")

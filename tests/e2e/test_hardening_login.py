@@ -67,7 +67,9 @@ async def test_a_burst_of_wrong_passwords_gets_only_the_allowed_checks(
     assert (await app_client.post(LOGIN, json=right, headers=AT_HER_DESK)).status_code == 200
 
 
-async def test_the_delay_grows_and_ends(app_client: httpx.AsyncClient, db: Database, clock: FrozenClock) -> None:
+async def test_the_delay_grows_and_ends(
+    app_client: httpx.AsyncClient, db: Database, clock: FrozenClock
+) -> None:
     await _budi(db, clock)
     wrong = {"username": "budi", "password": "salah-salah-1"}
     waits = []

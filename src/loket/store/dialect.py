@@ -77,7 +77,7 @@ BAD_VALUE_ERRORS: tuple[type[Exception], ...] = (sqlalchemy.exc.DataError, psyco
 # server answers 503 with Retry-After, not a 500 and a traceback. The handlers are looked up by
 # class; `is_unavailable` then tells an outage from a bug of the same class (SQLite's
 # OperationalError also says "no such table").
-UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
     sqlalchemy.exc.OperationalError,
     sqlalchemy.exc.InterfaceError,
     sqlalchemy.exc.TimeoutError,  # no pooled connection came free in time

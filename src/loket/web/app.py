@@ -33,7 +33,12 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if owns_db:
-            app.state.db = Database(settings.database_url, pool_size=settings.database_pool_size)
+            app.state.db = Database(
+                settings.database_url,
+                pool_size=settings.database_pool_size,
+                connect_timeout_s=settings.database_connect_timeout_s,
+                statement_timeout_s=settings.database_statement_timeout_s,
+            )
         try:
             yield
         finally:

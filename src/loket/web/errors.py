@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from loket.domain.errors import DomainError, TooMany
 from loket.i18n import N_, translate
 from loket.services.bad_input import BAD_VALUE_ERRORS
+from loket.services.outage import UNAVAILABLE_ERRORS, is_unavailable
 from loket.web.deps import request_locale
 
 log = logging.getLogger("loket.web")
@@ -42,6 +43,7 @@ VALIDATION_MESSAGES = {
     "date_out_of_range": N_("Give a date between %(first)s and %(last)s"),
 }
 MAX_ERRORS = 20
+RETRY_AFTER_S = 5  # seconds a client waits before retrying during a database outage
 # Error types whose message takes the error's context (web/dates.py).
 WITH_PARAMS = frozenset({"date_out_of_range"})
 
@@ -158,3 +160,28 @@ def install_error_handlers(app: FastAPI) -> None:
             },
             status_code=500,
         )
+
+    async def on_unavailable(request: Request, exc: Exception) -> Response:
+        # The database is down, unreachable or too slow (issue 21): 503 with Retry-After, logged
+        # once per outage by the database handle, not a traceback per request.
+        if not is_unavailable(exc):
+            return await on_bug(request, exc)
+        db = getattr(request.app.state, "db", None)
+        if db is not None:
+            db.note_unavailable(exc)
+        locale = request_locale(request)
+        message = translate(locale, "The service is briefly unavailable; please try again in a moment")
+        headers = {"Retry-After": str(RETRY_AFTER_S)}
+        if _wants_html(request):
+            from loket.web.pages.applicant_common import render
+
+            page = render(
+                request, "applicant/error.html", status_code=503, message=message, code="unavailable"
+            )
+            page.headers.update(headers)
+            return page
+        body = {"error": "unavailable", "field": None, "message": message}
+        return JSONResponse(body, status_code=503, headers=headers)
+
+    for down in UNAVAILABLE_ERRORS:
+        app.add_exception_handler(down, on_unavailable)
