@@ -9,6 +9,7 @@ port, as the `postgres` user since initdb refuses root), never the shared server
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import glob
 import logging
 import os
@@ -84,10 +85,8 @@ def own_postgres() -> Iterator[OwnPostgres]:
         upgrade(server.url("loket"))
         yield server
     finally:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
             server.stop()
-        except subprocess.CalledProcessError:
-            pass  # already stopped
         shutil.rmtree(folder, ignore_errors=True)
 
 
