@@ -230,6 +230,11 @@ class Settings(BaseSettings):
         "owner may read it (`make run` makes one).",
     )
     demo: bool = Field(False, description="A demonstration server: the default secret key is allowed.")
+    audit_key: str = Field(
+        "",
+        description="Secret the audit entries' MAC key is derived from; empty: the secret key. The same "
+        "in every process of a deployment, never stored in the database.",
+    )
     header_timeout_s: float = Field(
         10.0, gt=0, le=300, description="`loket serve`: seconds a client may take to send a request's head."
     )
@@ -285,6 +290,17 @@ def with_secret(settings: Settings) -> Settings:
     if len(key) < MIN_SECRET_CHARS:
         raise InsecureSecret(f"LOKET_SECRET_KEY must have at least {MIN_SECRET_CHARS} characters")
     return settings.model_copy(update={"secret_key": key})
+
+
+def audit_secret(settings: Settings) -> str:
+    """What the audit MAC key is derived from: LOKET_AUDIT_KEY, else the secret key (from its file
+    when that is how it is given). Lenient: a command that signs no cookie still seals and checks."""
+    if settings.audit_key:
+        return settings.audit_key
+    try:
+        return with_secret(settings).secret_key
+    except InsecureSecret:
+        return settings.secret_key
 
 
 def get_settings(**overrides: object) -> Settings:

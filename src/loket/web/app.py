@@ -11,8 +11,9 @@ from fastapi.staticfiles import StaticFiles
 from loket import __version__
 from loket.clock import Clock, utcnow
 from loket.logs import install_log_masking
+from loket.services.audit import use_audit_key
 from loket.services.catalog import Catalog
-from loket.settings import Settings
+from loket.settings import Settings, audit_secret
 from loket.store.database import Database
 from loket.web.api import audit, ballots, bookings, floor, fraud, health, offices, privacy, staff
 from loket.web.body_limits import BodyLimitMiddleware
@@ -29,6 +30,7 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     """Build the web app. Pass `db` to share a database handle (tests); otherwise one is opened."""
     owns_db = db is None
     install_log_masking()
+    use_audit_key(audit_secret(settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -1,5 +1,5 @@
 """hardening (issue 21): one payment per NTPN (ntpn_claims), refused callbacks for finance,
-sign-in guards per username and address, staff e-mail
+sign-in guards per username and address, staff e-mail, audit entry MACs
 
 Revision ID: i21a
 Revises: 0007
@@ -57,6 +57,9 @@ def upgrade() -> None:
     op.drop_table("login_guards")
     _login_guards(("username", "address"))
     op.add_column("staff_accounts", sa.Column("email", sa.String(length=254), nullable=True))
+    # Entries written before this revision have none; the sealer refuses unsealed ones without it.
+    # A plain ALTER TABLE ADD COLUMN on both databases: the append-only triggers stay in place.
+    op.add_column("audit_log", sa.Column("mac", sa.String(length=64), nullable=True))
 
 
 def _login_guards(key: tuple[str, ...]) -> None:
@@ -73,6 +76,8 @@ def _login_guards(key: tuple[str, ...]) -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("audit_log") as batch:
+        batch.drop_column("mac")
     with op.batch_alter_table("staff_accounts") as batch:
         batch.drop_column("email")
     op.drop_table("login_guards")
