@@ -15,7 +15,7 @@ from loket.services.audit import use_audit_key
 from loket.services.catalog import Catalog
 from loket.settings import Settings, audit_secret
 from loket.store.database import Database
-from loket.web.api import audit, ballots, bookings, floor, fraud, health, offices, privacy, staff
+from loket.web.api import audit, ballots, bookings, docs, floor, fraud, health, offices, privacy, staff
 from loket.web.body_limits import BodyLimitMiddleware
 from loket.web.errors import install_error_handlers
 from loket.web.limits import make_limiter
@@ -52,6 +52,9 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
         version=__version__,
         description="Passport service of Indonesian immigration offices: booking, floor, planning.",
         lifespan=lifespan,
+        # /docs is web/api/docs.py (vendored Swagger UI); ReDoc would load from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.clock = clock
@@ -62,6 +65,7 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
         app.state.db = db
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(docs.router)
     app.include_router(offices.router)
     app.include_router(bookings.router)
     app.include_router(staff.router)
