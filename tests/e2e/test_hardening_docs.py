@@ -22,3 +22,21 @@ async def test_the_docs_page_loads_only_local_assets_under_the_csp(client: httpx
     assert b"SwaggerUIBundle" in bundle.content
     assert (await client.get("/openapi.json")).json()["info"]["title"] == "Loket"
     assert (await client.get("/redoc")).status_code == 404  # it would load from a CDN
+
+
+async def test_the_schema_declares_what_the_app_does(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("/openapi.json")).json()
+    undeclared, no_limits, no_outage = [], [], []
+    for path, item in schema["paths"].items():
+        names = set(re.findall(r"\{([^}]+)\}", path))
+        for method, operation in item.items():
+            declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+            if names - declared:
+                undeclared.append(f"{method.upper()} {path}")
+            if "requestBody" in operation and not {"400", "413"} <= set(operation["responses"]):
+                no_limits.append(f"{method.upper()} {path}")
+            if "503" not in operation["responses"]:
+                no_outage.append(f"{method.upper()} {path}")
+    assert undeclared == [] and no_limits == [] and no_outage == []
+    stream = schema["paths"]["/api/v1/offices/{code}/board/events"]["get"]["responses"]["200"]
+    assert list(stream["content"]) == ["text/event-stream"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -16,6 +17,7 @@ from loket.services.catalog import Catalog
 from loket.settings import Settings, audit_secret
 from loket.store.database import Database
 from loket.web.api import audit, ballots, bookings, docs, floor, fraud, health, offices, privacy, staff
+from loket.web.api.openapi import complete_schema
 from loket.web.body_limits import BodyLimitMiddleware
 from loket.web.errors import install_error_handlers
 from loket.web.limits import make_limiter
@@ -83,6 +85,14 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     app.include_router(reports.router)
     app.include_router(security.router)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = complete_schema(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(BodyLimitMiddleware, settings=settings)  # inside: rate limits come first
     app.add_middleware(SecurityMiddleware, settings=settings, limiter=app.state.limiter)
     return app
