@@ -40,3 +40,10 @@ async def test_the_schema_declares_what_the_app_does(client: httpx.AsyncClient) 
     assert undeclared == [] and no_limits == [] and no_outage == []
     stream = schema["paths"]["/api/v1/offices/{code}/board/events"]["get"]["responses"]["200"]
     assert list(stream["content"]) == ["text/event-stream"]
+
+
+async def test_a_405_names_every_method_of_the_path(client: httpx.AsyncClient) -> None:
+    # The booking form's path has a GET route (the form) and a POST route (the booking).
+    answer = await client.put("/booking/PLG/2017-12-29/08:00")
+    assert answer.status_code == 405
+    assert answer.headers["allow"] == "GET, POST"

@@ -58,6 +58,26 @@ def _field_of(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _allowed(request: Request) -> list[str]:
+    """Every method some route of this path answers: Starlette names only the first route's, and a
+    path often has a GET route and a POST route (issue 21)."""
+    methods: set[str] = set()
+    for route in _flat(request.app.router.routes):
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(request.url.path):
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
+
+
+def _flat(routes: Any) -> Any:
+    """The routes, also those inside included routers (FastAPI >= 0.16x keeps them nested)."""
+    for route in routes:
+        if hasattr(route, "effective_route_contexts"):
+            yield from route.effective_route_contexts()
+        else:
+            yield route
+
+
 def domain_error_body(exc: DomainError, locale: str) -> dict[str, Any]:
     body: dict[str, Any] = {
         "error": exc.code,
@@ -130,10 +150,13 @@ def install_error_handlers(app: FastAPI) -> None:
             405: ("method_not_allowed", N_("Method not allowed")),
         }
         code, msgid = names.get(exc.status_code, ("http_error", str(exc.detail)))
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed(request))
         return JSONResponse(
             {"error": code, "field": None, "message": translate(locale, msgid)},
             status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),
+            headers=headers or None,
         )
 
     async def on_data_error(request: Request, exc: Exception) -> JSONResponse:
