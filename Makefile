@@ -26,10 +26,14 @@ src/loket/locale/%.mo: src/loket/locale/%.po $(STAMP)
 install: $(STAMP) $(CATALOGS)
 	@$(BIN)/python -m loket.web.assets
 
+# The cookie-signing key: made once, readable by its owner only (the server refuses the default).
+SECRET_FILE ?= .loket-secret
+
 run: install
+	@test -s $(SECRET_FILE) || (umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(48))" > $(SECRET_FILE))
 	$(BIN)/loket db upgrade
 	$(BIN)/loket demo load --if-empty
-	$(BIN)/loket serve
+	LOKET_SECRET_KEY_FILE=$(SECRET_FILE) $(BIN)/loket serve
 
 # The suite runs in worker processes (pytest-xdist, tests handed out as workers free up): most
 # tests spend their time waiting on a database, a `loket` process or a browser, so three workers

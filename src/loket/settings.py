@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import stat
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
@@ -10,6 +12,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from loket.domain.booking import BookingPolicy
 from loket.domain.calling import FloorPolicy
 from loket.domain.ratelimit import DEFAULT_RULES
+
+# The published default: anyone can sign a cookie with it, so `loket serve` refuses it (issue 21).
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105 - the known value we refuse
+MIN_SECRET_CHARS = 32
 
 
 class Settings(BaseSettings):
@@ -24,6 +30,12 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(
         20, ge=1, le=500, description="PostgreSQL connections kept open per server process."
     )
+    database_connect_timeout_s: float = Field(
+        5.0, gt=0, le=300, description="PostgreSQL: seconds to connect or to wait for a pooled connection."
+    )
+    database_statement_timeout_s: float = Field(
+        30.0, gt=0, le=3600, description="PostgreSQL: seconds a statement may run before it is cancelled."
+    )
     host: str = Field("127.0.0.1", description="Address `loket serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `loket serve` listens on.")
     workers: int = Field(1, ge=1, le=64, description="Server processes `loket serve` starts.")
@@ -32,7 +44,7 @@ class Settings(BaseSettings):
     )
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Server log level.")
     secret_key: str = Field(
-        "dev-insecure-change-me",
+        DEFAULT_SECRET_KEY,
         description="Secret for signing cookies and tokens; set a long random value in production.",
     )
     holiday_country: str = Field(
@@ -194,10 +206,13 @@ class Settings(BaseSettings):
         description="Requests allowed per rule as COUNT/SECONDS (JSON); rules not named keep their default.",
     )
     login_max_failures: int = Field(
-        5, ge=1, le=100, description="Failed sign-ins in a row after which a username is locked out."
+        5,
+        ge=1,
+        le=100,
+        description="Failed sign-ins in a row of a username from one address before each attempt waits.",
     )
     login_lockout_minutes: int = Field(
-        15, ge=1, le=24 * 60, description="Minutes a username stays locked out after too many failures."
+        15, ge=1, le=24 * 60, description="The longest delay (minutes) between attempts after many failures."
     )
     retention_days: int = Field(
         730,
@@ -233,6 +248,33 @@ class Settings(BaseSettings):
         le=86_400,
         description="Longest wait between two attempts to fetch an awaited billing code.",
     )
+    # --- Hardening (issue 21): limits on what a request may send ---
+    max_body_bytes: int = Field(
+        1_048_576, ge=1024, le=1 << 30, description="Largest request body accepted (bytes); larger: 413."
+    )
+    max_json_depth: int = Field(
+        32, ge=2, le=1000, description="Deepest nesting of arrays and objects a JSON body may have."
+    )
+    max_json_items: int = Field(
+        10_000, ge=10, le=10_000_000, description="Most values (members and elements) a JSON body may hold."
+    )
+    max_header_bytes: int = Field(
+        16_384, ge=1024, le=1 << 20, description="`loket serve`: largest request head (line and headers)."
+    )
+    secret_key_file: str = Field(
+        "",
+        description="File holding the secret key, read when LOKET_SECRET_KEY is not set; only its "
+        "owner may read it (`make run` makes one).",
+    )
+    demo: bool = Field(False, description="A demonstration server: the default secret key is allowed.")
+    audit_key: str = Field(
+        "",
+        description="Secret the audit entries' MAC key is derived from; empty: the secret key. The same "
+        "in every process of a deployment, never stored in the database.",
+    )
+    header_timeout_s: float = Field(
+        10.0, gt=0, le=300, description="`loket serve`: seconds a client may take to send a request's head."
+    )
 
 
 def booking_policy(settings: Settings) -> BookingPolicy:
@@ -255,6 +297,48 @@ def floor_policy(settings: Settings) -> FloorPolicy:
         sla_working_days=tuple(sorted(settings.sla_working_days.items())),
         notify_next_in_people=settings.notify_next_in_people,
     )
+
+
+class InsecureSecret(ValueError):
+    """The server would sign cookies with a key anyone may know."""
+
+
+def with_secret(settings: Settings) -> Settings:
+    """`settings` with the secret key a server may use: LOKET_SECRET_KEY, else the key file.
+
+    Refused (InsecureSecret): the published default outside the demo, a key shorter than 32
+    characters, a key file that others than its owner can read."""
+    key = settings.secret_key
+    if key == DEFAULT_SECRET_KEY and settings.secret_key_file:
+        path = Path(settings.secret_key_file)
+        try:
+            mode = path.stat().st_mode
+            key = path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise InsecureSecret(f"cannot read LOKET_SECRET_KEY_FILE {path}: {exc.strerror}") from exc
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise InsecureSecret(f"{path} may be read by others: chmod 600 {path}")
+    if key == DEFAULT_SECRET_KEY:
+        if settings.demo:
+            return settings
+        raise InsecureSecret(
+            "LOKET_SECRET_KEY is the published default: set it (or LOKET_SECRET_KEY_FILE) to a long "
+            "random value, or LOKET_DEMO=true for a demonstration"
+        )
+    if len(key) < MIN_SECRET_CHARS:
+        raise InsecureSecret(f"LOKET_SECRET_KEY must have at least {MIN_SECRET_CHARS} characters")
+    return settings.model_copy(update={"secret_key": key})
+
+
+def audit_secret(settings: Settings) -> str:
+    """What the audit MAC key is derived from: LOKET_AUDIT_KEY, else the secret key (from its file
+    when that is how it is given). Lenient: a command that signs no cookie still seals and checks."""
+    if settings.audit_key:
+        return settings.audit_key
+    try:
+        return with_secret(settings).secret_key
+    except InsecureSecret:
+        return settings.secret_key
 
 
 def get_settings(**overrides: object) -> Settings:

@@ -86,7 +86,13 @@ def start_server(
 ) -> tuple[subprocess.Popen[bytes], LiveServer]:
     """`loket serve` on a free port over `database_url` (migrated, demo loaded), once it answers."""
     port = free_port()
-    env = {**os.environ, "LOKET_DATABASE_URL": database_url, "LOKET_PORT": str(port), **(extra_env or {})}
+    env = {
+        **os.environ,
+        "LOKET_DATABASE_URL": database_url,
+        "LOKET_PORT": str(port),
+        "LOKET_SECRET_KEY": "test-server-secret-key-0123456789abcdef",
+        **(extra_env or {}),
+    }
     server = LiveServer(f"http://127.0.0.1:{port}", database_url, env, workdir)
     process = subprocess.Popen(
         [sys.executable, "-m", "loket", "serve", "--port", str(port)],

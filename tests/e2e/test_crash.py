@@ -69,6 +69,7 @@ def test_sigkill_mid_rush_loses_no_confirmed_booking(db_url: str, tmp_path: Path
     port = free_port()
     # The rush comes from one address: rate and address limits would answer it, not the database.
     env = {**os.environ, "LOKET_DATABASE_URL": db_url, "LOKET_LOG_LEVEL": "warning",
+           "LOKET_SECRET_KEY": "test-server-secret-key-0123456789abcdef",
            "LOKET_RATE_LIMIT": "off", "LOKET_MAX_BOOKINGS_PER_ADDRESS": "0"}
     day = WorkingCalendar().next_service_days(datetime.now(UTC).date() + timedelta(days=2), 1)[0]
     for step in (["demo", "load"],

@@ -19,7 +19,11 @@ def free_port() -> int:
 
 
 def test_serve_answers_healthz_on_both_databases(db_url: str, tmp_path: Path) -> None:
-    env = {**os.environ, "LOKET_DATABASE_URL": db_url}
+    env = {
+        **os.environ,
+        "LOKET_DATABASE_URL": db_url,
+        "LOKET_SECRET_KEY": "test-server-secret-key-0123456789abcdef",
+    }
     subprocess.run(
         [sys.executable, "-m", "loket", "demo", "load"],
         env=env,

@@ -33,13 +33,18 @@ def audit_verify(
                 f"{r.office_code}: intact, {r.sealed} entries sealed, {r.unsealed} pending, "
                 f"head {r.head_hash[:16]}"
             )
-        else:
+        elif r.broken is not None:
             broken = True
             b = r.broken
-            assert b is not None
             console.print(
                 f"[red]{r.office_code}: BROKEN at seq {b.seq}[/red] "
                 f"(entry {b.entry_id or '-'}): {b.kind.value}"
+            )
+        if r.foreign:
+            broken = True
+            console.print(
+                f"[red]{r.office_code}: {len(r.foreign)} entries not written by Loket, refused[/red]: "
+                + ", ".join(r.foreign[:20])
             )
     if broken:
         raise typer.Exit(1)

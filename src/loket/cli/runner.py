@@ -15,7 +15,8 @@ from rich.console import Console
 from loket.domain.errors import DomainError
 from loket.i18n import translate
 from loket.logs import install_log_masking
-from loket.settings import Settings, get_settings
+from loket.services.audit import use_audit_key
+from loket.settings import Settings, audit_secret, get_settings
 from loket.store.database import Database
 
 if TYPE_CHECKING:
@@ -61,6 +62,7 @@ def run(work: Callable[[Database], Awaitable[T]], *, settings: Settings | None =
     # Services log what they do; a NIK in a message must never reach the terminal or a log file.
     install_log_masking()
     settings = settings or get_settings()
+    use_audit_key(audit_secret(settings))  # the key the entries of this command are MACed with
 
     async def runner() -> T:
         db = Database(settings.database_url, pool_size=2)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from loket.settings import get_settings
+from loket.settings import InsecureSecret, get_settings, with_secret
 
 
 def serve(
@@ -18,6 +18,11 @@ def serve(
     import uvicorn
 
     settings = get_settings()
+    try:
+        with_secret(settings)  # refused here, before a worker starts (web/main.py checks again)
+    except InsecureSecret as refused:
+        typer.echo(f"loket serve: {refused}", err=True)
+        raise typer.Exit(2) from refused
     uvicorn.run(
         "loket.web.main:app",
         factory=False,
@@ -26,4 +31,14 @@ def serve(
         workers=workers or settings.workers,
         log_level=settings.log_level,
         access_log=False,
+        # The client's address is worked out in one place, walking X-Forwarded-For through
+        # LOKET_TRUSTED_PROXIES (web/middleware.py); uvicorn's own reading would let any
+        # same-host proxy pass a client's forged header through (issue 21).
+        proxy_headers=False,
+        forwarded_allow_ips="",
+        # h11 bounds the request head (so a 50 MB header or 100k headers are refused) and our
+        # protocol closes clients that send their head too slowly.
+        http="loket.web.server_protocol:HeadTimeoutH11Protocol",
+        h11_max_incomplete_event_size=settings.max_header_bytes,
+        timeout_keep_alive=5,
     )

@@ -10,6 +10,7 @@ does and does not guarantee.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ class Entry:
     seq: int | None = None
     prev_hash: str | None = None
     hash: str | None = None
+    mac: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,18 @@ def canonical(entry: Entry, seq: int) -> bytes:
     body = [entry.office_code, seq, entry.id, _moment(entry.at), entry.actor, entry.action, entry.subject]
     body.append(dict(entry.detail))
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def entry_mac(key: bytes, entry: Entry) -> str:
+    """HMAC-SHA256 (hex) of the entry's canonical bytes (before it has a place) with the
+    application's audit key (issue 21). The key is not in the database: a row inserted there by
+    hand cannot carry a valid MAC, so the sealer refuses it instead of sealing it as genuine."""
+    return hmac.new(key, canonical(entry, 0), hashlib.sha256).hexdigest()
+
+
+def mac_ok(key: bytes, entry: Entry) -> bool:
+    """True when the entry carries the MAC the application gave it (constant-time compare)."""
+    return entry.mac is not None and hmac.compare_digest(entry.mac, entry_mac(key, entry))
 
 
 def link_hash(prev_hash: str, entry: Entry, seq: int) -> str:

@@ -14,6 +14,14 @@ from functools import lru_cache
 
 import holidays as holidays_lib
 
+from loket.domain.errors import invalid
+
+# The days Loket answers about: wide enough for any real history, plan or booking window, narrow
+# enough that no arithmetic on them (a month on, 60 working days later, a year of history back)
+# leaves Python's dates (OverflowError) or walks centuries of days.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+
 # A due date further out than this is a bug in the caller (or a calendar with no service days).
 MAX_SEARCH_DAYS = 3 * 366
 
@@ -203,3 +211,16 @@ def iter_days(first: date, last: date) -> Iterable[date]:
     while day <= last:
         yield day
         day += timedelta(days=1)
+
+
+def check_day(day: date, field_name: str) -> date:
+    """`day` if it lies in Loket's window of days, else a 422 naming the field."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise invalid(
+            field_name,
+            "date_out_of_range",
+            "Give a date between %(first)s and %(last)s",
+            first=FIRST_DAY.isoformat(),
+            last=LAST_DAY.isoformat(),
+        )
+    return day

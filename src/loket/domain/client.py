@@ -7,6 +7,7 @@ import hashlib
 import ipaddress
 from collections.abc import Iterable
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPV6_PREFIX = 64  # one IPv6 subscriber gets a whole /64: count the network, not the address
 
 
@@ -35,14 +36,55 @@ def fingerprint(user_agent: str | None, accept_language: str | None) -> str | No
     return hashlib.sha256(raw).hexdigest()[:16]
 
 
-def client_address(peer: str | None, forwarded_for: str | None, trusted: Iterable[str]) -> str | None:
-    """The client's address: the peer, or, when the peer is a trusted proxy, the last address in
-    X-Forwarded-For that is not itself a trusted proxy (the leftmost entries are client-supplied)."""
-    trusted_set = set(trusted)
-    if peer is None or peer not in trusted_set or not forwarded_for:
+def client_address(
+    peer: str | None, forwarded_for: str | None, trusted: Iterable[str | Network]
+) -> str | None:
+    """The client's address: the peer, or, when the peer is a trusted proxy, the first address in
+    X-Forwarded-For, walking from the right, that is not itself a trusted proxy. Every hop left of
+    it was written by the client and is ignored; a hop that is not an address ends the walk at the
+    last trusted one. `forwarded_for` is every X-Forwarded-For line joined in order: a client
+    sending two lines must not get its own first line read. `trusted` holds addresses or networks
+    (CIDR)."""
+    proxies = trusted_networks(trusted)
+    if peer is None or not forwarded_for or not _is_trusted(peer, proxies):
         return peer
-    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
-    for hop in reversed(hops):
-        if hop not in trusted_set:
+    last = peer
+    for hop in reversed(forwarded_for.split(",")):
+        hop = hop.strip()
+        if not hop:
+            continue
+        if _parse(hop) is None:
+            return last
+        if not _is_trusted(hop, proxies):
             return hop
-    return peer
+        last = hop
+    return last
+
+
+def trusted_networks(trusted: Iterable[str | Network]) -> tuple[Network, ...]:
+    """The trusted proxies as networks (a bare address is a /32 or /128); bad entries are skipped."""
+    found: list[Network] = []
+    for entry in trusted:
+        if not isinstance(entry, str):
+            found.append(entry)
+            continue
+        try:
+            found.append(ipaddress.ip_network(entry.strip(), strict=False))
+        except ValueError:
+            continue
+    return tuple(found)
+
+
+def _parse(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def _is_trusted(text: str, proxies: tuple[Network, ...]) -> bool:
+    address = _parse(text)
+    return address is not None and any(address in network for network in proxies)

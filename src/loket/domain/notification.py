@@ -20,6 +20,7 @@ class Event(StrEnum):
     SURVEY_INVITE = "survey_invite"
     BOOKING_CANCELLED = "booking_cancelled"
     BOOKING_MOVED = "booking_moved"
+    SIGN_IN_FAILURES = "sign_in_failures"  # to a staff member (issue 21)
 
 
 class Channel(StrEnum):

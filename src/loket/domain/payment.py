@@ -62,7 +62,7 @@ def signature_ok(secrets: list[str], body: bytes, header: str | None) -> bool:
 def parse_body(body: bytes) -> dict[str, Any]:
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise InvalidInput("malformed_json", "The request body is not valid JSON", field="body") from exc
     if not isinstance(data, dict):
         raise InvalidInput("malformed_json", "The request body must be a JSON object", field="body")

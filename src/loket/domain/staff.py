@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from zxcvbn import zxcvbn
+
 from loket.domain.errors import Forbidden, invalid
 
 
@@ -26,6 +28,10 @@ class Role(StrEnum):
 
 ROLE_RANK = {Role.OFFICER: 1, Role.SUPERVISOR: 2, Role.ADMIN: 3}
 MIN_PASSWORD_LENGTH = 10
+# zxcvbn's score (0-4) a password needs: 3 is "safely unguessable" against online and slow-hash
+# offline attacks (argon2id). Only the first 100 characters are scored (its cost grows with length).
+MIN_SCORE = 3
+MAX_CHECKED = 100
 _USERNAME = re.compile(r"^[a-z][a-z0-9._-]{2,39}$")
 
 
@@ -71,7 +77,7 @@ def check_username(raw: str) -> str:
 
 
 def check_password(password: str, username: str) -> str:
-    """At least MIN_PASSWORD_LENGTH characters and not the username."""
+    """At least MIN_PASSWORD_LENGTH characters, not the username, not easy to guess."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise invalid(
             "password",
@@ -81,6 +87,15 @@ def check_password(password: str, username: str) -> str:
         )
     if username and username.lower() in password.lower():
         raise invalid("password", "password_has_username", "The password must not contain the username")
+    # zxcvbn (Dropbox's estimator, pure Python, with its lists of common passwords, names and
+    # words): `aaaaaaaaaa`, `1234567890` and `password12` score 0 or 1.
+    context = [username, "loket", "imigrasi", "paspor"]
+    if zxcvbn(password[:MAX_CHECKED], user_inputs=context)["score"] < MIN_SCORE:
+        raise invalid(
+            "password",
+            "password_weak",
+            "This password is too easy to guess: use a longer phrase of unrelated words",
+        )
     return password
 
 
@@ -112,3 +127,10 @@ def require_national(identity: StaffIdentity) -> None:
     """Forbidden unless `identity` is a national administrator."""
     if not identity.national:
         raise Forbidden("forbidden", "Only a national administrator may do this", field=None)
+def sign_in_delay_s(failures: int, free: int, cap_s: int) -> int:
+    """Seconds before the next sign-in attempt of a name from one address is checked, after
+    `failures` failures in a row: none for the first `free - 1`, then 1, 2, 4, 8... up to `cap_s`.
+    A growing delay rather than a lock of the account: a stranger cannot keep its owner out."""
+    if failures < free:
+        return 0
+    return int(min(2 ** min(failures - free, 30), cap_s))

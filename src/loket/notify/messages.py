@@ -84,6 +84,13 @@ TEMPLATES: dict[Event, tuple[str, str]] = {
         N_("Booking %(code)s is moved"),
         N_("Loket: booking %(code)s is moved to %(date)s, session %(session)s at %(office)s."),
     ),
+    Event.SIGN_IN_FAILURES: (
+        N_("Failed sign-ins to your Loket account"),
+        N_(
+            "Loket: %(failures)s failed sign-ins in a row to your account %(username)s from %(address)s. "
+            "Further attempts from there are slowed down. If this was not you, tell your office's admin."
+        ),
+    ),
 }
 # The confirmations carry the live status page's signed address (no NIK), after their own text.
 WITH_STATUS_LINK = (Event.BOOKING_MADE, Event.PAYMENT_RECEIVED)

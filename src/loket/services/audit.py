@@ -7,11 +7,15 @@ sealer gives the unsealed tail its sequence numbers and SHA-256 links in (at, id
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import hmac
+import logging
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from loket.domain.audit_chain import Break, Walk, seal
+from loket.domain.audit_chain import Break, Entry, Walk, entry_mac, mac_ok, seal
+from loket.settings import DEFAULT_SECRET_KEY
 from loket.store import audit_repo
 from loket.store.database import Connection, Database
 from loket.store.ids import new_id
@@ -19,6 +23,24 @@ from loket.store.ids import new_id
 NATIONAL = "*"  # office_code of writes that belong to no single office (national fee schedule)
 SEAL_BATCH = 1000
 VERIFY_PAGE = 5000
+log = logging.getLogger("loket.audit")
+
+
+def audit_key(secret: str) -> bytes:
+    """The key audit entries are MACed with: derived from the server's secret (LOKET_SECRET_KEY,
+    or LOKET_AUDIT_KEY), which lives in the environment, never in the database."""
+    return hmac.new(secret.encode(), b"loket audit entry mac v1", hashlib.sha256).digest()
+
+
+# Set once per process at start-up (the web app, the CLI, the worker: `use_audit_key`); every
+# process of a deployment has the same settings, so the same key.
+_KEY = audit_key(DEFAULT_SECRET_KEY)
+
+
+def use_audit_key(secret: str) -> None:
+    """Make entries with (and check entries against) the key derived from `secret`."""
+    global _KEY
+    _KEY = audit_key(secret)
 
 
 def audit_row(
@@ -31,14 +53,24 @@ def audit_row(
     now: datetime,
 ) -> dict[str, Any]:
     """The audit entry of one write, for a repository that writes it with the write's own rows."""
+    entry = Entry(
+        office_code=office_code,
+        id=new_id(),
+        at=now,
+        actor=actor,
+        action=action,
+        subject=subject,
+        detail=detail or {},
+    )
     return {
-        "office_code": office_code,
-        "id": new_id(),
-        "at": now,
-        "actor": actor,
-        "action": action,
-        "subject": subject,
-        "detail": detail or {},
+        "office_code": entry.office_code,
+        "id": entry.id,
+        "at": entry.at,
+        "actor": entry.actor,
+        "action": entry.action,
+        "subject": entry.subject,
+        "detail": dict(entry.detail),
+        "mac": entry_mac(_KEY, entry),
     }
 
 
@@ -62,15 +94,27 @@ async def record(
 async def seal_office(db: Database, office_code: str, now: datetime, batch: int = SEAL_BATCH) -> int:
     """Chain the office's unsealed entries (committed so far) onto its head; returns how many."""
     sealed = 0
+    after: tuple[datetime, str] | None = None
     while True:
         async with db.write() as conn:
             head_seq, head_hash = await audit_repo.lock_head(conn, office_code, now)
-            entries = await audit_repo.unsealed(conn, office_code, batch)
-            links = seal(entries, head_seq, head_hash)
-            await audit_repo.write_links(conn, office_code, links, now)
-        sealed += len(links)
+            entries = await audit_repo.unsealed(conn, office_code, batch, after)
+            # Rows Loket did not write (no valid MAC) are refused: reported, left unsealed, read
+            # past. A row inserted with a seq of its own is numbered after, never collided with.
+            genuine = [e for e in entries if mac_ok(_KEY, e)]
+            foreign = [e.id for e in entries if not mac_ok(_KEY, e)]
+            if foreign:
+                log.error("audit %s: refused entries Loket did not write: %s", office_code, foreign)
+            if genuine:
+                claimed = await audit_repo.highest_seq(conn, office_code)
+                if claimed > head_seq:
+                    log.error("audit %s: an entry claims seq %d past the head", office_code, claimed)
+                links = seal(genuine, max(head_seq, claimed), head_hash)
+                await audit_repo.write_links(conn, office_code, links, now)
+                sealed += len(links)
         if len(entries) < batch:
             return sealed
+        after = (entries[-1].at, entries[-1].id)
 
 
 async def seal_all(db: Database, now: datetime, office_code: str | None = None) -> int:
@@ -92,10 +136,12 @@ class ChainReport:
     head_seq: int
     head_hash: str
     broken: Break | None
+    # Unsealed entries Loket did not write (no valid MAC): refused by the sealer (issue 21).
+    foreign: list[str] = field(default_factory=list)
 
     @property
     def intact(self) -> bool:
-        return self.broken is None
+        return self.broken is None and not self.foreign
 
 
 async def verify_office(db: Database, office_code: str) -> ChainReport:
@@ -111,8 +157,10 @@ async def verify_office(db: Database, office_code: str) -> ChainReport:
             if len(page) < VERIFY_PAGE:
                 break
         unsealed = await audit_repo.unsealed_count(conn, office_code)
+        pending = await audit_repo.unsealed(conn, office_code, VERIFY_PAGE)
     walk.finish(*(head or (None, None)))
-    return ChainReport(office_code, walk.checked, unsealed, walk.seq, walk.hash, walk.broken)
+    foreign = [e.id for e in pending if not mac_ok(_KEY, e)]
+    return ChainReport(office_code, walk.checked, unsealed, walk.seq, walk.hash, walk.broken, foreign)
 
 
 async def verify(

@@ -32,7 +32,7 @@ from loket.services.billing.provider import BillingProvider
 from loket.services.catalog import Catalog
 from loket.services.notifications import about_booking
 from loket.services.refunds import open_refund
-from loket.store import booking_repo, payments_repo
+from loket.store import booking_repo, payment_claims_repo, payments_repo
 from loket.store.database import Database, on_commit
 
 DEMO_BANKS = [
@@ -42,6 +42,11 @@ DEMO_BANKS = [
     ("BSI", "Bank Syariah Indonesia"),
     ("POS", "PT Pos Indonesia"),
 ]
+
+
+# The outcome of a callback refused because its NTPN already paid another billing: nothing is
+# applied, the attempt is kept in `refused_payments` for the finance officer.
+NTPN_REUSED = "ntpn_reused"
 
 
 @dataclass(frozen=True)
@@ -76,12 +81,19 @@ async def bank_secret(db: Database, code: str) -> str:
 
 
 async def _verify(db: Database, body: bytes, signature: str | None) -> dict[str, Any]:
-    data = parse_body(body)
-    code = bank_of(data)
+    # The signature is checked on the raw bytes against every active bank before the body is
+    # parsed: an unsigned body (a 200,000-deep array, megabytes of keys) is never parsed at all.
     async with db.read() as conn:
-        row = await payments_repo.bank(conn, code, active_only=True)
-    secrets_ = [s for s in ((row.secret, row.previous_secret) if row else ()) if s]
-    if not signature_ok(secrets_, body, signature):
+        banks = [b for b in await payments_repo.all_banks(conn) if b.active]
+    signed_by = [
+        b.code
+        for b in banks
+        if signature_ok([s for s in (b.secret, b.previous_secret) if s], body, signature)
+    ]
+    if not signed_by:
+        raise Unauthorized("bad_signature", "The callback is not signed by a known bank", field="signature")
+    data = parse_body(body)
+    if bank_of(data) not in signed_by:  # signed with one bank's secret in another bank's name
         raise Unauthorized("bad_signature", "The callback is not signed by a known bank", field="signature")
     return data
 
@@ -137,6 +149,13 @@ async def apply_payment(
             conn, billing.office_code, billing.booking_code, lock=True
         )
         assert booking is not None, "a billing code always has its booking"
+        # One NTPN pays one billing (issue 21): claimed nationally before anything is applied.
+        claim = await payment_claims_repo.claim_ntpn(
+            conn, callback.ntpn, billing.office_code, callback.billing_code, now
+        )
+        if claim.billing_code != callback.billing_code:
+            await _refuse_reused_ntpn(conn, callback, booking, str(claim.billing_code), now)
+            return PaymentResult(NTPN_REUSED, booking.booking_code, booking.status, 0, False)
         seen = await payments_repo.payment(conn, billing.office_code, callback.ntpn)
         if seen is not None:
             return PaymentResult(
@@ -192,6 +211,42 @@ async def apply_payment(
             office_code = billing.office_code
             on_commit(conn, lambda: catalog.forget_alternatives(office_code))
     return PaymentResult(outcome.value, booking.booking_code, status, refund, False)
+
+
+async def _refuse_reused_ntpn(
+    conn: Any, callback: BankCallback, booking: Any, claimed_by: str, now: datetime
+) -> None:
+    """Record, for the finance officer, a callback whose NTPN already paid another billing."""
+    await payment_claims_repo.record_refused(
+        conn,
+        {
+            "office_code": booking.office_code,
+            "ntpn": callback.ntpn,
+            "billing_code": callback.billing_code,
+            "booking_code": booking.booking_code,
+            "bank": callback.bank,
+            "amount": callback.amount,
+            "paid_at": callback.paid_at,
+            "received_at": now,
+            "reason": NTPN_REUSED,
+            "claimed_by": claimed_by,
+        },
+    )
+    await record(
+        conn,
+        office_code=booking.office_code,
+        actor=f"bank:{callback.bank}",
+        action="payment.ntpn_reused",
+        subject=booking.booking_code,
+        detail={"ntpn": callback.ntpn, "amount": callback.amount, "claimed_by": claimed_by},
+        now=now,
+    )
+
+
+async def refused_payments(db: Database, office_code: str) -> list[Any]:
+    """The office's callbacks refused because their NTPN had paid another billing (finance)."""
+    async with db.read() as conn:
+        return await payment_claims_repo.refused(conn, office_code.upper())
 
 
 async def _apply(

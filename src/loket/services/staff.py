@@ -12,11 +12,15 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from loket.domain.booking import normalize_email
+from loket.domain.client import network_key
 from loket.domain.errors import Conflict, NotFound, TooMany, Unauthorized, invalid
+from loket.domain.notification import Event
 from loket.domain.staff import (
     Role,
     StaffIdentity,
@@ -25,10 +29,12 @@ from loket.domain.staff import (
     check_role,
     check_username,
     grantable,
+    sign_in_delay_s,
 )
+from loket.notify.outbox import outbox_rows
 from loket.services.audit import NATIONAL, record
-from loket.store import guard_repo, offices_repo, staff_repo
-from loket.store.database import Database
+from loket.store import guard_repo, offices_repo, outbox_repo, staff_repo
+from loket.store.database import Connection, Database
 
 _hasher = PasswordHasher()
 # Verified when the username is unknown, so that a wrong name takes as long as a wrong password.
@@ -76,9 +82,12 @@ async def create_staff(
     role: str,
     now: datetime,
     granter: StaffIdentity | None = None,
+    email: str | None = None,
 ) -> StaffIdentity:
-    """Create an account holding `role` in the office; `granter` None is the local operator (CLI)."""
+    """Create an account holding `role` in the office; `granter` None is the local operator (CLI).
+    `email` is where repeated failed sign-ins to the account are reported."""
     name = check_username(username)
+    mail = normalize_email(email)
     role_ = check_role(role)
     full = check_full_name(full_name)
     check_password(password, name)
@@ -91,7 +100,7 @@ async def create_staff(
             raise Conflict(
                 "staff_exists", "The username %(username)s is taken", field="username", username=name
             )
-        await staff_repo.insert_account(conn, name, full, hashed, now)
+        await staff_repo.insert_account(conn, name, full, hashed, now, email=mail)
         await staff_repo.grant(conn, office_code, name, role_, now)
         await record(
             conn,
@@ -124,6 +133,7 @@ async def grant_role(
             raise NotFound(
                 "staff_not_found", "No staff account %(username)s", field="username", username=username
             )
+        await _keep_an_admin(conn, office_code, username, role_)
         await staff_repo.grant(conn, office_code, username, role_, now)
         await record(
             conn,
@@ -145,6 +155,7 @@ async def revoke_role(
         if granter.username == username:
             raise Conflict("revoke_self", "You cannot remove your own role", field="username")
     async with db.write() as conn:
+        await _keep_an_admin(conn, office_code, username, None)
         if not await staff_repo.revoke(conn, office_code, username):
             raise NotFound(
                 "staff_not_found", "No staff account %(username)s", field="username", username=username
@@ -157,6 +168,19 @@ async def revoke_role(
             action="staff.revoke",
             subject=username,
             now=now,
+        )
+
+
+async def _keep_an_admin(conn: Connection, office_code: str, username: str, role: Role | None) -> None:
+    """Refuse a change that would leave the office without an admin (issue 21): nobody could then
+    manage its staff. Lock policy: `staff_repo.admins_locked` (docs/locking.md)."""
+    admins = await staff_repo.admins_locked(conn, office_code)
+    if admins == {username} and role is not Role.ADMIN:
+        raise Conflict(
+            "last_admin",
+            "%(username)s is the office's only admin: make another admin first",
+            field="username",
+            username=username,
         )
 
 
@@ -204,46 +228,76 @@ async def login(
     now: datetime,
     hours: float,
     guard: LoginGuard | None = None,
+    address: str | None = None,
 ) -> SignIn:
     """Check the password and open a session; one answer for every failure (no username probing).
 
-    After `guard.max_failures` failures in a row a username (known or not, so the lock reveals no
-    account) is locked for `guard.lockout_minutes`; each failure is audited."""
+    Each attempt is counted as a failure, under the lock of its (username, address) row, before
+    the password is checked (docs/locking.md): from `guard.max_failures` failures in a row on, the
+    name waits a growing delay from that address (1 s, 2 s, 4 s... up to `guard.lockout_minutes`),
+    known name or not, so the delay reveals no account; other addresses are not slowed. The
+    account's owner is e-mailed when the delay starts; each failure is audited."""
     guard = guard or LoginGuard()
     name = (username or "").strip().lower()[:64]
+    where = network_key(address) if address else ""
     if not password:
         raise invalid("password", "password_missing", "Enter your password")
-    async with db.read() as conn:
-        held = await guard_repo.guard_of(conn, name)
+    async with db.write() as conn:
+        held = await guard_repo.lock_guard(conn, name, where, now)
+        if held.locked_until is not None and held.locked_until > now:
+            raise _locked(held.locked_until, now)
+        failures = int(held.failures) + 1
+        wait = sign_in_delay_s(failures, guard.max_failures, guard.lockout_minutes * 60)
+        until = now + timedelta(seconds=wait) if wait else None
+        await guard_repo.count_attempt(conn, name, where, failures, now, until)
         row = await staff_repo.account(conn, name)
-    if held is not None and held.locked_until is not None and held.locked_until > now:
-        raise _locked(held.locked_until, now)
     ok = await _verify(row.password_hash if row is not None else _DUMMY_HASH, password)
     if row is None or not ok or not row.active:
         async with db.write() as conn:
-            failures = await guard_repo.count_failure(
-                conn, name, now, guard.max_failures, timedelta(minutes=guard.lockout_minutes)
-            )
             await record(
                 conn,
                 office_code=NATIONAL,
                 actor="anonymous",
                 action="staff.login_failed",
                 subject=name,
-                detail={"failures": failures},
+                detail={"failures": failures, "address": where},
                 now=now,
             )
+            if row is not None and failures == guard.max_failures:
+                await _tell_of_failures(conn, row, failures, where, now)
         raise Unauthorized("bad_credentials", "Wrong username or password", field="password")
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
     expires = now + timedelta(hours=hours)
     async with db.write() as conn:
-        await guard_repo.clear(conn, name)
+        await guard_repo.clear(conn, name, where)
         await staff_repo.delete_sessions_of(conn, name, now)
         await staff_repo.insert_session(conn, token_hash(token), name, csrf, now, expires)
         ident = await staff_repo.identity(conn, name)
         await record(conn, office_code=NATIONAL, actor=name, action="staff.login", subject=name, now=now)
     assert ident is not None
     return SignIn(token, csrf, ident, expires)
+
+
+async def _tell_of_failures(
+    conn: Connection, account: Any, failures: int, address: str, now: datetime
+) -> None:
+    """E-mail the staff member that their name is failing to sign in from an address (outbox)."""
+    roles = await staff_repo.roles_of(conn, account.username)
+    if not account.email or not roles:
+        return
+    office_code = sorted(roles)[0]  # the outbox is kept per office: the member's first
+    rows = outbox_rows(
+        office_code=office_code,
+        event=Event.SIGN_IN_FAILURES,
+        subject=str(account.username)[:24],
+        phone=None,
+        email=account.email,
+        locale="id",
+        params={"username": account.username, "failures": failures, "address": address or "?"},
+        now=now,
+        occasion=now.strftime("%Y%m%d%H%M%S") + address[:40],
+    )
+    await outbox_repo.enqueue(conn, rows)
 
 
 async def logout(db: Database, token: str, *, now: datetime) -> None:

@@ -30,6 +30,7 @@ def entry_of(row: Any) -> Entry:
         seq=row.seq,
         prev_hash=row.prev_hash,
         hash=row.hash,
+        mac=row.mac,
     )
 
 
@@ -73,14 +74,16 @@ async def head(conn: AsyncConnection, office_code: str) -> tuple[int, str] | Non
     return (int(row.seq), str(row.hash)) if row else None
 
 
-async def unsealed(conn: AsyncConnection, office_code: str, limit: int) -> list[Entry]:
-    """The oldest unsealed entries of the office, in seal order (the partial index serves this)."""
-    query = (
-        select(audit_log)
-        .where(audit_log.c.office_code == office_code, audit_log.c.seq.is_(None))
-        .order_by(audit_log.c.at, audit_log.c.id)
-        .limit(limit)
-    )
+async def unsealed(
+    conn: AsyncConnection, office_code: str, limit: int, after: tuple[datetime, str] | None = None
+) -> list[Entry]:
+    """The oldest unsealed entries of the office, in seal order (the partial index serves this),
+    after `after` (at, id) when given: refused entries stay unsealed and are read past."""
+    query = select(audit_log).where(audit_log.c.office_code == office_code, audit_log.c.seq.is_(None))
+    if after is not None:
+        at, entry_id = after
+        query = query.where((audit_log.c.at > at) | ((audit_log.c.at == at) & (audit_log.c.id > entry_id)))
+    query = query.order_by(audit_log.c.at, audit_log.c.id).limit(limit)
     return [entry_of(r) for r in await conn.execute(query)]
 
 
@@ -118,6 +121,13 @@ async def sealed_after(conn: AsyncConnection, office_code: str, after_seq: int, 
         .limit(limit)
     )
     return [entry_of(r) for r in await conn.execute(query)]
+
+
+async def highest_seq(conn: AsyncConnection, office_code: str) -> int:
+    """The highest seq any entry of the office carries (a row inserted by hand may claim one past
+    the head: the sealer numbers after it instead of failing on the unique key)."""
+    query = select(func.max(audit_log.c.seq)).where(audit_log.c.office_code == office_code)
+    return int((await conn.execute(query)).scalar_one() or 0)
 
 
 async def unsealed_count(conn: AsyncConnection, office_code: str) -> int:

@@ -9,6 +9,8 @@ says which rows each write locks.
 from __future__ import annotations
 
 import inspect
+import logging
+import math
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -20,6 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import NullPool
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# A database error's text never carries the statement's parameters (NIKs, names, phones): it
+# reaches logs and tracebacks, where masking by pattern is only the second line of defence.
+HIDE_PARAMETERS = True
+log = logging.getLogger("loket.database")
 
 
 def dialect_of(url: str) -> str:
@@ -100,15 +106,32 @@ class Database:
     transaction through the async engine against 0.07 ms on the raw connection).
     """
 
-    def __init__(self, url: str, *, pool_size: int = 20, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 20,
+        echo: bool = False,
+        connect_timeout_s: float = 5.0,
+        statement_timeout_s: float = 30.0,
+    ) -> None:
         self.url = url
         self.dialect = dialect_of(url)
         self.pool_size = pool_size
         self._fast: AsyncConnectionPool[Any] | None = None
+        # Every wait on PostgreSQL is bounded (issue 21): connecting, a pooled connection coming
+        # free, a statement. An outage is then a quick 503, not requests piling up for minutes.
+        self.connect_timeout_s = connect_timeout_s
+        self.statement_timeout_s = statement_timeout_s
+        self.available = True
         if self.dialect == "sqlite":
             # aiosqlite runs each connection in its own thread; a small pool keeps that bounded.
             self.engine: AsyncEngine = create_async_engine(
-                async_url(url), echo=echo, pool_size=min(pool_size, 8), max_overflow=0
+                async_url(url),
+                echo=echo,
+                pool_size=min(pool_size, 8),
+                max_overflow=0,
+                hide_parameters=HIDE_PARAMETERS,
             )
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
@@ -119,7 +142,11 @@ class Database:
                 pool_size=pool_size,
                 max_overflow=0,
                 pool_pre_ping=False,
+                hide_parameters=HIDE_PARAMETERS,
+                pool_timeout=connect_timeout_s,
+                connect_args={"connect_timeout": self._connect_s(), "options": self._options()},
             )
+            event.listen(self.engine.sync_engine, "connect", self._connected)
 
     @classmethod
     def unpooled(cls, url: str) -> Database:
@@ -129,7 +156,7 @@ class Database:
         db.dialect = dialect_of(url)
         db.pool_size = 1
         db._fast = None
-        db.engine = create_async_engine(async_url(url), poolclass=NullPool)
+        db.engine = create_async_engine(async_url(url), poolclass=NullPool, hide_parameters=HIDE_PARAMETERS)
         if db.dialect == "sqlite":
             event.listen(db.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(db.engine.sync_engine, "begin", _sqlite_begin)
@@ -177,18 +204,41 @@ class Database:
                 kwargs={
                     "autocommit": True,
                     "prepare_threshold": 0,
-                    "options": "-c plan_cache_mode=force_generic_plan",
+                    "options": self._options() + " -c plan_cache_mode=force_generic_plan",
+                    "connect_timeout": self._connect_s(),
                 },
+                timeout=self.connect_timeout_s,
+                configure=self._configured,
                 open=False,
             )
             await pool.open()
             self._fast = pool
         return self._fast
 
+    def _connect_s(self) -> int:
+        return max(1, math.ceil(self.connect_timeout_s))  # libpq takes whole seconds
+
+    def _options(self) -> str:
+        return f"-c statement_timeout={int(self.statement_timeout_s * 1000)}"
+
+    def note_unavailable(self, exc: BaseException) -> None:
+        """The database could not be reached: logged once, when the state changes, not per request."""
+        if self.available:
+            self.available = False
+            log.error("database unavailable (%s): answering 503 until it is back", type(exc).__name__)
+
+    def _connected(self, *_args: Any) -> None:
+        if not self.available:
+            self.available = True
+            log.warning("database reachable again")
+
+    async def _configured(self, _conn: Any) -> None:
+        self._connected()
+
     async def ping(self) -> bool:
-        """True when the database answers a trivial query."""
+        """True when the database answers a trivial query (waiting at most the connect timeout)."""
         if self.dialect == "postgresql":
-            async with (await self.fast()).connection() as conn:
+            async with (await self.fast()).connection(timeout=self.connect_timeout_s) as conn:
                 cursor = await conn.execute("SELECT 1")
                 row = await cursor.fetchone()
                 return row is not None and row[0] == 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 import psycopg.errors
+import psycopg_pool
 import sqlalchemy.exc
 from sqlalchemy import Select, Table
 from sqlalchemy.dialects import postgresql, sqlite
@@ -70,3 +71,39 @@ def constraint_of(exc: BaseException) -> str | None:
 # booking path speaks psycopg directly, so its class comes as is; SQLAlchemy wraps the rest.
 # A tuple of classes, not a predicate: the web app registers its error answer per class.
 BAD_VALUE_ERRORS: tuple[type[Exception], ...] = (sqlalchemy.exc.DataError, psycopg.DataError)
+
+
+# Errors that mean "the database cannot be reached or did not answer in time" (issue 21): the
+# server answers 503 with Retry-After, not a 500 and a traceback. The handlers are looked up by
+# class; `is_unavailable` then tells an outage from a bug of the same class (SQLite's
+# OperationalError also says "no such table").
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.TimeoutError,  # no pooled connection came free in time
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    psycopg_pool.PoolTimeout,
+    ConnectionError,
+    TimeoutError,
+)
+_DOWN = (
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    psycopg_pool.PoolTimeout,
+    ConnectionError,
+    TimeoutError,
+)
+_SQLITE_UNAVAILABLE = ("database is locked", "unable to open database", "disk i/o error")
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """True when `exc` says the database is down, unreachable or too slow, not that a query is wrong."""
+    original = getattr(exc, "orig", None) or exc
+    if isinstance(original, _DOWN) or isinstance(exc, sqlalchemy.exc.TimeoutError):
+        return True  # a refused or lost connection, a statement or connect timeout, a full pool
+    if isinstance(original, psycopg.Error):
+        return False  # PostgreSQL answered: the query itself is wrong
+    if getattr(exc, "connection_invalidated", False):
+        return True
+    return any(part in str(original).lower() for part in _SQLITE_UNAVAILABLE)

@@ -1,13 +1,15 @@
-"""Failed sign-ins per typed username (lock-out). Never commits.
+"""Failed sign-ins per typed username and network address (lock-out). Never commits.
 
-Lock policy: a failure is an upsert of the username's row (INSERT ... ON CONFLICT DO UPDATE,
-whose row lock orders two failures of one name); success deletes the row. Nothing is shared
-between different usernames.
+Lock policy (issue 21): an attempt first locks its (username, address) row (INSERT ... ON
+CONFLICT DO NOTHING, then SELECT ... FOR UPDATE) and counts itself as a failure before the
+password is checked; a sign-in that then succeeds deletes the row. So concurrent attempts of one
+name from one address are counted one after the other, and no burst gets more password checks
+than the limit allows. Nothing is shared between different usernames or addresses.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -18,37 +20,34 @@ from loket.store import dialect
 from loket.store.tables import login_guards
 
 
-async def guard_of(conn: AsyncConnection, username: str) -> Row[Any] | None:
-    """The failure count and lock of a typed username, or None when it has not failed lately."""
-    return (await conn.execute(select(login_guards).where(login_guards.c.username == username))).first()
+def _key(username: str, address: str) -> Any:
+    return (login_guards.c.username == username) & (login_guards.c.address == address)
 
 
-async def count_failure(
-    conn: AsyncConnection, username: str, now: datetime, max_failures: int, lockout: timedelta
-) -> int:
-    """One more failure in a row; at `max_failures` the name is locked until now + lockout."""
-    insert = dialect.insert(conn, login_guards)
-    failures = login_guards.c.failures + 1
-    stmt = (
-        insert.values(username=username, failures=1, last_failure_at=now, locked_until=None)
-        .on_conflict_do_update(
-            index_elements=["username"], set_={"failures": failures, "last_failure_at": now}
-        )
-        .returning(login_guards.c.failures)
+async def lock_guard(conn: AsyncConnection, username: str, address: str, now: datetime) -> Row[Any]:
+    """The (username, address) row, made if missing, locked until the transaction ends."""
+    fresh = {"username": username, "address": address, "failures": 0, "last_failure_at": now}
+    await conn.execute(dialect.insert(conn, login_guards).values(**fresh).on_conflict_do_nothing())
+    query = dialect.locked(conn, select(login_guards).where(_key(username, address)))
+    row = (await conn.execute(query)).first()
+    assert row is not None, "the row was just made or found"
+    return row
+
+
+async def count_attempt(
+    conn: AsyncConnection, username: str, address: str, failures: int, now: datetime, until: datetime | None
+) -> None:
+    """Record the attempt as a failure (it is cleared if the password turns out right)."""
+    await conn.execute(
+        login_guards.update()
+        .where(_key(username, address))
+        .values(failures=failures, last_failure_at=now, locked_until=until)
     )
-    count = int((await conn.execute(stmt)).scalar_one())
-    if count >= max_failures:
-        await conn.execute(
-            login_guards.update()
-            .where(login_guards.c.username == username)
-            .values(locked_until=now + lockout, failures=0)
-        )
-    return count
 
 
-async def clear(conn: AsyncConnection, username: str) -> None:
-    """Forget the username's failures (a sign-in succeeded)."""
-    await conn.execute(delete(login_guards).where(login_guards.c.username == username))
+async def clear(conn: AsyncConnection, username: str, address: str) -> None:
+    """Forget the failures of this name from this address (a sign-in succeeded)."""
+    await conn.execute(delete(login_guards).where(_key(username, address)))
 
 
 async def forget_old(conn: AsyncConnection, before: datetime) -> int:

@@ -10,7 +10,8 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loket.domain.staff import Role, StaffIdentity
-from loket.store.tables import national_admins, staff_accounts, staff_memberships, staff_sessions
+from loket.store import dialect
+from loket.store.tables import national_admins, offices, staff_accounts, staff_memberships, staff_sessions
 
 
 async def account(conn: AsyncConnection, username: str) -> Row[Any] | None:
@@ -40,12 +41,22 @@ async def identity(conn: AsyncConnection, username: str) -> StaffIdentity | None
 
 
 async def insert_account(
-    conn: AsyncConnection, username: str, full_name: str, password_hash: str, now: datetime
+    conn: AsyncConnection,
+    username: str,
+    full_name: str,
+    password_hash: str,
+    now: datetime,
+    email: str | None = None,
 ) -> None:
     """Store a new active account."""
     await conn.execute(
         staff_accounts.insert().values(
-            username=username, full_name=full_name, password_hash=password_hash, active=True, created_at=now
+            username=username,
+            full_name=full_name,
+            password_hash=password_hash,
+            active=True,
+            created_at=now,
+            email=email,
         )
     )
 
@@ -78,6 +89,19 @@ async def grant(conn: AsyncConnection, office_code: str, username: str, role: Ro
             office_code=office_code, username=username, role=role.value, granted_at=now
         )
     )
+
+
+async def admins_locked(conn: AsyncConnection, office_code: str) -> set[str]:
+    """The office's admins, its role changes serialized: the office row is locked FOR NO KEY
+    UPDATE (which does not block the FOR KEY SHARE of inserts referencing the office, such as
+    bookings) until commit, so two admins demoting each other cannot both see the other stay."""
+    if dialect.is_postgresql(conn):
+        lock = select(offices.c.code).where(offices.c.code == office_code).with_for_update(key_share=True)
+        await conn.execute(lock)
+    query = select(staff_memberships.c.username).where(
+        staff_memberships.c.office_code == office_code, staff_memberships.c.role == Role.ADMIN.value
+    )
+    return set((await conn.execute(query)).scalars().all())
 
 
 async def revoke(conn: AsyncConnection, office_code: str, username: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -11,8 +12,9 @@ from loket import __version__
 from loket.clock import Clock, utcnow
 from loket.logs import install_log_masking
 from loket.services.billing.codes import provider_from
+from loket.services.audit import use_audit_key
 from loket.services.catalog import Catalog
-from loket.settings import Settings
+from loket.settings import Settings, audit_secret
 from loket.store.database import Database
 from loket.web import assets
 from loket.web.api import (
@@ -20,6 +22,7 @@ from loket.web.api import (
     audit,
     ballots,
     bookings,
+    docs,
     floor,
     fraud,
     health,
@@ -28,6 +31,8 @@ from loket.web.api import (
     refunds,
     staff,
 )
+from loket.web.api.openapi import complete_schema
+from loket.web.body_limits import BodyLimitMiddleware
 from loket.web.errors import install_error_handlers
 from loket.web.limits import make_limiter
 from loket.web.middleware import SecurityMiddleware
@@ -42,11 +47,17 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     """Build the web app. Pass `db` to share a database handle (tests); otherwise one is opened."""
     owns_db = db is None
     install_log_masking()
+    use_audit_key(audit_secret(settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if owns_db:
-            app.state.db = Database(settings.database_url, pool_size=settings.database_pool_size)
+            app.state.db = Database(
+                settings.database_url,
+                pool_size=settings.database_pool_size,
+                connect_timeout_s=settings.database_connect_timeout_s,
+                statement_timeout_s=settings.database_statement_timeout_s,
+            )
         try:
             yield
         finally:
@@ -59,6 +70,9 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
         version=__version__,
         description="Passport service of Indonesian immigration offices: booking, floor, planning.",
         lifespan=lifespan,
+        # /docs is web/api/docs.py (vendored Swagger UI); ReDoc would load from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.clock = clock
@@ -72,6 +86,7 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
         app.state.db = db
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(docs.router)
     app.include_router(offices.router)
     app.include_router(bookings.router)
     app.include_router(staff.router)
@@ -94,5 +109,14 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     app.include_router(reports.router)
     app.include_router(security.router)
     app.include_router(assets.router(static))
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = complete_schema(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    app.add_middleware(BodyLimitMiddleware, settings=settings)  # inside: rate limits come first
     app.add_middleware(SecurityMiddleware, settings=settings, limiter=app.state.limiter)
     return app

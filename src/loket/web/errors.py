@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from loket.domain.errors import DomainError, TooMany
 from loket.i18n import N_, translate
 from loket.services.bad_input import BAD_VALUE_ERRORS
+from loket.services.outage import UNAVAILABLE_ERRORS, is_unavailable
 from loket.web.deps import request_locale
 
 log = logging.getLogger("loket.web")
@@ -39,7 +40,12 @@ VALIDATION_MESSAGES = {
     "extra_forbidden": N_("This field is not expected"),
     "value_error": N_("This value is not valid"),
     "email": N_("This is not a valid e-mail address"),
+    "date_out_of_range": N_("Give a date between %(first)s and %(last)s"),
 }
+MAX_ERRORS = 20
+RETRY_AFTER_S = 5  # seconds a client waits before retrying during a database outage
+# Error types whose message takes the error's context (web/dates.py).
+WITH_PARAMS = frozenset({"date_out_of_range"})
 
 
 def _wants_html(request: Request) -> bool:
@@ -58,6 +64,26 @@ def _html_page(request: Request, status: int, code: str, msgid: str) -> Response
 def _field_of(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
     return ".".join(parts) or "body"
+
+
+def _allowed(request: Request) -> list[str]:
+    """Every method some route of this path answers: Starlette names only the first route's, and a
+    path often has a GET route and a POST route (issue 21)."""
+    methods: set[str] = set()
+    for route in _flat(request.app.router.routes):
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(request.url.path):
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
+
+
+def _flat(routes: Any) -> Any:
+    """The routes, also those inside included routers (FastAPI >= 0.16x keeps them nested)."""
+    for route in routes:
+        if hasattr(route, "effective_route_contexts"):
+            yield from route.effective_route_contexts()
+        else:
+            yield route
 
 
 def domain_error_body(exc: DomainError, locale: str) -> dict[str, Any]:
@@ -96,7 +122,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         locale = request_locale(request)
         errors = []
-        for err in exc.errors():
+        found = exc.errors()
+        # A body with 500k unexpected keys must not get 500k errors back: the first few say enough.
+        for err in found[:MAX_ERRORS]:
             kind = str(err.get("type", "value_error"))
             ctx = err.get("ctx") or {}
             if kind == "value_error" and isinstance(ctx.get("error"), DomainError):
@@ -110,16 +138,17 @@ def install_error_handlers(app: FastAPI) -> None:
                 )
                 continue
             msgid = VALIDATION_MESSAGES.get(kind)
-            message = translate(locale, msgid) if msgid else str(err.get("msg", kind))
+            params = {k: ctx[k] for k in ("first", "last") if k in ctx} if kind in WITH_PARAMS else {}
+            message = translate(locale, msgid, **params) if msgid else str(err.get("msg", kind))
             errors.append(
                 {"field": _field_of(tuple(err.get("loc", ()))), "reason": kind, "message": message}
             )
         first = errors[0] if errors else {"field": "body", "reason": "invalid", "message": ""}
         code = "malformed_json" if first["reason"] == "json_invalid" else "validation_error"
-        return JSONResponse(
-            {"error": code, "field": first["field"], "message": first["message"], "errors": errors},
-            status_code=422,
-        )
+        body = {"error": code, "field": first["field"], "message": first["message"], "errors": errors}
+        if len(found) > MAX_ERRORS:
+            body["errors_total"] = len(found)
+        return JSONResponse(body, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -131,10 +160,13 @@ def install_error_handlers(app: FastAPI) -> None:
         code, msgid = names.get(exc.status_code, ("http_error", str(exc.detail)))
         if _wants_html(request) and exc.status_code == 404:
             return _html_page(request, 404, "not_found", N_("This page does not exist (any more)."))
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed(request))
         return JSONResponse(
             {"error": code, "field": None, "message": translate(locale, msgid)},
             status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),
+            headers=headers or None,
         )
 
     async def on_data_error(request: Request, exc: Exception) -> JSONResponse:
@@ -168,3 +200,28 @@ def install_error_handlers(app: FastAPI) -> None:
             },
             status_code=500,
         )
+
+    async def on_unavailable(request: Request, exc: Exception) -> Response:
+        # The database is down, unreachable or too slow (issue 21): 503 with Retry-After, logged
+        # once per outage by the database handle, not a traceback per request.
+        if not is_unavailable(exc):
+            return await on_bug(request, exc)
+        db = getattr(request.app.state, "db", None)
+        if db is not None:
+            db.note_unavailable(exc)
+        locale = request_locale(request)
+        message = translate(locale, "The service is briefly unavailable; please try again in a moment")
+        headers = {"Retry-After": str(RETRY_AFTER_S)}
+        if _wants_html(request):
+            from loket.web.pages.applicant_common import render
+
+            page = render(
+                request, "applicant/error.html", status_code=503, message=message, code="unavailable"
+            )
+            page.headers.update(headers)
+            return page
+        body = {"error": "unavailable", "field": None, "message": message}
+        return JSONResponse(body, status_code=503, headers=headers)
+
+    for down in UNAVAILABLE_ERRORS:
+        app.add_exception_handler(down, on_unavailable)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from loket.settings import get_settings
+from loket.settings import get_settings, with_secret
 from loket.web.app import create_app
 
-app = create_app(get_settings())
+# Refuses to start with the published default secret key outside the demo (settings.with_secret).
+app = create_app(with_secret(get_settings()))

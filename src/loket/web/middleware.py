@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from loket.domain.client import client_address, network_key
+from loket.domain.client import client_address, network_key, trusted_networks
 from loket.domain.ratelimit import Limiter, too_many
 from loket.i18n import pick_locale, translate
 from loket.settings import Settings
@@ -70,7 +70,7 @@ class SecurityMiddleware:
         self.app = app
         self.settings = settings
         self.limiter = limiter
-        self.trusted = frozenset(settings.trusted_proxies)
+        self.trusted = trusted_networks(settings.trusted_proxies)
         self.extra = _headers(settings)
         # Built once: every answer gets these appended, nothing is computed per request.
         self.html_headers = [*self.extra, (b"content-security-policy", HTML_CSP.encode())]
@@ -90,11 +90,13 @@ class SecurityMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        # The one place the client's address is worked out (issue 21): uvicorn's own proxy
+        # handling is off (`loket serve`), so scope["client"] is the TCP peer.
         peer = (scope.get("client") or (None,))[0]
         ip = peer
-        if peer in self.trusted:  # only then read X-Forwarded-For: any client can send one
-            forwarded = next((v for k, v in scope.get("headers") or () if k == b"x-forwarded-for"), None)
-            ip = client_address(peer, forwarded.decode("latin-1") if forwarded else None, self.trusted)
+        if self.trusted and peer is not None:  # only then read X-Forwarded-For: any client can send one
+            lines = [v.decode("latin-1") for k, v in scope.get("headers") or () if k == b"x-forwarded-for"]
+            ip = client_address(peer, ", ".join(lines) if lines else None, self.trusted)
         scope.setdefault("state", {})["client_ip"] = ip
         if self.limiter is not None and ip and scope["method"] == "POST":
             wait = self._over_limit(scope["method"], scope["path"], ip)

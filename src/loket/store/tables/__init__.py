@@ -30,6 +30,7 @@ from loket.store.tables.offices import (
     stations,
 )
 from loket.store.tables.outbox import notify_outbox
+from loket.store.tables.payment_claims import ntpn_claims, refused_payments
 from loket.store.tables.payments import (
     bank_statement_exceptions,
     bank_statement_lines,
@@ -76,6 +77,7 @@ __all__ = [
     "national_admins",
     "nik_holds",
     "notify_outbox",
+    "ntpn_claims",
     "office_closures",
     "office_fk",
     "office_hours",
@@ -85,6 +87,7 @@ __all__ = [
     "places",
     "quota_templates",
     "refunds",
+    "refused_payments",
     "staff_accounts",
     "staff_invitations",
     "staff_memberships",

@@ -23,6 +23,9 @@ audit_log = Table(
     Column("seq", BigInteger, nullable=True),
     Column("prev_hash", String(64), nullable=True),
     Column("hash", String(64), nullable=True),
+    # HMAC-SHA256 of the entry made by the application at insert time with a key the database
+    # does not hold (issue 21): the sealer refuses rows without a valid one.
+    Column("mac", String(64), nullable=True),
     UniqueConstraint("office_code", "seq", name="uq_audit_log_office_code"),
 )
 

@@ -14,6 +14,8 @@ staff_accounts = Table(
     Column("username", String(40), primary_key=True),
     Column("full_name", String(120), nullable=False),
     Column("password_hash", String(200), nullable=False),
+    # Where the staff member is told of repeated failed sign-ins (issue 21); optional.
+    Column("email", String(254), nullable=True),
     Column("active", Boolean, nullable=False, server_default="1"),
     Column("created_at", UTCDateTime, nullable=False),
 )
@@ -47,12 +49,16 @@ staff_sessions = Table(
 
 
 # Failed sign-ins per typed username (known or not, so a lock-out reveals no account).
+# Failed sign-ins per typed username *and* the network it came from (issue 21): a stranger's
+# failures slow down only the stranger, never the staff member at their own desk.
 login_guards = Table(
     "login_guards",
     metadata,
     Column("username", String(64), primary_key=True),
+    Column("address", String(64), primary_key=True),  # domain.client.network_key, "" if unknown
     Column("failures", Integer, nullable=False),
     Column("last_failure_at", UTCDateTime, nullable=False),
+    # No attempt from this address for this name is checked before this moment.
     Column("locked_until", UTCDateTime, nullable=True),
 )
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from loket.web.api.schemas import StrictBody
+from loket.web.dates import BirthDate
 
 
 class ReleaseUpdate(StrictBody):
@@ -41,7 +42,7 @@ class BallotPublic(BaseModel):
 class BallotEntryCreate(StrictBody):
     nik: str = Field(max_length=40, examples=["1671014508900001"])
     full_name: str = Field(max_length=200)
-    birth_date: date
+    birth_date: BirthDate
     sex: str = Field(max_length=8, description="male or female")
     phone: str = Field(max_length=40)
     email: str | None = Field(default=None, max_length=254)

@@ -3,7 +3,6 @@ results), entering a ballot, an entrant's look-up, and the supervisor's schedule
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -24,6 +23,7 @@ from loket.web.api.ballot_schemas import (
 from loket.web.api.openapi import PUBLIC_ERRORS, responses
 from loket.web.auth import Supervisor
 from loket.web.booking_request import booking_request
+from loket.web.dates import Day
 from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep
 from loket.web.limits import check_rate
 
@@ -48,7 +48,7 @@ def entry_public(view: EntryView) -> BallotEntryPublic:
     )
 
 
-async def ballot_public(db: Any, office_code: str, day: date) -> BallotPublic:
+async def ballot_public(db: Any, office_code: str, day: Day) -> BallotPublic:
     """The public record of a day's release (results only once drawn; no NIK or name, ever)."""
     record = await ballot_service.public_record(db, office_code, day)
     release = record.release
@@ -76,7 +76,7 @@ async def ballot_public(db: Any, office_code: str, day: date) -> BallotPublic:
     responses=ERRORS,
     summary="A day's release: the seed commitment, and after the draw the seed and results",
 )
-async def get_ballot(code: str, day: date, db: DbDep) -> BallotPublic:
+async def get_ballot(code: str, day: Day, db: DbDep) -> BallotPublic:
     return await ballot_public(db, code.upper(), day)
 
 
@@ -89,7 +89,7 @@ async def get_ballot(code: str, day: date, db: DbDep) -> BallotPublic:
 )
 async def post_entry(
     code: str,
-    day: date,
+    day: Day,
     body: BallotEntryCreate,
     request: Request,
     db: DbDep,
@@ -130,7 +130,7 @@ async def lookup_entry(body: BallotEntryLookup, request: Request, db: DbDep) -> 
     summary="Supervisor: release a day first-come at a set time, or by ballot (the seed is committed now)",
 )
 async def put_release(
-    code: str, day: date, body: ReleaseUpdate, db: DbDep, catalog: CatalogDep, now: NowDep, staff: Supervisor
+    code: str, day: Day, body: ReleaseUpdate, db: DbDep, catalog: CatalogDep, now: NowDep, staff: Supervisor
 ) -> BallotPublic:
     await ballot_service.schedule_release(
         db,
@@ -154,7 +154,7 @@ async def put_release(
 )
 async def post_draw(
     code: str,
-    day: date,
+    day: Day,
     db: DbDep,
     catalog: CatalogDep,
     now: NowDep,

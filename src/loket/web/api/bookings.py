@@ -35,6 +35,7 @@ from loket.web.api.schemas import (
 )
 from loket.web.auth import Supervisor
 from loket.web.booking_request import booking_request
+from loket.web.dates import Day
 from loket.web.deps import BillingDep, CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep
 from loket.web.limits import check_rate
 from loket.web.responses import JSONBytes
@@ -55,8 +56,8 @@ async def get_availability(
     db: DbDep,
     catalog: CatalogDep,
     now: NowDep,
-    from_: Annotated[date | None, Query(alias="from", description="First day (YYYY-MM-DD)")] = None,
-    to: Annotated[date | None, Query(description="Last day (YYYY-MM-DD)")] = None,
+    from_: Annotated[Day | None, Query(alias="from", description="First day (YYYY-MM-DD)")] = None,
+    to: Annotated[Day | None, Query(description="Last day (YYYY-MM-DD)")] = None,
     category: Annotated[str | None, Query(description="regular, priority or express")] = None,
 ) -> AvailabilityPublic:
     first = from_ or now.date()
@@ -258,6 +259,11 @@ def payment_answer(result: payment_service.PaymentResult, locale: str) -> JSONBy
         "refund_due": result.refund_due,
         "replayed": result.replayed,
     }
+    if result.outcome == payment_service.NTPN_REUSED:
+        # Recorded for finance, nothing applied: the NTPN already paid another billing.
+        message = translate(locale, "This NTPN already paid another billing; the payment was not applied")
+        refused = {"error": "ntpn_reused", "field": "ntpn", "message": message, **body}
+        return JSONBytes(refused, status_code=409)
     if result.outcome == "amount_mismatch":
         # Recorded (the money is owed back) but refused.
         return JSONBytes(
@@ -280,7 +286,7 @@ def payment_answer(result: payment_service.PaymentResult, locale: str) -> JSONBy
 )
 async def put_day_quota(
     code: str,
-    day: date,
+    day: Day,
     body: QuotaDayUpdate,
     db: DbDep,
     catalog: CatalogDep,

@@ -7,7 +7,6 @@ and catalog."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -46,6 +45,7 @@ from loket.web.api.floor_schemas import (
 from loket.web.api.openapi import STAFF_ERRORS
 from loket.web.auth import Officer, Supervisor
 from loket.web.board_bus import board_stream, bus_of
+from loket.web.dates import Day
 from loket.web.deps import CatalogDep, DbDep, NowDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1/offices/{code}", tags=["floor"])
@@ -327,7 +327,7 @@ async def get_queue(kind: str, staff: Officer, db: DbDep, now: NowDep) -> list[Q
     responses=ERRORS,
     summary="One application: stage, service clock, transitions",
 )
-async def get_ticket(day: date, ticket: str, staff: Officer, db: DbDep) -> TicketHistoryPublic:
+async def get_ticket(day: Day, ticket: str, staff: Officer, db: DbDep) -> TicketHistoryPublic:
     found = await floor_views.ticket_history(db, staff.office_code or "", day, ticket.upper())
     return TicketHistoryPublic.model_validate(found)
 
@@ -344,7 +344,7 @@ async def get_stats(
     now: NowDep,
     settings: SettingsDep,
     day: Annotated[
-        date | None, Query(alias="date", description="The day (YYYY-MM-DD); today by default")
+        Day | None, Query(alias="date", description="The day (YYYY-MM-DD); today by default")
     ] = None,
 ) -> StatsPublic:
     found = await floor_views.stats(db, staff.office_code or "", day, now, settings.holiday_country)

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from loket.web.api.schemas import StrictBody
+from loket.web.dates import BirthDate
 
 
 class StaffLogin(StrictBody):
@@ -51,7 +52,7 @@ class CheckInCreate(StrictBody):
 class WalkInCreate(StrictBody):
     nik: str = Field(max_length=40)
     full_name: str = Field(max_length=200)
-    birth_date: date
+    birth_date: BirthDate
     sex: str
     priority_reason: str = Field(description="elderly, child_under_5, disabled or pregnant")
     product: str = Field(default="regular", description="regular or electronic")

@@ -14,6 +14,7 @@ from loket.services import fraud as fraud_service
 from loket.web.api.openapi import STAFF_ERRORS
 from loket.web.api.schemas import StrictBody
 from loket.web.auth import Supervisor
+from loket.web.dates import Day
 from loket.web.deps import DbDep, NowDep
 
 router = APIRouter(prefix="/api/v1/offices/{code}", tags=["security"])
@@ -59,8 +60,8 @@ async def get_fraud_report(
     staff: Supervisor,
     db: DbDep,
     now: NowDep,
-    from_: Annotated[date | None, Query(alias="from", description="First appointment day")] = None,
-    to: Annotated[date | None, Query(description="Last appointment day")] = None,
+    from_: Annotated[Day | None, Query(alias="from", description="First appointment day")] = None,
+    to: Annotated[Day | None, Query(description="Last appointment day")] = None,
 ) -> FraudReportPublic:
     last = to or now.date() + timedelta(days=31)
     first = from_ or last - timedelta(days=60)

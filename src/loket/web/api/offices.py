@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -21,6 +21,7 @@ from loket.web.api.schemas import (
     SessionPublic,
     StationPublic,
 )
+from loket.web.dates import Day
 from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1", tags=["offices"])
@@ -79,8 +80,8 @@ async def office_calendar(
     now: NowDep,
     locale: LocaleDep,
     settings: SettingsDep,
-    from_: Annotated[date | None, Query(alias="from", description="First day (YYYY-MM-DD)")] = None,
-    to: Annotated[date | None, Query(description="Last day (YYYY-MM-DD)")] = None,
+    from_: Annotated[Day | None, Query(alias="from", description="First day (YYYY-MM-DD)")] = None,
+    to: Annotated[Day | None, Query(description="Last day (YYYY-MM-DD)")] = None,
 ) -> CalendarPublic:
     first = from_ or now.date()
     last = to or first + timedelta(days=30)
@@ -115,7 +116,7 @@ async def office_due_date(
     db: DbDep,
     locale: LocaleDep,
     settings: SettingsDep,
-    start: Annotated[date, Query(description="Start date (YYYY-MM-DD), not counted")],
+    start: Annotated[Day, Query(description="Start date (YYYY-MM-DD), not counted")],
     working_days: Annotated[int, Query(description="Working days after the start")] = 4,
 ) -> DueDatePublic:
     due = await office_service.due_date(

@@ -29,3 +29,39 @@ def responses(*statuses: int, described: dict[int, str] | None = None) -> Respon
 PUBLIC_ERRORS = responses(404, 409, 422, 429)
 # A route for staff holding a role in the office of its path.
 STAFF_ERRORS = responses(401, 403, 404, 409, 422)
+
+
+# Answers every operation can give, whatever the route says (issue 21): a body the server cannot
+# read or that is over the limits (web/body_limits.py), and a database outage (web/errors.py).
+BODY_ANSWERS = {
+    400: "The body could not be read",
+    413: "The body is over LOKET_MAX_BODY_BYTES",
+}
+ANY_ANSWERS = {503: "The database is unavailable (see Retry-After)"}
+EVENT_STREAMS = ("/board/events",)
+
+
+def complete_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """Make the generated schema say what the app does: path parameters a dependency reads
+    (`{code}` taken by the staff role check) declared, the answers of the body limits and of an
+    outage documented, the board's stream typed as Server-Sent Events."""
+    for path, item in schema.get("paths", {}).items():
+        names = [part[1:-1] for part in path.split("/") if part.startswith("{") and part.endswith("}")]
+        for method, operation in item.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            declared = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "path"}
+            for name in names:
+                if name not in declared:
+                    operation.setdefault("parameters", []).insert(
+                        0, {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                    )
+            answers = {**ANY_ANSWERS, **(BODY_ANSWERS if "requestBody" in operation else {})}
+            for status, words in answers.items():
+                operation["responses"].setdefault(str(status), {"description": words})
+            if method == "get" and path.endswith(EVENT_STREAMS):
+                operation["responses"]["200"] = {
+                    "description": "Server-Sent Events: one `board` event per change",
+                    "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                }
+    return schema

@@ -6,6 +6,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from loket.web.dates import BirthDate, Day
+
 
 class SessionPublic(BaseModel):
     session: str
@@ -78,11 +80,11 @@ class StrictBody(BaseModel):
 class BookingCreate(StrictBody):
     nik: str = Field(description="16-digit NIK of the applicant", examples=["1671014508900001"])
     full_name: str = Field(max_length=200, examples=["Siti Nur'aini"])
-    birth_date: date
+    birth_date: BirthDate
     sex: str = Field(description="male or female", examples=["female"])
     phone: str = Field(max_length=40, examples=["0812-3456-7890"])
     email: str | None = Field(default=None, max_length=254)
-    date: date
+    date: Day
     session: str = Field(description="Session start in the office's local time", examples=["08:00"])
     category: str = Field(description="regular, priority or express", examples=["regular"])
     product: str = Field(description="regular or electronic", examples=["regular"])
@@ -139,7 +141,7 @@ class BookingCancel(StrictBody):
 
 class BookingReschedule(StrictBody):
     nik: str = Field(max_length=40)
-    date: date
+    date: Day
     session: str = Field(max_length=8)
 
 

@@ -15,6 +15,7 @@ from loket.web.api.floor_schemas import (
 )
 from loket.web.api.openapi import responses
 from loket.web.auth import COOKIE, Admin, SignedIn, clear_session_cookie, set_session_cookie
+from loket.web.client import client_ip
 from loket.web.deps import DbDep, NowDep, SettingsDep
 from loket.web.limits import check_rate, login_guard
 
@@ -38,6 +39,7 @@ async def login(
         now=now,
         hours=settings.staff_session_hours,
         guard=login_guard(settings),
+        address=client_ip(request),
     )
     set_session_cookie(response, done.token, settings)
     return StaffPublic(

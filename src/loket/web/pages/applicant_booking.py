@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from loket.domain.booking import BookingRequest, Category, office_of_booking_code
+from loket.domain.calendar import check_day
 from loket.domain.errors import DomainError, NotFound, invalid
 from loket.domain.identity import parse_nik
 from loket.i18n import translate
@@ -20,6 +21,7 @@ from loket.services import applicant as applicant_service
 from loket.services import family_booking
 from loket.services import quotas as quota_service
 from loket.services.catalog import Catalog
+from loket.web.dates import Day
 from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep, billing_of
 from loket.web.limits import check_rate
 from loket.web.pages.applicant_common import (
@@ -55,9 +57,10 @@ def _month(raw: str | None, today: date) -> date:
         return today.replace(day=1)
     try:
         year, month = (int(part) for part in raw.split("-"))
-        return date(year, month, 1)
+        first = date(year, month, 1)
     except ValueError as exc:
         raise invalid("month", "month_format", "Give a month as YYYY-MM") from exc
+    return check_day(first, "month")
 
 
 def _category(raw: str | None) -> str:
@@ -129,7 +132,7 @@ async def month_view(
 async def day_view(
     request: Request,
     office: str,
-    day: date,
+    day: Day,
     db: DbDep,
     catalog: CatalogDep,
     now: NowDep,
@@ -179,7 +182,7 @@ async def form_context(
 async def details_form(
     request: Request,
     office: str,
-    day: date,
+    day: Day,
     session: str,
     db: DbDep,
     catalog: CatalogDep,
@@ -194,7 +197,7 @@ async def details_form(
 async def details_submit(
     request: Request,
     office: str,
-    day: date,
+    day: Day,
     session: str,
     db: DbDep,
     catalog: CatalogDep,

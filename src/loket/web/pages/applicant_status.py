@@ -10,6 +10,7 @@ from datetime import date
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from loket.domain.calendar import check_day
 from loket.domain.errors import DomainError, NotFound, invalid
 from loket.domain.journey import code_of_status_token, status_token
 from loket.services import applicant as applicant_service
@@ -155,7 +156,7 @@ async def status_reschedule(
     try:
         day_raw, _, session = slot.partition(" ")
         try:
-            day = date.fromisoformat(day_raw)
+            day = check_day(date.fromisoformat(day_raw), "slot")
         except ValueError as exc:
             raise invalid("slot", "slot_missing", "Choose a new date and session") from exc
         await booking_service.reschedule_booking(db, catalog, code, nik, day, session, policy=policy, now=now)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from loket.domain.errors import DomainError
 from loket.services import waitlist as waitlist_service
 from loket.services.catalog import Catalog
+from loket.web.dates import Day
 from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep, billing_of
 from loket.web.pages.applicant_booking import form_context
 from loket.web.pages.applicant_common import (
@@ -31,7 +30,7 @@ router = APIRouter(include_in_schema=False)
 async def join_form(
     request: Request,
     office: str,
-    day: date,
+    day: Day,
     session: str,
     db: DbDep,
     catalog: CatalogDep,
@@ -48,7 +47,7 @@ async def join_form(
 async def join_submit(
     request: Request,
     office: str,
-    day: date,
+    day: Day,
     session: str,
     db: DbDep,
     catalog: CatalogDep,

@@ -14,6 +14,7 @@ from loket.domain.errors import DomainError, NotFound
 from loket.services import ballot as ballot_service
 from loket.services.catalog import Catalog
 from loket.web.csrf import require_csrf
+from loket.web.dates import Day
 from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep
 from loket.web.limits import check_rate
 from loket.web.pages.applicant_common import field_errors, html_errors, policies, render
@@ -35,7 +36,7 @@ async def _ballot_context(catalog: Catalog, db: DbDep, office: str, day: date, n
 @router.get("/ballot/{office}/{day}", response_class=HTMLResponse)
 @html_errors
 async def ballot_page(
-    request: Request, office: str, day: date, db: DbDep, catalog: CatalogDep, now: NowDep
+    request: Request, office: str, day: Day, db: DbDep, catalog: CatalogDep, now: NowDep
 ) -> Response:
     context = await _ballot_context(catalog, db, office, day, now)
     return render(
@@ -54,7 +55,7 @@ async def ballot_page(
 async def ballot_enter(
     request: Request,
     office: str,
-    day: date,
+    day: Day,
     db: DbDep,
     catalog: CatalogDep,
     now: NowDep,

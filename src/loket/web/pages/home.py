@@ -9,6 +9,7 @@ from babel.dates import format_date
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from loket.domain.calendar import check_day
 from loket.domain.errors import invalid
 from loket.formatting import long_date
 from loket.services import offices as office_service
@@ -54,9 +55,10 @@ def _parse_month(raw: str | None, today: date) -> date:
         return today.replace(day=1)
     try:
         year, month = (int(part) for part in raw.split("-"))
-        return date(year, month, 1)
+        first = date(year, month, 1)
     except ValueError as exc:
         raise invalid("month", "month_format", "Give a month as YYYY-MM") from exc
+    return check_day(first, "month")
 
 
 @router.get("/offices/{code}/calendar", response_class=HTMLResponse)

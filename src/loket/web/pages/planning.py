@@ -27,6 +27,7 @@ from loket.services import planning as planning_service
 from loket.services.catalog import Catalog
 from loket.settings import Settings
 from loket.web.auth import Staff, Supervisor
+from loket.web.dates import Day
 from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep
 from loket.web.pages.home import render
 
@@ -205,9 +206,9 @@ async def _compute(
 
 
 async def scenario_params(
-    first: Annotated[date | None, Query(alias="from")] = None,
-    to: Annotated[date | None, Query()] = None,
-    day: Annotated[date | None, Query(alias="date")] = None,
+    first: Annotated[Day | None, Query(alias="from")] = None,
+    to: Annotated[Day | None, Query()] = None,
+    day: Annotated[Day | None, Query(alias="date")] = None,
     arrivals: Annotated[int | None, Query(ge=0, le=5000)] = None,
     fault_stage: Annotated[str | None, Query(max_length=16)] = None,
     fault_from: TimeQ = None,

@@ -20,13 +20,14 @@ from loket.reports.render import MEDIA_TYPES
 from loket.services.catalog import Catalog
 from loket.services.reports import check_period
 from loket.store.database import Database
+from loket.web.dates import Day
 
 T = TypeVar("T")
 CACHE_TTL_S = 60.0
 CACHE_SIZE = 16
 
-FromQ = Annotated[date | None, Query(alias="from")]
-ToQ = Annotated[date | None, Query(alias="to")]
+FromQ = Annotated[Day | None, Query(alias="from")]
+ToQ = Annotated[Day | None, Query(alias="to")]
 
 
 async def office_of(catalog: Catalog, db: Database, code: str) -> Office:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from loket.domain.calendar import check_day
 from loket.domain.errors import DomainError, invalid
 from loket.i18n import translate
 from loket.services import ballot as ballot_service
@@ -20,6 +21,7 @@ from loket.services.catalog import Catalog
 from loket.services.release_queries import recent_releases
 from loket.settings import booking_policy
 from loket.web.auth import Staff, Supervisor
+from loket.web.dates import Day
 from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep
 from loket.web.pages.home import render
 
@@ -28,9 +30,10 @@ router = APIRouter(include_in_schema=False)
 
 def _day(raw: Any, name: str) -> date:
     try:
-        return date.fromisoformat(str(raw or "").strip())
+        day = date.fromisoformat(str(raw or "").strip())
     except ValueError as exc:
         raise invalid(name, "date_parsing", "Give a date as YYYY-MM-DD") from exc
+    return check_day(day, name)
 
 
 def _moment(raw: Any, name: str, zone: str) -> datetime | None:
@@ -153,7 +156,7 @@ async def schedule_action(
 @router.post("/offices/{code}/security/releases/{day}/draw", response_class=HTMLResponse)
 async def draw_action(
     request: Request,
-    day: date,
+    day: Day,
     staff: Supervisor,
     db: DbDep,
     catalog: CatalogDep,

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from loket.domain.calendar import check_day
 from loket.domain.errors import DomainError, TooMany, invalid
 from loket.domain.office import STATION_KINDS, Session
 from loket.domain.staff import Role, require
@@ -28,6 +29,7 @@ from loket.web.auth import (
     clear_session_cookie,
     set_session_cookie,
 )
+from loket.web.client import client_ip
 from loket.web.csrf import require_csrf
 from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep, catalog_of
 from loket.web.limits import check_rate, login_guard
@@ -61,7 +63,13 @@ async def login_submit(
     try:
         check_rate(request, "login", username)
         done = await staff_service.login(
-            db, username, password, now=now, hours=settings.staff_session_hours, guard=login_guard(settings)
+            db,
+            username,
+            password,
+            now=now,
+            hours=settings.staff_session_hours,
+            guard=login_guard(settings),
+            address=client_ip(request),
         )
     except DomainError as exc:
         page = render(
@@ -145,9 +153,10 @@ def _int(form: Any, name: str) -> int:
 
 def _day(form: Any, name: str) -> date:
     try:
-        return date.fromisoformat(str(form.get(name, "")).strip())
+        day = date.fromisoformat(str(form.get(name, "")).strip())
     except ValueError as exc:
         raise invalid(name, "date_parsing", "Give a date as YYYY-MM-DD") from exc
+    return check_day(day, name)
 
 
 Action = Callable[[Any, Staff, Any, Any, Any], Awaitable[None]]
