@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from loket import __version__
 from loket.clock import Clock, utcnow
 from loket.logs import install_log_masking
-from loket.services.billing.codes import provider_from
 from loket.services.audit import use_audit_key
+from loket.services.billing.codes import provider_from
 from loket.services.catalog import Catalog
 from loket.settings import Settings, audit_secret
 from loket.store.database import Database
