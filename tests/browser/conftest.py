@@ -30,6 +30,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
+# The servers the tests start are not demos: they need a real secret key (issue 21).
+SECRET_KEY = "test-server-secret-key-0123456789abcdef"
 APT_LOCK = Path(tempfile.gettempdir()) / "loket-tests-apt.lock"
 
 
@@ -90,7 +92,7 @@ def start_server(
         **os.environ,
         "LOKET_DATABASE_URL": database_url,
         "LOKET_PORT": str(port),
-        "LOKET_SECRET_KEY": "test-server-secret-key-0123456789abcdef",
+        "LOKET_SECRET_KEY": SECRET_KEY,
         **(extra_env or {}),
     }
     server = LiveServer(f"http://127.0.0.1:{port}", database_url, env, workdir)

@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 
+from .conftest import SECRET_KEY
+
 PASSWORD = "rahasia-kantor-1"
 
 
@@ -74,7 +76,7 @@ class Restartable:
     def start(self) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "loket", "serve", "--port", str(self.port)],
-            env={**self.env, "LOKET_PORT": str(self.port)},
+            env={"LOKET_SECRET_KEY": SECRET_KEY, **self.env, "LOKET_PORT": str(self.port)},
             cwd=self.workdir,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -41,8 +41,10 @@ class Peers:
 
 @asynccontextmanager
 async def running(
-    db_url: str, demo: Database, clock: FrozenClock, *, timeout_s: float = 1.0
+    db_url: str, demo: Database, clock: FrozenClock, *, timeout_s: float = 10.0
 ) -> AsyncIterator[Peers]:
+    # A generous timeout unless a test is about a slow provider: on a loaded test machine the
+    # simulator may take over a second, and the booking would then (rightly) wait for its code.
     port = free_port()
     sim = BillingSimulator(SECRET, f"http://127.0.0.1:{port}/api/v1/payments/billing-notification").start()
     settings = Settings(

@@ -28,6 +28,7 @@ FILL = {
     "username": "budi",
     "action": "call",
     "device_id": "0a1b2c3d",
+    "refund_id": "R-0001",
 }
 
 

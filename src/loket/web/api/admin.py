@@ -3,7 +3,6 @@ staff invitations. Every route needs a signed-in national administrator (and the
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -29,6 +28,7 @@ from loket.web.api.admin_schemas import (
 )
 from loket.web.api.openapi import responses
 from loket.web.auth import NationalAdmin
+from loket.web.dates import Day
 from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1/admin", tags=["national administration"])
@@ -107,7 +107,7 @@ async def enable_bank(code: str, staff: NationalAdmin, db: DbDep, now: NowDep) -
 
 @router.get("/fees", response_model=list[TariffPublic], responses=ERRORS, summary="The fee tariffs")
 async def list_fees(
-    staff: NationalAdmin, db: DbDep, now: NowDep, on: Annotated[date | None, Query()] = None
+    staff: NationalAdmin, db: DbDep, now: NowDep, on: Annotated[Day | None, Query()] = None
 ) -> list[TariffPublic]:
     return [TariffPublic(**vars(t)) for t in await fee_service.list_tariffs(db, on=on, now=now)]
 
@@ -173,7 +173,7 @@ async def add_holiday(
     summary="Withdraw a declared day off, or cancel a listed holiday",
 )
 async def remove_holiday(
-    day: date, staff: NationalAdmin, db: DbDep, now: NowDep, catalog: CatalogDep, settings: SettingsDep
+    day: Day, staff: NationalAdmin, db: DbDep, now: NowDep, catalog: CatalogDep, settings: SettingsDep
 ) -> None:
     await calendar_service.remove_holiday(
         db, day, actor=staff.username, now=now, country=settings.holiday_country, catalog=catalog

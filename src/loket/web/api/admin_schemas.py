@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from loket.web.api.schemas import StrictBody
+from loket.web.dates import Day
 
 
 class ImportPublic(BaseModel):
@@ -37,7 +38,7 @@ class TariffCreate(StrictBody):
     product: str = Field(description="regular, electronic, express_surcharge or free")
     validity_years: int | None = None
     amount: int
-    effective_from: date
+    effective_from: Day
     basis: str = Field(max_length=64)
     proof: str | None = Field(default=None, max_length=200)
 
@@ -52,7 +53,7 @@ class TariffPublic(BaseModel):
 
 
 class HolidayCreate(StrictBody):
-    date: date
+    date: Day
     name: str = Field(max_length=200)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
@@ -12,6 +13,7 @@ from loket.services.refunds import Refund
 from loket.web.api.openapi import STAFF_ERRORS
 from loket.web.api.schemas import StrictBody
 from loket.web.auth import Supervisor
+from loket.web.dates import Day
 from loket.web.deps import DbDep, NowDep
 
 router = APIRouter(prefix="/api/v1", tags=["refunds"])
@@ -123,8 +125,8 @@ async def revenue(
     code: str,
     db: DbDep,
     staff: Supervisor,
-    first: date = Query(alias="from"),
-    last: date = Query(alias="to"),
+    first: Annotated[Day, Query(alias="from")],
+    last: Annotated[Day, Query(alias="to")],
 ) -> list[RevenueDayPublic]:
     days = await refund_service.net_revenue(db, code.upper(), first, last)
     return [
