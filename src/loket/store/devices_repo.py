@@ -55,9 +55,17 @@ async def set_fault(
     conn: AsyncConnection, office_code: str, device_id: str, fault: str | None, now: datetime | None
 ) -> bool:
     """Set (or clear, with None) the kiosk's fault; True when it changed. The moment it started is
-    kept while the same fault goes on."""
-    row = await kiosk(conn, office_code, device_id)
-    if row is None or row.fault == fault:
-        return False
-    await update_kiosk(conn, office_code, device_id, fault=fault, fault_since=now if fault else None)
-    return True
+    kept while the same fault goes on.
+
+    One conditional UPDATE: two failed prints at once both try it, the second waits on the row
+    lock, then finds the fault already set and changes nothing (so one audit entry per change)."""
+    done = await conn.execute(
+        update(kiosk_devices)
+        .where(
+            kiosk_devices.c.office_code == office_code,
+            kiosk_devices.c.device_id == device_id,
+            kiosk_devices.c.fault.is_distinct_from(fault),
+        )
+        .values(fault=fault, fault_since=now if fault else None)
+    )
+    return bool(done.rowcount)
