@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,6 +14,9 @@ from loket import __version__
 from loket.clock import Clock, utcnow
 from loket.logs import install_log_masking
 from loket.services.catalog import Catalog
+from loket.services.fanout import Fanout
+from loket.services.floor_bus import BoardBus
+from loket.services.shared_limits import open_redis
 from loket.settings import Settings
 from loket.store.database import Database
 from loket.web.api import audit, ballots, bookings, floor, fraud, health, offices, privacy, staff
@@ -33,9 +38,15 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if owns_db:
             app.state.db = Database(settings.database_url, pool_size=settings.database_pool_size)
+        fanout = app.state.fanout
+        listening = asyncio.create_task(fanout.run()) if fanout is not None else None
         try:
             yield
         finally:
+            if listening is not None:
+                listening.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await listening
             if owns_db:
                 await app.state.db.dispose()
 
@@ -50,6 +61,19 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     app.state.templates = make_templates()
     app.state.catalog = Catalog(ttl=settings.catalog_ttl_s, country=settings.holiday_country)
     app.state.limiter = make_limiter(settings)
+    app.state.board_bus = BoardBus()
+    # Several processes: catalog and floor changes told to the others through Redis (services/fanout.py).
+    app.state.fanout = (
+        Fanout(
+            open_redis(settings),
+            open_redis(settings, listening=True),
+            settings.redis_prefix,
+            app.state.catalog,
+            app.state.board_bus,
+        )
+        if settings.redis_url
+        else None
+    )
     if db is not None:
         app.state.db = db
     install_error_handlers(app)

@@ -243,7 +243,7 @@ async def details_submit(
     for i, maybe in enumerate(requests):
         assert maybe is not None  # every request passed its preview above
         try:
-            check_rate(request, "booking", maybe.nik)
+            await check_rate(request, "booking", maybe.nik)
             done = await booking_service.book_slot(
                 db, catalog, office_code, maybe, policy=policy, now=now, locale=locale
             )

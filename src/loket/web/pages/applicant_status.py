@@ -21,7 +21,7 @@ router = APIRouter(include_in_schema=False)
 async def _proof(request: Request) -> tuple[str, str]:
     form = await request.form()
     code = str(form.get("booking_code", "")).strip().upper()
-    check_rate(request, "lookup", code)  # a code's NIK cannot be guessed by trying
+    await check_rate(request, "lookup", code)  # a code's NIK cannot be guessed by trying
     return code, str(form.get("nik", "")).strip()
 
 
