@@ -21,6 +21,11 @@ class Settings(BaseSettings):
         "sqlite:///./loket.db",
         description="Database URL: sqlite:///PATH (embedded) or postgresql+psycopg://USER@HOST:PORT/DB.",
     )
+    booking_path: Literal["statement", "portable"] = Field(
+        "statement",
+        description="How PostgreSQL takes a place: one prepared statement, or the portable separate "
+        "statements in one transaction (what a Citus cluster can route).",
+    )
     database_pool_size: int = Field(
         20, ge=1, le=500, description="PostgreSQL connections kept open per server process."
     )

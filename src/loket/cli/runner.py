@@ -63,7 +63,7 @@ def run(work: Callable[[Database], Awaitable[T]], *, settings: Settings | None =
     settings = settings or get_settings()
 
     async def runner() -> T:
-        db = Database(settings.database_url, pool_size=2)
+        db = Database(settings.database_url, pool_size=2, portable=settings.booking_path == "portable")
         try:
             return await work(db)
         finally:

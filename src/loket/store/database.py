@@ -100,9 +100,12 @@ class Database:
     transaction through the async engine against 0.07 ms on the raw connection).
     """
 
-    def __init__(self, url: str, *, pool_size: int = 20, echo: bool = False) -> None:
+    def __init__(self, url: str, *, pool_size: int = 20, echo: bool = False, portable: bool = False) -> None:
         self.url = url
         self.dialect = dialect_of(url)
+        # Take places with the portable statements on PostgreSQL too (LOKET_BOOKING_PATH=portable:
+        # separate statements in one transaction, which a Citus cluster can route by office).
+        self.portable = portable
         self.pool_size = pool_size
         self._fast: AsyncConnectionPool[Any] | None = None
         if self.dialect == "sqlite":

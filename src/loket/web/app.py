@@ -37,7 +37,11 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if owns_db:
-            app.state.db = Database(settings.database_url, pool_size=settings.database_pool_size)
+            app.state.db = Database(
+                settings.database_url,
+                pool_size=settings.database_pool_size,
+                portable=settings.booking_path == "portable",
+            )
         fanout = app.state.fanout
         listening = asyncio.create_task(fanout.run()) if fanout is not None else None
         try:
