@@ -86,6 +86,24 @@ def test_a_quota_raised_on_one_process_is_bookable_on_the_other(topology: Topolo
         made = within_a_second(lambda: book(next(tries)))
         assert made.status_code == 201, made.text
 
+        # A session added on the second process: the first cached the office without it (for 300 s
+        # here), so only the fan-out lets it take a booking there within the second.
+        sessions = [(s["session"], s["ends"]) for s in first.get("/api/v1/offices/PLG").json()["sessions"]]
+        assert ("16:00", "17:00") not in sessions
+        unknown = book(300, session="16:00")
+        assert unknown.status_code == 422, unknown.text  # the first process knows no such session
+        added = second.put(
+            "/api/v1/offices/PLG/sessions",
+            json={"sessions": [*sessions, ("16:00", "17:00")]},
+            headers=headers,
+        )
+        assert added.status_code == 200, added.text
+        spread = second.put(quota, json={"category": "regular", "capacity": 70}, headers=headers)
+        assert any(s["session"] == "16:00" and s["left"] for s in spread.json()["sessions"]), spread.text
+        new_ones = iter(range(301, 400))
+        made = within_a_second(lambda: book(next(new_ones), session="16:00"))
+        assert made.status_code == 201, made.text
+
 
 def test_a_call_on_one_process_reaches_a_board_on_the_other(topology: Topology) -> None:
     made = topology.loket_script("floor_setup.py")
