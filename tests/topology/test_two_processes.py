@@ -1,14 +1,19 @@
 """Two `loket serve` processes behind nginx, sharing PostgreSQL and Redis: a per-address limit holds
 across both, a quota raised on one is bookable on the other, and a number called on one is on the
-board the other serves, each within the second issue 18 promises."""
+board the other serves, each within the second issue 18 promises; a process killed mid-rush loses
+no booking it confirmed."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import signal
 import time
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
+import psycopg
 
 from loket.testing.applicants import applicant
 
@@ -139,3 +144,48 @@ def _next_board(lines) -> dict:  # type: ignore[no-untyped-def,type-arg]
         if line.startswith("data: "):
             return dict(json.loads(line.removeprefix("data: ")))
     raise AssertionError("the stream ended")
+
+
+async def test_a_process_killed_mid_rush_loses_no_confirmed_booking(topology: Topology) -> None:
+    day = _bookable_day(httpx.Client(base_url=topology.url, timeout=10))
+    # Room for everyone: whatever is refused is refused because its process died, not for want of places.
+    quota = ["--office", "PLG", "--date", day.isoformat(), "--category", "regular", "--capacity", "1200"]
+    done = topology.loket("quota", "set", *quota)
+    assert done.returncode == 0, done.stderr
+    killed = topology.processes[0]
+    answers: list[httpx.Response | Exception] = []
+
+    async def one(client: httpx.AsyncClient, i: int) -> None:
+        body = applicant(i, seed=81).booking_body(day, session=("08:00", "09:00", "10:00")[i % 3])
+        try:
+            answers.append(
+                await client.post(
+                    "/api/v1/offices/PLG/bookings",
+                    json=body,
+                    headers={"X-Forwarded-For": f"36.90.{i // 200}.{i % 200}"},
+                )
+            )
+        except httpx.TransportError as exc:
+            answers.append(exc)
+        if len(answers) == 60 and killed.poll() is None:
+            killed.send_signal(signal.SIGKILL)  # mid-rush, requests in flight on it
+
+    limits = httpx.Limits(max_connections=24)
+    async with httpx.AsyncClient(base_url=topology.url, timeout=30, limits=limits) as client:
+        await asyncio.gather(*(one(client, i) for i in range(300)))
+    assert killed.poll() is not None
+    statuses = Counter(a.status_code if isinstance(a, httpx.Response) else "transport" for a in answers)
+    assert set(statuses) <= {201, 502}, statuses  # the dead process's in-flight ones: 502; never a 500
+    assert statuses[201] > 60, statuses  # the other process kept booking
+    confirmed = {
+        a.json()["booking_code"] for a in answers if isinstance(a, httpx.Response) and a.status_code == 201
+    }
+    dsn = topology.env["LOKET_DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn) as conn:
+        stored = {
+            row[0]
+            for row in conn.execute(
+                "SELECT booking_code FROM bookings WHERE office_code = 'PLG' AND day = %s", (day,)
+            )
+        }
+    assert confirmed <= stored  # every booking answered 201 is in the database
