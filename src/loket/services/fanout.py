@@ -94,6 +94,14 @@ class Fanout:
         self.catalog.forget(None, local=True)
         self.bus.wake_all()
 
+    async def close(self) -> None:
+        """Let the last publishes finish (briefly), then close both clients."""
+        if self._pending:
+            await asyncio.wait(set(self._pending), timeout=1.0)
+        for client in (self.redis, self.listen_redis):
+            with contextlib.suppress(RedisError, OSError):
+                await client.aclose()
+
     async def run(self) -> None:
         """Listen until cancelled, reconnecting after a failure."""
         while True:

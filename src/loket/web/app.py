@@ -51,6 +51,7 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
                 listening.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await listening
+                await fanout.close()
             if owns_db:
                 await app.state.db.dispose()
 
