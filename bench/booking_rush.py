@@ -7,6 +7,12 @@ answers/s, latency percentiles, places sold, places oversold (must be 0) and une
     .venv/bin/python bench/booking_rush.py --db sqlite
     .venv/bin/python bench/booking_rush.py --db postgresql
     .venv/bin/python bench/booking_rush.py --db postgresql --applicants 6000 --capacity 6000   # sustained
+    .venv/bin/python bench/booking_rush.py --db postgresql --nginx 2   # two processes behind nginx
+
+With `--nginx N`, N separate `loket serve` processes share the Redis at LOKET_TEST_REDIS_URL
+(change fan-out; a throwaway key prefix) behind Debian's nginx, configured as
+tests/topology/nginx.conf.template (docs/operations.md); the CPU figures are the N processes'
+together, nginx's own CPU not included.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import asyncio
 import json
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -58,6 +65,34 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+def start_nginx(workdir: Path, port: int, backends: list[int]) -> subprocess.Popen[bytes]:
+    """Debian's nginx (installed when missing) on `port` in front of `backends`, as the tests run it."""
+    sys.path.insert(0, str(ROOT / "tests" / "topology"))
+    from conftest import ensure_nginx, write_nginx_conf  # the topology tests' own set-up
+
+    conf = write_nginx_conf(workdir, port, backends)
+    proxy = subprocess.Popen(
+        [
+            ensure_nginx(),
+            "-p",
+            str(conf.parent),
+            "-c",
+            str(conf),
+            "-e",
+            str(conf.parent / "logs" / "error.log"),
+        ]
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proxy
+        except OSError:
+            if time.monotonic() > deadline or proxy.poll() is not None:
+                raise SystemExit("nginx did not start") from None
+            time.sleep(0.2)
+
+
 def loket(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "-m", "loket", *args], env=env, check=True, capture_output=True, cwd=ROOT)
 
@@ -80,6 +115,7 @@ def main() -> None:
     )
     parser.add_argument("--health-requests", type=int, default=5000)
     parser.add_argument("--workers", type=int, default=1, help="server processes")
+    parser.add_argument("--nginx", type=int, default=0, help="N separate processes behind nginx (0: direct)")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="loket-bench-"))
@@ -137,30 +173,51 @@ def main() -> None:
             "--capacity",
             str(per_day),
         )
-    server = subprocess.Popen(
-        [sys.executable, "-m", "loket", "serve", "--port", str(port), "--workers", str(args.workers)],
-        env=env,
-        cwd=workdir,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    proxy: subprocess.Popen[bytes] | None = None
+    if args.nginx:
+        backends = [free_port() for _ in range(args.nginx)]
+        env["LOKET_REDIS_URL"] = os.environ.get("LOKET_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+        env["LOKET_REDIS_PREFIX"] = f"loket-bench:{secrets.token_hex(4)}:"
+        # One shell whose children are the servers: cpu_seconds(its pid) sums them.
+        script = " & ".join(f"{sys.executable} -m loket serve --port {b}" for b in backends) + " & wait"
+        server = subprocess.Popen(
+            ["bash", "-c", script], env=env, cwd=workdir, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, start_new_session=True,
+        )  # fmt: skip
+    else:
+        backends = [port]
+        server = subprocess.Popen(
+            [sys.executable, "-m", "loket", "serve", "--port", str(port), "--workers", str(args.workers)],
+            env=env,
+            cwd=workdir,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("server did not start") from None
-                time.sleep(0.2)
+        deadline = time.monotonic() + 120
+        for backend in backends:
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", backend), timeout=1).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        raise SystemExit("server did not start") from None
+                    time.sleep(0.2)
+        if args.nginx:
+            proxy = start_nginx(workdir, port, backends)
         host = f"127.0.0.1:{port}"
         report = asyncio.run(rush(args, host, port, day, server.pid, day2))
         report["db"] = args.db
-        report["server_workers"] = args.workers
+        report["server_workers"] = args.nginx or args.workers
+        report["behind_nginx"] = bool(args.nginx)
         report.update(check_database(url, day, args.capacity, report["sold"]))
     finally:
-        server.terminate()
+        if proxy is not None:
+            proxy.terminate()
+            proxy.wait(timeout=30)
+        os.killpg(server.pid, signal.SIGTERM)
         _out, err = server.communicate(timeout=30)
         if err.strip():
             print(err.decode(errors="replace")[-3000:], file=sys.stderr)

@@ -27,6 +27,11 @@ class Settings(BaseSettings):
         "sqlite:///./loket.db",
         description="Database URL: sqlite:///PATH (embedded) or postgresql+psycopg://USER@HOST:PORT/DB.",
     )
+    booking_path: Literal["statement", "portable"] = Field(
+        "statement",
+        description="How PostgreSQL takes a place: one prepared statement, or the portable separate "
+        "statements in one transaction (what a Citus cluster can route).",
+    )
     database_pool_size: int = Field(
         20, ge=1, le=500, description="PostgreSQL connections kept open per server process."
     )
@@ -220,6 +225,18 @@ class Settings(BaseSettings):
         le=36_500,
         description="Days after the appointment that an application's personal data is kept; then the "
         "worker purges it (statistics stay); 0: keep.",
+    )
+    # --- Several processes and hosts (issue 18, docs/operations.md) ---
+    redis_url: str = Field(
+        "",
+        description="Redis shared by every server process (redis://HOST:PORT/DB): rate limits and the "
+        "change fan-out; empty: each process on its own.",
+    )
+    redis_prefix: str = Field(
+        "loket:", description="Prefix of every Redis key and channel (one per deployment sharing a Redis)."
+    )
+    redis_timeout_s: float = Field(
+        0.25, gt=0, le=10, description="Seconds a Redis call may take before the process falls back."
     )
     # --- Reports (issue 8) ---
     report_max_days: int = Field(

@@ -18,7 +18,11 @@ from loket.store.database import Database
 from loket.store.tables import bookings, contact_usage, nik_holds, places, waitlist_entries
 from loket.testing.applicants import applicant, family
 
+from .booking_paths import booking_path  # noqa: F401 (the fixture)
 from .conftest import pay
+
+# Every test twice on PostgreSQL: the single-statement and the portable booking path.
+pytestmark = pytest.mark.usefixtures("booking_path")
 
 DAY = date(2017, 12, 29)  # the last service day of 2017, the day after the story
 

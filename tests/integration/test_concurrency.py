@@ -7,6 +7,7 @@ import asyncio
 import multiprocessing
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select
 
 from loket.clock import FrozenClock
@@ -19,8 +20,12 @@ from loket.store.database import Database
 from loket.store.tables import bookings, payments, places
 from loket.testing.applicants import applicant, family
 
+from .booking_paths import booking_path  # noqa: F401 (the fixture)
 from .conftest import pay
 from .test_booking import DAY, invariants, request_for
+
+# Every test twice on PostgreSQL: the single-statement and the portable booking path.
+pytestmark = pytest.mark.usefixtures("booking_path")
 
 
 async def race(coros):  # type: ignore[no-untyped-def]

@@ -65,7 +65,7 @@ def run(work: Callable[[Database], Awaitable[T]], *, settings: Settings | None =
     use_audit_key(audit_secret(settings))  # the key the entries of this command are MACed with
 
     async def runner() -> T:
-        db = Database(settings.database_url, pool_size=2)
+        db = Database(settings.database_url, pool_size=2, portable=settings.booking_path == "portable")
         try:
             return await work(db)
         finally:

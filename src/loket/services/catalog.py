@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -71,6 +72,8 @@ class Catalog:
         self._loading: dict[str, asyncio.Lock] = {}
         self._offices: tuple[float, tuple[Office, ...]] | None = None
         self._offices_lock = asyncio.Lock()
+        # Told (kind, office) after a local forget, to tell the other processes (services/fanout.py).
+        self.on_change: Callable[[str, str | None], None] | None = None
 
     def _fresh(self, office_code: str) -> OfficeContext | None:
         entry = self._entries.get(office_code)
@@ -113,15 +116,21 @@ class Catalog:
                     found = self._offices = (time.monotonic(), tuple(await offices_repo.list_offices(conn)))
             return list(found[1])
 
-    def forget_alternatives(self, office_code: str) -> None:
-        """A place came back (cancel, reschedule, expiry): 'full' answers must be recomputed."""
+    def forget_alternatives(self, office_code: str, *, local: bool = False) -> None:
+        """A place came back (cancel, reschedule, expiry): 'full' answers must be recomputed.
+        `local`: only this process (the change came from another one)."""
+        if self.on_change is not None and not local:
+            self.on_change("alternatives", office_code)
         entry = self._entries.get(office_code)
         if entry is not None:
             entry.alternatives.clear()
             entry.full_until.clear()
 
-    def forget(self, office_code: str | None = None) -> None:
-        """Drop cached data after a write (all offices when no code is given); the list goes too."""
+    def forget(self, office_code: str | None = None, *, local: bool = False) -> None:
+        """Drop cached data after a write (all offices when no code is given); the list goes too.
+        `local`: only this process (the change came from another one)."""
+        if self.on_change is not None and not local:
+            self.on_change("forget", office_code)
         self._offices = None
         if office_code is None:
             self._entries.clear()

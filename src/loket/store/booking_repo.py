@@ -210,9 +210,10 @@ async def take_place(db: Database, new: NewBooking) -> TakeResult:
     On PostgreSQL this is one prepared statement on an autocommit connection (`PG_TAKE_PLACE`: the
     statement is the transaction); elsewhere the same steps run in one write transaction that is
     rolled back unless the booking was made. An error that fresh codes may cure (a code collision,
-    a deadlock, a serialization failure) comes back as RETRY, carrying the error."""
+    a deadlock, a serialization failure) comes back as RETRY, carrying the error. With
+    `db.portable` PostgreSQL runs the portable steps as well (LOKET_BOOKING_PATH=portable)."""
     try:
-        if db.dialect == "postgresql":
+        if db.dialect == "postgresql" and not db.portable:
             return await _pg_take_place(db, new)
         try:
             async with db.write() as conn:

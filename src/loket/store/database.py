@@ -72,8 +72,22 @@ def _sqlite_begin(conn: Any) -> None:
 
 
 def libpq_url(url: str) -> str:
-    """The URL as libpq (psycopg's own pool) takes it: postgresql://user@host:port/db?..."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    """The URL as libpq (psycopg's own pool) takes it: postgresql://user@host:port/db?...
+
+    A multi-host URL in SQLAlchemy's form (`?host=a:5432&host=b:5432&target_session_attrs=
+    read-write`, the form the engine takes) becomes libpq's `?host=a,b&port=5432,5432`."""
+    parsed = make_url(url).set(drivername="postgresql")
+    hosts = parsed.query.get("host")
+    if isinstance(hosts, tuple) or (isinstance(hosts, str) and ":" in hosts):
+        pairs = [
+            h.rpartition(":") if ":" in h else (h, "", "")
+            for h in ((hosts,) if isinstance(hosts, str) else hosts)
+        ]
+        query = {k: v for k, v in parsed.query.items() if k != "host"}
+        query["host"] = ",".join(host for host, _sep, _port in pairs)
+        query["port"] = ",".join(port or str(parsed.port or 5432) for _host, _sep, port in pairs)
+        parsed = parsed.set(query=query)
+    return parsed.render_as_string(hide_password=False)
 
 
 # The type a service annotates the connection of its transaction with: services name it through
@@ -114,9 +128,13 @@ class Database:
         echo: bool = False,
         connect_timeout_s: float = 5.0,
         statement_timeout_s: float = 30.0,
+        portable: bool = False,
     ) -> None:
         self.url = url
         self.dialect = dialect_of(url)
+        # Take places with the portable statements on PostgreSQL too (LOKET_BOOKING_PATH=portable:
+        # separate statements in one transaction, which a Citus cluster can route by office).
+        self.portable = portable
         self.pool_size = pool_size
         self._fast: AsyncConnectionPool[Any] | None = None
         # Every wait on PostgreSQL is bounded (issue 21): connecting, a pooled connection coming

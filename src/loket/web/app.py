@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,6 +16,9 @@ from loket.logs import install_log_masking
 from loket.services.audit import use_audit_key
 from loket.services.billing.codes import provider_from
 from loket.services.catalog import Catalog
+from loket.services.fanout import Fanout
+from loket.services.floor_bus import BoardBus
+from loket.services.shared_limits import open_redis
 from loket.settings import Settings, audit_secret
 from loket.store.database import Database
 from loket.web import assets
@@ -57,11 +62,19 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
                 pool_size=settings.database_pool_size,
                 connect_timeout_s=settings.database_connect_timeout_s,
                 statement_timeout_s=settings.database_statement_timeout_s,
+                portable=settings.booking_path == "portable",
             )
+        fanout = app.state.fanout
+        listening = asyncio.create_task(fanout.run()) if fanout is not None else None
         try:
             yield
         finally:
             await app.state.billing.close()
+            if listening is not None:
+                listening.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await listening
+                await fanout.close()
             if owns_db:
                 await app.state.db.dispose()
 
@@ -82,6 +95,19 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     app.state.catalog = Catalog(ttl=settings.catalog_ttl_s, country=settings.holiday_country)
     app.state.limiter = make_limiter(settings)
     app.state.billing = provider_from(settings)  # who issues billing codes (services/billing)
+    app.state.board_bus = BoardBus()
+    # Several processes: catalog and floor changes told to the others through Redis (services/fanout.py).
+    app.state.fanout = (
+        Fanout(
+            open_redis(settings),
+            open_redis(settings, listening=True),
+            settings.redis_prefix,
+            app.state.catalog,
+            app.state.board_bus,
+        )
+        if settings.redis_url
+        else None
+    )
     if db is not None:
         app.state.db = db
     install_error_handlers(app)

@@ -1,29 +1,34 @@
-"""The limits routes apply themselves: the process's rate limiter, the per-identity count (a NIK, a
-booking code, a username: it needs the parsed request, so the middleware cannot do it) and the
-staff sign-in lock-out. The per-address limits are the middleware's (web/middleware.py)."""
+"""The limits routes apply themselves: the rate limiter (the process's own, or the one every process
+shares through Redis: services/shared_limits.py), the per-identity count (a NIK, a booking code, a
+username: it needs the parsed request, so the middleware cannot do it) and the staff sign-in
+lock-out. The per-address limits are the middleware's (web/middleware.py)."""
 
 from __future__ import annotations
 
-import time
-
 from fastapi import Request
 
-from loket.domain.ratelimit import Limiter, rules_from, too_many
+from loket.domain.ratelimit import rules_from, too_many
+from loket.services.shared_limits import LocalLimiter, RateLimiter, SharedLimiter, open_redis
 from loket.services.staff import LoginGuard
 from loket.settings import Settings
 
 
-def make_limiter(settings: Settings) -> Limiter | None:
-    """The process's limiter, or None when LOKET_RATE_LIMIT is off."""
-    return Limiter(rules_from(settings.rate_limits)) if settings.rate_limit else None
+def make_limiter(settings: Settings) -> RateLimiter | None:
+    """The limiter these settings set: None when LOKET_RATE_LIMIT is off, shared with LOKET_REDIS_URL."""
+    if not settings.rate_limit:
+        return None
+    rules = rules_from(settings.rate_limits)
+    if settings.redis_url:
+        return SharedLimiter(open_redis(settings), rules, settings.redis_prefix)
+    return LocalLimiter(rules)
 
 
-def check_rate(request: Request, family: str, identity: str) -> None:
+async def check_rate(request: Request, family: str, identity: str) -> None:
     """Count a request against `family`'s per-identity rule (NIK, code, username); 429 when over."""
-    limiter: Limiter | None = getattr(request.app.state, "limiter", None)
+    limiter: RateLimiter | None = getattr(request.app.state, "limiter", None)
     if limiter is None or not identity:
         return
-    wait = limiter.hit(f"{family}_identity", identity.strip().lower()[:64], time.monotonic())
+    wait = await limiter.hit(f"{family}_identity", identity.strip().lower()[:64])
     if wait:
         raise too_many(wait)
 

@@ -10,7 +10,6 @@ microseconds.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from html import escape
 from typing import Any
@@ -20,6 +19,7 @@ import orjson
 from loket.domain.client import client_address, network_key, trusted_networks
 from loket.domain.ratelimit import Limiter, too_many
 from loket.i18n import pick_locale, translate
+from loket.services.shared_limits import RateLimiter
 from loket.settings import Settings
 
 Scope = MutableMapping[str, Any]
@@ -66,7 +66,7 @@ def _headers(settings: Settings) -> list[tuple[bytes, bytes]]:
 class SecurityMiddleware:
     """Client address into `request.state`, per-address limits, security headers."""
 
-    def __init__(self, app: ASGIApp, settings: Settings, limiter: Limiter | None) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings, limiter: RateLimiter | None) -> None:
         self.app = app
         self.settings = settings
         self.limiter = limiter
@@ -99,7 +99,7 @@ class SecurityMiddleware:
             ip = client_address(peer, ", ".join(lines) if lines else None, self.trusted)
         scope.setdefault("state", {})["client_ip"] = ip
         if self.limiter is not None and ip and scope["method"] == "POST":
-            wait = self._over_limit(scope["method"], scope["path"], ip)
+            wait = await self._over_limit(scope["method"], scope["path"], ip)
             if wait:
                 await self._refuse(scope, dict(scope.get("headers") or ()), send, wait)
                 return
@@ -116,11 +116,11 @@ class SecurityMiddleware:
 
         await self.app(scope, receive, send_with_headers)
 
-    def _over_limit(self, method: str, path: str, ip: str) -> float:
+    async def _over_limit(self, method: str, path: str, ip: str) -> float:
         assert self.limiter is not None
         for verb, pattern, family in LIMITED:
             if method == verb and pattern.match(path):
-                return self.limiter.hit(f"{family}_address", network_key(ip), time.monotonic())
+                return await self.limiter.hit(f"{family}_address", network_key(ip))
         return 0.0
 
     async def _refuse(self, scope: Scope, headers: dict[bytes, bytes], send: Send, wait: float) -> None:

@@ -98,7 +98,7 @@ async def post_entry(
     locale: LocaleDep,
     settings: SettingsDep,
 ) -> BallotEntryPublic:
-    check_rate(request, "ballot", body.nik)
+    await check_rate(request, "ballot", body.nik)
     view = await ballot_service.enter_ballot(
         db,
         catalog,
@@ -119,7 +119,7 @@ async def post_entry(
     summary="An entry, by its code and the entrant's NIK (the NIK stays out of URLs)",
 )
 async def lookup_entry(body: BallotEntryLookup, request: Request, db: DbDep) -> BallotEntryPublic:
-    check_rate(request, "lookup", body.entry_code)
+    await check_rate(request, "lookup", body.entry_code)
     return entry_public(await ballot_service.find_entry(db, body.entry_code, body.nik))
 
 

@@ -91,7 +91,7 @@ async def create_booking(
     settings: SettingsDep,
     billing: BillingDep,
 ) -> JSONBytes:
-    check_rate(request, "booking", body.nik)
+    await check_rate(request, "booking", body.nik)
     booking = await booking_service.book_slot(
         db,
         catalog,
@@ -155,7 +155,7 @@ def detail(view: BookingView, locale: str) -> BookingDetailPublic:
 async def lookup_booking(
     body: BookingLookup, request: Request, db: DbDep, now: NowDep, locale: LocaleDep
 ) -> BookingDetailPublic:
-    check_rate(request, "lookup", body.booking_code)
+    await check_rate(request, "lookup", body.booking_code)
     return detail(await booking_service.find_booking(db, body.booking_code, body.nik, now), locale)
 
 
@@ -174,7 +174,7 @@ async def cancel_booking(
     now: NowDep,
     locale: LocaleDep,
 ) -> BookingDetailPublic:
-    check_rate(request, "lookup", booking_code)
+    await check_rate(request, "lookup", booking_code)
     view = await booking_service.cancel_booking(db, catalog, booking_code, body.nik, now)
     return detail(view, locale)
 
@@ -195,7 +195,7 @@ async def reschedule_booking(
     locale: LocaleDep,
     settings: SettingsDep,
 ) -> BookingDetailPublic:
-    check_rate(request, "lookup", booking_code)
+    await check_rate(request, "lookup", booking_code)
     view = await booking_service.reschedule_booking(
         db,
         catalog,

@@ -31,7 +31,7 @@ ERRORS = responses(
 async def login(
     body: StaffLogin, request: Request, response: Response, db: DbDep, now: NowDep, settings: SettingsDep
 ) -> StaffPublic:
-    check_rate(request, "login", body.username)
+    await check_rate(request, "login", body.username)
     done = await staff_service.login(
         db,
         body.username,

@@ -252,7 +252,7 @@ async def details_submit(
         )
     try:
         for req in requests:
-            check_rate(request, "booking", req.nik)
+            await check_rate(request, "booking", req.nik)
         done = await family_booking.book_family(
             db,
             catalog,

@@ -27,7 +27,7 @@ REFRESH_S = 20  # the floor moves in minutes; a refresh costs one small page
 async def _proof(request: Request) -> tuple[str, str]:
     form = await request.form()
     code = str(form.get("booking_code", "")).strip().upper()
-    check_rate(request, "lookup", code)  # a code's NIK cannot be guessed by trying
+    await check_rate(request, "lookup", code)  # a code's NIK cannot be guessed by trying
     return code, str(form.get("nik", "")).strip()
 
 

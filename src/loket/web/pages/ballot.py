@@ -69,7 +69,7 @@ async def ballot_enter(
     flexible = form.get("flexible") == "yes"
     policy, _waitlist = policies(settings)
     try:
-        check_rate(request, "ballot", identity.people[0]["nik"])
+        await check_rate(request, "ballot", identity.people[0]["nik"])
         entry = await ballot_service.enter_ballot(
             db,
             catalog,
@@ -108,7 +108,7 @@ async def status_lookup(request: Request, db: DbDep, locale: LocaleDep) -> Respo
     form = await request.form()
     code, nik = str(form.get("entry_code", "")).strip().upper(), str(form.get("nik", "")).strip()
     try:
-        check_rate(request, "lookup", code)
+        await check_rate(request, "lookup", code)
         entry = await ballot_service.find_entry(db, code, nik)
     except DomainError as exc:
         return render(

@@ -72,7 +72,7 @@ async def invitation_submit(
     password_again: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        check_rate(request, "login", token[:16])
+        await check_rate(request, "login", token[:16])
         if password != password_again:
             raise DomainError("password_mismatch", "The two passwords differ", field="password")
         await invitations.accept_invitation(

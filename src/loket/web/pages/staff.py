@@ -61,7 +61,7 @@ async def login_submit(
     next: Annotated[str, Form()] = "/staff",
 ) -> Response:
     try:
-        check_rate(request, "login", username)
+        await check_rate(request, "login", username)
         done = await staff_service.login(
             db,
             username,

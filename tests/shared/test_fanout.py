@@ -1,0 +1,110 @@
+"""Catalog and floor changes told to every process through the real Redis pub/sub: two Fanouts
+here stand for two server processes, each with its own catalog, board bus and Redis clients."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from loket.services.catalog import Catalog
+from loket.services.fanout import Fanout
+from loket.services.floor_bus import BoardBus
+from loket.services.shared_limits import open_redis
+from loket.settings import Settings, get_settings
+from loket.store.database import Database
+
+from .conftest import closed_port_url
+
+OFFICE = "JKT-SEL"
+
+
+class Process:
+    def __init__(self, settings: Settings) -> None:
+        self.catalog = Catalog(ttl=3600)  # only a told change can make it forget
+        self.bus = BoardBus()
+        self.fanout = Fanout(
+            open_redis(settings),
+            open_redis(settings, listening=True),
+            settings.redis_prefix,
+            self.catalog,
+            self.bus,
+        )
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.task = asyncio.create_task(self.fanout.run())
+        await asyncio.wait_for(self.fanout.connected.wait(), 5)
+
+    async def stop(self) -> None:
+        assert self.task is not None
+        self.task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await self.task
+
+
+@pytest.fixture
+async def pair(shared_settings: Settings) -> AsyncIterator[tuple[Process, Process]]:
+    first, second = Process(shared_settings), Process(shared_settings)
+    await first.start()
+    await second.start()
+    try:
+        yield first, second
+    finally:
+        await first.stop()
+        await second.stop()
+
+
+async def _told(condition, within_s: float = 1.0) -> bool:  # type: ignore[no-untyped-def]
+    """True once `condition()` holds, polled until `within_s` (the promised delay) has passed."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within_s
+    while not condition():
+        if loop.time() > deadline:
+            return False
+        await asyncio.sleep(0.01)
+    return True
+
+
+async def test_a_catalog_change_reaches_the_other_process(
+    demo: Database, pair: tuple[Process, Process]
+) -> None:
+    first, second = pair
+    office = (await first.catalog.offices(demo))[0].code
+    await first.catalog.get(demo, office)
+    ctx = await second.catalog.get(demo, office)
+    ctx.mark_full(("day", "09:00", "regular"), 3600)
+    first.catalog.forget_alternatives(office)
+    assert await _told(lambda: not ctx.full_until)  # the other's 'session full' memory is gone
+    first.catalog.forget(office)
+    assert await _told(lambda: office not in second.catalog._entries)
+    assert office not in first.catalog._entries
+    assert (await second.catalog.get(demo, office)) is not ctx  # reloaded from the database
+
+
+async def test_a_call_wakes_the_boards_of_the_other_process(pair: tuple[Process, Process]) -> None:
+    first, second = pair
+    seen = second.bus.version(OFFICE)
+    waiting = asyncio.create_task(second.bus.wait(OFFICE, seen, timeout=1.0))
+    await asyncio.sleep(0)
+    first.bus.notify(OFFICE)
+    await waiting
+    assert second.bus.version(OFFICE) == seen + 1
+    assert first.bus.version(OFFICE) == 1  # its own boards woke too, and only once
+    await asyncio.sleep(0.05)
+    assert first.bus.version(OFFICE) == 1  # its own message came back and was skipped
+
+
+async def test_redis_down_changes_stay_local_and_nothing_fails() -> None:
+    settings = get_settings(redis_url=closed_port_url(), redis_prefix="loket-test:down:")
+    process = Process(settings)
+    task = asyncio.create_task(process.fanout.run())
+    process.bus.notify(OFFICE)  # publishing fails quietly; the local boards still wake
+    process.catalog.forget(OFFICE)
+    await asyncio.sleep(0.1)
+    assert process.bus.version(OFFICE) == 1
+    assert not process.fanout.connected.is_set() and not task.done()  # still retrying, not crashed
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
