@@ -152,6 +152,8 @@ def topology(tmp_path: Path, pg_demo_url: str, redis_prefix: str) -> Iterator[To
         **os.environ,
         "LOKET_DATABASE_URL": pg_demo_url,
         "LOKET_DATABASE_POOL_SIZE": "5",
+        # Not a demo: a real secret key, shared by both processes (issue 21 refuses the default).
+        "LOKET_SECRET_KEY": "topology-test-secret-key-0123456789abcdef",
         "LOKET_REDIS_URL": REDIS_URL,
         "LOKET_REDIS_PREFIX": redis_prefix,
         "LOKET_TRUSTED_PROXIES": json.dumps(["127.0.0.1"]),

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from loket.domain.client import client_address, network_key, trusted_networks
-from loket.domain.ratelimit import Limiter, too_many
+from loket.domain.ratelimit import too_many
 from loket.i18n import pick_locale, translate
 from loket.services.shared_limits import RateLimiter
 from loket.settings import Settings
