@@ -4,59 +4,15 @@ falling with it, as a supervisor runs it. Both databases."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
 from pathlib import Path
 
-from loket.domain.booking import BookingPolicy, BookingRequest
-from loket.domain.payment import sign
 from loket.services import booking as booking_service
 from loket.services.catalog import Catalog
-from loket.services.demo import load_demo
-from loket.services.payments import bank_secret, receive_bank_callback
 from loket.store.database import Database
 from loket.testing.applicants import applicant
 
+from .paid_booking import NOW, paid_booking
 from .test_cli import loket
-
-NOW = datetime(2017, 12, 28, 1, 30, tzinfo=UTC)
-
-
-async def paid_booking(db: Database, *, ntpn: str) -> tuple[str, str]:
-    """The demo, and one booking paid by the bank's callback: (billing code, booking code)."""
-    await load_demo(db, now=NOW)
-    person = applicant(61)
-    done = await booking_service.book_slot(
-        db,
-        Catalog(ttl=0),
-        "PLG",
-        BookingRequest(
-            person.nik,
-            person.full_name,
-            person.birth_date,
-            person.sex,
-            person.phone,
-            person.email,
-            date(2017, 12, 29),
-            "08:00",
-            "regular",
-            "regular",
-            "new",
-        ),
-        policy=BookingPolicy(),
-        now=NOW,
-    )
-    assert done.billing_code is not None
-    body = json.dumps(
-        {
-            "billing_code": done.billing_code,
-            "amount": 355_000,
-            "paid_at": NOW.isoformat(),
-            "ntpn": ntpn,
-            "bank": "BNI",
-        }
-    ).encode()
-    await receive_bank_callback(db, body, sign(await bank_secret(db, "BNI"), body), now=NOW)
-    return done.billing_code, done.booking_code
 
 
 async def test_refund_due_approved_paid_and_net_revenue(db: Database, db_url: str, tmp_path: Path) -> None:
