@@ -131,6 +131,8 @@ def main() -> None:
     env = {
         **os.environ,
         "LOKET_DATABASE_URL": url,
+        # The server refuses the published default key; a fresh one per run.
+        "LOKET_SECRET_KEY": secrets.token_urlsafe(48),
         "LOKET_PORT": str(port),
         "LOKET_LOG_LEVEL": "warning",
         "LOKET_DATABASE_POOL_SIZE": str(max(8, 32 // args.workers)),

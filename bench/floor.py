@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -242,6 +243,8 @@ def run_one(kind: str, per_officer: int, samples: int) -> None:
             env = {
                 **os.environ,
                 "LOKET_DATABASE_URL": url,
+                # The server refuses the published default key; a fresh one per run.
+                "LOKET_SECRET_KEY": secrets.token_urlsafe(48),
                 "LOKET_LOG_LEVEL": "warning",
                 "LOKET_RATE_LIMIT": "off",  # eight officers from one address, signing in and calling
             }

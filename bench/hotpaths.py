@@ -139,6 +139,8 @@ def measure(
     env = {
         **os.environ,
         "LOKET_DATABASE_URL": loket_dsn.replace("postgresql://", "postgresql+psycopg://", 1),
+        # The server refuses the published default key; a fresh one per run.
+        "LOKET_SECRET_KEY": secrets.token_urlsafe(48),
         "LOKET_LOG_LEVEL": "warning",
         "LOKET_DATABASE_POOL_SIZE": pool,
         # Every simulated applicant comes from this machine's one address: no rate or address limits.
