@@ -41,6 +41,17 @@ class Settings(BaseSettings):
     database_statement_timeout_s: float = Field(
         30.0, gt=0, le=3600, description="PostgreSQL: seconds a statement may run before it is cancelled."
     )
+    database_replica_url: str = Field(
+        "",
+        description="PostgreSQL streaming replica for reads that may lag a little (availability, the "
+        "board snapshot, reports); empty: every read on the primary.",
+    )
+    replica_max_lag_s: float = Field(
+        5.0,
+        gt=0,
+        le=3600,
+        description="Seconds the replica may be behind the primary; more (or unreachable): the primary.",
+    )
     host: str = Field("127.0.0.1", description="Address `loket serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `loket serve` listens on.")
     workers: int = Field(1, ge=1, le=64, description="Server processes `loket serve` starts.")

@@ -11,6 +11,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -65,6 +66,33 @@ class Cluster:
             f"postgresql+psycopg://postgres@/{dbname}?host=127.0.0.1:{self.primary}"
             f"&host=127.0.0.1:{self.standby}&target_session_attrs=read-write"
         )
+
+    def replica_url(self, dbname: str) -> str:
+        """The standby alone, as LOKET_DATABASE_REPLICA_URL names it."""
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.standby}/{dbname}"
+
+    def migrated(self, dbname: str = "loket") -> str:
+        """A new database on the primary, migrated by `loket db upgrade` over the multi-host URL
+        (Alembic takes it too); returns that URL."""
+        with psycopg.connect(self.dsn(self.primary), autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{dbname}"')
+        url = self.url(dbname)
+        done = subprocess.run(
+            [sys.executable, "-m", "loket", "db", "upgrade"],
+            env={"LOKET_DATABASE_URL": url, "PATH": "/usr/bin:/bin"},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        return url
+
+    def sql(self, port: int, statement: str, dbname: str = "postgres") -> object:
+        """One statement on one server (autocommit); its first value, if any."""
+        with psycopg.connect(self.dsn(port, dbname), autocommit=True) as conn:
+            cursor = conn.execute(statement)
+            row = cursor.fetchone() if cursor.description else None
+            return row[0] if row else None
 
     def ctl(self, name: str, *args: str) -> None:
         as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data(name)), *args)

@@ -26,11 +26,16 @@ BOARD_CATEGORIES = tuple(c.value for c in Category)
 COUNTER_HISTORY = 3
 
 
-async def board(db: Database, office_code: str, now: datetime, recent: int = 8) -> dict[str, Any]:
+async def board(
+    db: Database, office_code: str, now: datetime, recent: int = 8, *, may_lag: bool = False
+) -> dict[str, Any]:
     """The display board: open counters with their current number and their last calls, the last
     calls of the office, how many wait per category, and the office's zone and the server's time
-    (the TV's clock follows the server's, in the office's zone, not the TV's own)."""
-    async with db.read() as conn:
+    (the TV's clock follows the server's, in the office's zone, not the TV's own).
+
+    `may_lag`: from the read replica (the polled snapshot). The live stream reads the primary: a
+    wake follows a commit, which the replica may not have applied yet."""
+    async with db.replica_read() if may_lag else db.read() as conn:
         office = await offices_repo.load_office(conn, office_code)
         today = office.local_today(now)
         rows = await floor_repo.office_stations(conn, office_code)

@@ -138,8 +138,13 @@ async def availability(
     last: date,
     category: str | None,
     now: datetime,
+    *,
+    may_lag: bool = True,
 ) -> tuple[OfficeContext, list[SessionAvailability]]:
-    """Capacity and places left per service day and session (lapsed holds are returned first)."""
+    """Capacity and places left per service day and session (lapsed holds are returned first).
+
+    The counts may come from the read replica (`may_lag`, LOKET_REPLICA_MAX_LAG_S behind at most):
+    they inform, the booking decides on the primary. A caller showing its own write passes False."""
     if last < first:
         raise invalid("to", "range_order", "The end date lies before the start date")
     if (last - first).days >= MAX_AVAILABILITY_DAYS:
@@ -152,7 +157,7 @@ async def availability(
         return ctx, []
     await expire_lapsed(db, now, office_code)
     await open_days(db, ctx, first, last)
-    async with db.read() as conn:
+    async with db.replica_read() if may_lag else db.read() as conn:
         counts = await quota_repo.session_counts(conn, office_code, first, last, cat.value if cat else None)
     found = []
     for day in iter_days(first, last):

@@ -42,7 +42,8 @@ async def build_service_report(
 ) -> ServiceReport:
     """The service report of [first, last] for an office (figures: docs/reports.md)."""
     check_period(first, last, max_days)
-    async with db.read() as conn:
+    # Past days' figures: the read replica may serve them (LOKET_REPLICA_MAX_LAG_S behind at most).
+    async with db.replica_read() as conn:
         office = await offices_repo.load_office(conn, office_code)
         start = office.local_moment(first, time(0, 0))
         end = office.local_moment(last + timedelta(days=1), time(0, 0))

@@ -21,6 +21,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from loket.store.replica import Replica
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # A database error's text never carries the statement's parameters (NIKs, names, phones): it
 # reaches logs and tracebacks, where masking by pattern is only the second line of defence.
@@ -118,7 +120,12 @@ class Database:
     (taking a place, the health check): there a statement is its own transaction, sent in one
     round trip, without SQLAlchemy's per-call overhead (measured: 0.64 ms for a SELECT 1
     transaction through the async engine against 0.07 ms on the raw connection).
+
+    With `replica_url` (PostgreSQL), `replica_read()` serves reads that may lag a little from a
+    streaming replica (store/replica.py); everything else stays on the primary.
     """
+
+    replica: Replica | None = None
 
     def __init__(
         self,
@@ -129,9 +136,21 @@ class Database:
         connect_timeout_s: float = 5.0,
         statement_timeout_s: float = 30.0,
         portable: bool = False,
+        replica_url: str = "",
+        replica_max_lag_s: float = 5.0,
     ) -> None:
         self.url = url
         self.dialect = dialect_of(url)
+        if replica_url:
+            if self.dialect != "postgresql" or dialect_of(replica_url) != "postgresql":
+                raise ValueError("a read replica (LOKET_DATABASE_REPLICA_URL) needs PostgreSQL")
+            self.replica = Replica(
+                replica_url,
+                max_lag_s=replica_max_lag_s,
+                pool_size=pool_size,
+                connect_timeout_s=connect_timeout_s,
+                statement_timeout_s=statement_timeout_s,
+            )
         # Take places with the portable statements on PostgreSQL too (LOKET_BOOKING_PATH=portable:
         # separate statements in one transaction, which a Citus cluster can route by office).
         self.portable = portable
@@ -208,6 +227,21 @@ class Database:
             async with conn.begin():
                 yield conn
 
+    @asynccontextmanager
+    async def replica_read(self) -> AsyncIterator[AsyncConnection]:
+        """A read that may be up to LOKET_REPLICA_MAX_LAG_S behind: on the replica while it is that
+        fresh, else (no replica, lagging, unreachable) on the primary. Never for a decision."""
+        if self.replica is None:
+            async with self.read() as conn:
+                yield conn
+            return
+        async with self.replica.read() as on_replica:
+            if on_replica is not None:
+                yield on_replica
+                return
+        async with self.read() as conn:
+            yield conn
+
     async def fast(self) -> AsyncConnectionPool[Any]:
         """The autocommit psycopg pool (PostgreSQL only), opened on first use."""
         if self.dialect != "postgresql":
@@ -264,6 +298,8 @@ class Database:
             return (await conn.execute(text("SELECT 1"))).scalar_one() == 1
 
     async def dispose(self) -> None:
+        if self.replica is not None:
+            await self.replica.dispose()
         if self._fast is not None:
             await self._fast.close()
             self._fast = None

@@ -63,6 +63,8 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
                 connect_timeout_s=settings.database_connect_timeout_s,
                 statement_timeout_s=settings.database_statement_timeout_s,
                 portable=settings.booking_path == "portable",
+                replica_url=settings.database_replica_url,
+                replica_max_lag_s=settings.replica_max_lag_s,
             )
         fanout = app.state.fanout
         listening = asyncio.create_task(fanout.run()) if fanout is not None else None

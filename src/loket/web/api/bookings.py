@@ -296,7 +296,10 @@ async def put_day_quota(
     alloc = await quota_service.set_day_capacity(
         db, catalog, code.upper(), day, body.category, body.capacity, actor=staff.username, now=now
     )
-    ctx, found = await quota_service.availability(db, catalog, code.upper(), day, day, body.category, now)
+    # The answer shows this very write: read the primary, not the replica.
+    ctx, found = await quota_service.availability(
+        db, catalog, code.upper(), day, day, body.category, now, may_lag=False
+    )
     return QuotaDayPublic(
         office=ctx.office.code,
         date=day,

@@ -432,7 +432,7 @@ async def put_hours(
     summary="The display board (public: numbers and counters only)",
 )
 async def get_board(code: str, db: DbDep, now: NowDep) -> BoardPublic:
-    return BoardPublic.model_validate(await floor_views.board(db, code.upper(), now))
+    return BoardPublic.model_validate(await floor_views.board(db, code.upper(), now, may_lag=True))
 
 
 @router.get(
