@@ -189,3 +189,48 @@ async def test_a_process_killed_mid_rush_loses_no_confirmed_booking(topology: To
             )
         }
     assert confirmed <= stored  # every booking answered 201 is in the database
+
+
+def test_calendar_changes_made_by_the_cli_reach_both_processes(topology: Topology) -> None:
+    # Both processes cache the office for 300 s here: only the CLI's published change (the same
+    # message a web process sends) can make them see a closure or an extra day within the second.
+    clients = [httpx.Client(base_url=b, timeout=10) for b in topology.backends]
+
+    def listed(client: httpx.Client, first: date, last: date) -> set[date]:
+        params = {"from": first.isoformat(), "to": last.isoformat()}
+        found = client.get("/api/v1/offices/PLG/availability", params=params)
+        assert found.status_code == 200, found.text
+        return {date.fromisoformat(d["date"]) for d in found.json()["days"] if d["sessions"]}
+
+    def seen_by_both(first: date, last: date, wanted: bool, day: date) -> bool:
+        deadline = time.monotonic() + 1.0
+        while True:
+            if all((day in listed(c, first, last)) == wanted for c in clients):
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+
+    try:
+        day = _bookable_day(clients[0])
+        saturday = day + timedelta(days=(5 - day.weekday()) % 7 or 7)
+        last = saturday + timedelta(days=1)
+        for client in clients:  # both have the office cached, the day open, the Saturday closed
+            assert day in listed(client, day, last) and saturday not in listed(client, day, last)
+
+        closed = topology.loket(
+            "calendar", "close", "--office", "PLG", "--from", day.isoformat(), "--to", day.isoformat(),
+            "--reason", "Pemadaman listrik",
+        )  # fmt: skip
+        assert closed.returncode == 0, closed.stderr
+        assert seen_by_both(day, last, False, day), "a closure by the CLI did not reach both processes"
+
+        extra = topology.loket(
+            "calendar", "extra-day", "--office", "PLG", "--date", saturday.isoformat(),
+            "--reason", "Layanan Sabtu",
+        )  # fmt: skip
+        assert extra.returncode == 0, extra.stderr
+        assert seen_by_both(day, last, True, saturday), "an extra day by the CLI did not reach both processes"
+    finally:
+        for client in clients:
+            client.close()

@@ -80,7 +80,13 @@ def calendar_close(
     from loket.services.offices import declare_closure
 
     first, last = parse_date(from_, "from"), parse_date(to, "to")
-    run(lambda db: declare_closure(db, office.upper(), first, last, reason, actor="cli", now=utcnow()))
+    settings = get_settings()
+    run(
+        lambda db: declare_closure(
+            db, office.upper(), first, last, reason, actor="cli", now=utcnow(), catalog=catalog(settings)
+        ),
+        settings=settings,
+    )
     console.print(f"{office.upper()} closed {first} .. {last}: {reason}")
 
 
@@ -94,7 +100,13 @@ def calendar_extra_day(
     from loket.services.offices import declare_extra_day
 
     when = parse_date(day, "date")
-    run(lambda db: declare_extra_day(db, office.upper(), when, reason, actor="cli", now=utcnow()))
+    settings = get_settings()
+    run(
+        lambda db: declare_extra_day(
+            db, office.upper(), when, reason, actor="cli", now=utcnow(), catalog=catalog(settings)
+        ),
+        settings=settings,
+    )
     console.print(f"{office.upper()} serves on {when}: {reason}")
 
 

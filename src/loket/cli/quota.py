@@ -113,5 +113,12 @@ def quota_template(
     """Set a weekday's daily capacity in the weekly template (days not yet opened)."""
     from loket.services.quotas import set_template
 
-    run(lambda db: set_template(db, office.upper(), weekday, category, capacity, actor="cli", now=utcnow()))
+    settings = get_settings()
+    run(
+        lambda db: set_template(
+            db, office.upper(), weekday, category, capacity,
+            actor="cli", now=utcnow(), catalog=catalog(settings),
+        ),
+        settings=settings,
+    )
     console.print(f"{office.upper()} weekday {weekday} {category}: {capacity} a day")

@@ -21,6 +21,7 @@ from loket.store.database import Database
 
 if TYPE_CHECKING:
     from loket.services.catalog import Catalog
+    from loket.services.fanout import ChangePublisher
 
 T = TypeVar("T")
 
@@ -70,6 +71,9 @@ def run(work: Callable[[Database], Awaitable[T]], *, settings: Settings | None =
             return await work(db)
         finally:
             await db.dispose()
+            # The changes the command told the serving processes: sent before the command ends.
+            while _publishers:
+                await _publishers.pop().close()
 
     try:
         return asyncio.run(runner())
@@ -77,11 +81,23 @@ def run(work: Callable[[Database], Awaitable[T]], *, settings: Settings | None =
         raise fail(error_text(exc, user_language())) from exc
 
 
-def catalog(settings: Settings) -> Catalog:
-    """The services' office catalog, uncached: a command runs once and must see the latest data."""
-    from loket.services.catalog import Catalog
+# The publishers of this command's catalogs (see `catalog`), closed by `run` once the work is done.
+_publishers: list[ChangePublisher] = []
 
-    return Catalog(ttl=0, country=settings.holiday_country)
+
+def catalog(settings: Settings) -> Catalog:
+    """The services' office catalog, uncached: a command runs once and must see the latest data.
+
+    With LOKET_REDIS_URL its changes (a quota, a closure, a holiday...) are published like a web
+    process's, so every serving process forgets its cached office at once (services/fanout.py)."""
+    from loket.services.catalog import Catalog
+    from loket.services.fanout import publisher_for
+
+    found = Catalog(ttl=0, country=settings.holiday_country)
+    publisher = publisher_for(settings, found)
+    if publisher is not None:
+        _publishers.append(publisher)
+    return found
 
 
 def parse_date(raw: str, option: str) -> date:

@@ -6,7 +6,8 @@ closure: `Catalog.forget` / `forget_alternatives`) and the floor's (a number cal
 them and publishes one small message on `<prefix>events`; every other process's listener applies
 it locally (its own writes it ignores by origin). Delivery takes milliseconds, so a quota raised
 on one process is bookable on another, and a call shows on another process's boards, well within
-a second.
+a second. A command (`loket quota set`, ...) and the worker publish the same messages through
+`ChangePublisher` (cli/runner.py, services/worker.py); they listen to nothing.
 
 Redis pub/sub is at-most-once: a message sent while a listener is disconnected is lost. So the
 listener, on every (re)connect, forgets the whole catalog and wakes every board, and while Redis
@@ -28,28 +29,29 @@ from redis.exceptions import RedisError
 
 from loket.services.catalog import Catalog
 from loket.services.floor_bus import BoardBus
+from loket.services.shared_limits import open_redis
+from loket.settings import Settings
 
 log = logging.getLogger(__name__)
 
 RECONNECT_S = 1.0
 
 
-class Fanout:
-    """Publishes this process's catalog and floor changes; applies everyone else's."""
+class ChangePublisher:
+    """Tells the serving processes this process's catalog (and floor) changes; listens to nobody.
 
-    def __init__(
-        self, redis: Redis, listen_redis: Redis, prefix: str, catalog: Catalog, bus: BoardBus
-    ) -> None:
+    What a command or the worker uses: `loket quota set` publishes the same message a web process
+    does, so every serving process forgets its cached entry at once, not after its catalog TTL."""
+
+    def __init__(self, redis: Redis, prefix: str, catalog: Catalog, bus: BoardBus | None = None) -> None:
         self.redis = redis
-        self.listen_redis = listen_redis
         self.channel = f"{prefix}events"
         self.origin = uuid.uuid4().hex
         self.catalog = catalog
-        self.bus = bus
-        self.connected = asyncio.Event()
         self._pending: set[asyncio.Task[Any]] = set()
         catalog.on_change = self._catalog_changed
-        bus.on_notify = self._floor_changed
+        if bus is not None:
+            bus.on_notify = self._floor_changed
 
     def _catalog_changed(self, kind: str, office_code: str | None) -> None:
         self._publish({"k": kind, "office": office_code})
@@ -60,7 +62,7 @@ class Fanout:
     def _publish(self, event: dict[str, Any]) -> None:
         try:
             loop = asyncio.get_running_loop()
-        except RuntimeError:  # called outside the server's loop (a CLI write): nobody to tell here
+        except RuntimeError:  # no event loop (never the case in a server, a command or the worker)
             return
         task = loop.create_task(self._send(orjson.dumps({**event, "o": self.origin})))
         self._pending.add(task)
@@ -71,6 +73,25 @@ class Fanout:
             await self.redis.publish(self.channel, body)
         except (RedisError, OSError) as exc:
             log.warning("could not publish a change to the other processes (TTL and poll cover it): %s", exc)
+
+    async def close(self) -> None:
+        """Let the last publishes finish (briefly: Redis calls time out), then close the client."""
+        if self._pending:
+            await asyncio.wait(set(self._pending), timeout=1.0)
+        with contextlib.suppress(RedisError, OSError):
+            await self.redis.aclose()
+
+
+class Fanout(ChangePublisher):
+    """Publishes this process's catalog and floor changes; applies everyone else's."""
+
+    def __init__(
+        self, redis: Redis, listen_redis: Redis, prefix: str, catalog: Catalog, bus: BoardBus
+    ) -> None:
+        super().__init__(redis, prefix, catalog, bus)
+        self.listen_redis = listen_redis
+        self.bus = bus
+        self.connected = asyncio.Event()
 
     def apply(self, body: bytes) -> None:
         """One message from the channel, applied to this process (its own are skipped)."""
@@ -96,11 +117,9 @@ class Fanout:
 
     async def close(self) -> None:
         """Let the last publishes finish (briefly), then close both clients."""
-        if self._pending:
-            await asyncio.wait(set(self._pending), timeout=1.0)
-        for client in (self.redis, self.listen_redis):
-            with contextlib.suppress(RedisError, OSError):
-                await client.aclose()
+        await super().close()
+        with contextlib.suppress(RedisError, OSError):
+            await self.listen_redis.aclose()
 
     async def run(self) -> None:
         """Listen until cancelled, reconnecting after a failure."""
@@ -121,3 +140,12 @@ class Fanout:
             finally:
                 with contextlib.suppress(RedisError, OSError):
                     await pubsub.aclose()
+
+
+def publisher_for(
+    settings: Settings, catalog: Catalog, bus: BoardBus | None = None
+) -> ChangePublisher | None:
+    """The publisher a command or the worker hangs on its catalog (None without LOKET_REDIS_URL)."""
+    if not settings.redis_url:
+        return None
+    return ChangePublisher(open_redis(settings), settings.redis_prefix, catalog, bus)

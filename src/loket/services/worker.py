@@ -22,6 +22,7 @@ from loket.services.billing.provider import BillingProvider
 from loket.services.catalog import Catalog
 from loket.services.delivery import deliver_due
 from loket.services.expiry import expire_lapsed
+from loket.services.fanout import publisher_for
 from loket.services.privacy import purge_personal_data
 from loket.services.quotas import open_days
 from loket.services.reminders import queue_reminders
@@ -106,6 +107,8 @@ async def run_worker(
 ) -> int:
     """Run rounds every `worker_interval_s` seconds until stopped (or once)."""
     catalog = Catalog(ttl=settings.catalog_ttl_s, country=settings.holiday_country)
+    # What the worker changes in the catalog (a drawn ballot's release) reaches the servers at once.
+    publisher = publisher_for(settings, catalog)
     senders = senders_from(settings)
     billing = provider_from(settings)
     rounds = 0
@@ -122,3 +125,5 @@ async def run_worker(
     finally:
         await senders.close()
         await billing.close()
+        if publisher is not None:
+            await publisher.close()
