@@ -8,6 +8,7 @@ answers/s, latency percentiles, places sold, places oversold (must be 0) and une
     .venv/bin/python bench/booking_rush.py --db postgresql
     .venv/bin/python bench/booking_rush.py --db postgresql --applicants 6000 --capacity 6000   # sustained
     .venv/bin/python bench/booking_rush.py --db postgresql --nginx 2   # two processes behind nginx
+    .venv/bin/python bench/booking_rush.py --db postgresql --compare 2  # both in one run, and the ratios
 
 With `--nginx N`, N separate `loket serve` processes share the Redis at LOKET_TEST_REDIS_URL
 (change fan-out; a throwaway key prefix) behind Debian's nginx, configured as
@@ -116,8 +117,40 @@ def main() -> None:
     parser.add_argument("--health-requests", type=int, default=5000)
     parser.add_argument("--workers", type=int, default=1, help="server processes")
     parser.add_argument("--nginx", type=int, default=0, help="N separate processes behind nginx (0: direct)")
+    parser.add_argument(
+        "--compare",
+        type=int,
+        default=0,
+        help="run twice: one process direct, then N processes behind nginx; print both and the ratios",
+    )
     args = parser.parse_args()
+    if not args.compare:
+        print(json.dumps(measure(args), indent=2))
+        return
+    direct = measure(argparse.Namespace(**{**vars(args), "nginx": 0, "workers": 1}))
+    proxied = measure(argparse.Namespace(**{**vars(args), "nginx": args.compare}))
+    ratios = {
+        key: round(float(proxied[key]) / float(direct[key]), 2)  # type: ignore[arg-type]
+        for key in COMPARED
+        if isinstance(direct.get(key), int | float) and direct[key]
+    }
+    print(json.dumps({"direct": direct, "nginx": proxied, "nginx_over_direct": ratios}, indent=2))
 
+
+# The figures --compare puts side by side (nginx's figure over the direct one).
+COMPARED = (
+    "bookings_per_s",
+    "sold_out_answers_per_s",
+    "sustained_bookings_per_s",
+    "booking_p50_ms",
+    "booking_p99_ms",
+    "server_cpu_ms_per_rush_request",
+    "healthz_per_s",
+)
+
+
+def measure(args: argparse.Namespace) -> dict[str, object]:
+    """One run on a fresh database: the servers, the rush, the check against the database."""
     workdir = Path(tempfile.mkdtemp(prefix="loket-bench-"))
     pg_name = None
     if args.db == "sqlite":
@@ -226,7 +259,7 @@ def main() -> None:
         if pg_name:
             with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
-    print(json.dumps(report, indent=2))
+    return report
 
 
 async def rush(
