@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from loket.services.catalog import Catalog
-from loket.services.fanout import Fanout
+from loket.services.fanout import Fanout, publisher_for
 from loket.services.floor_bus import BoardBus
 from loket.services.shared_limits import open_redis
 from loket.settings import Settings, get_settings
@@ -108,3 +108,28 @@ async def test_redis_down_changes_stay_local_and_nothing_fails() -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+
+
+async def test_a_command_s_change_reaches_a_serving_process(
+    demo: Database, pair: tuple[Process, Process], shared_settings: Settings
+) -> None:
+    # What `loket quota set` does through cli/runner.py: a publish-only catalog of its own.
+    _first, serving = pair
+    office = (await serving.catalog.offices(demo))[0].code
+    await serving.catalog.get(demo, office)
+    command = Catalog(ttl=0)
+    publisher = publisher_for(shared_settings, command)
+    assert publisher is not None
+    command.forget(office)
+    await publisher.close()  # waits for the publish, as the runner does before the command exits
+    assert await _told(lambda: office not in serving.catalog._entries)
+    assert publisher_for(get_settings(redis_url=""), Catalog(ttl=0)) is None  # no Redis: nothing
+
+
+async def test_a_command_with_redis_down_still_finishes() -> None:
+    settings = get_settings(redis_url=closed_port_url(), redis_prefix="loket-test:down:")
+    command = Catalog(ttl=0)
+    publisher = publisher_for(settings, command)
+    assert publisher is not None
+    command.forget(OFFICE)  # the publish fails quietly
+    await asyncio.wait_for(publisher.close(), 3)
