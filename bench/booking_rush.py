@@ -168,7 +168,8 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         "LOKET_SECRET_KEY": secrets.token_urlsafe(48),
         "LOKET_PORT": str(port),
         "LOKET_LOG_LEVEL": "warning",
-        "LOKET_DATABASE_POOL_SIZE": str(max(8, 32 // args.workers)),
+        # One connection budget however it is split (docs/operations.md: connection budgets).
+        "LOKET_DATABASE_POOL_SIZE": str(max(8, 32 // (args.nginx or args.workers))),
         "LOKET_CATALOG_TTL_S": "5",
         # Every simulated applicant comes from this machine's one address: no rate or address limits.
         "LOKET_RATE_LIMIT": "off",
