@@ -2,9 +2,9 @@
 
 The read-heavy public paths (availability, the board snapshot, reports) may read a replica
 (LOKET_DATABASE_REPLICA_URL) instead of the primary. A read goes there only while the replica's
-last lag check said it is at most `max_lag_s` behind; the check runs every `LAG_CHECK_S` while
-reads come (in the background, one at a time), so a replica read is at most about
-`max_lag_s + LAG_CHECK_S` behind the primary. A
+last lag check, at most 2 x `LAG_CHECK_S` old, said it is at most `max_lag_s` behind; the check
+runs every `LAG_CHECK_S` while reads come (in the background, one at a time), so a replica read is
+at most `max_lag_s + 2 x LAG_CHECK_S` behind the primary. A
 replica that lags more, or cannot be reached, sends the read to the primary until the next check:
 never an error the primary could have answered. Decisions (taking a place, every write) never read
 here: they run on the primary through `Database.write()` and the hot-path pool.
@@ -104,9 +104,11 @@ class Replica:
         """True while the last check found the replica within its bound. A check older than
         LAG_CHECK_S starts the next one in the background: no read ever waits for a check (a
         replica that stopped answering costs its connect timeout there, not in a request)."""
-        if time.monotonic() - self._checked_at >= LAG_CHECK_S and self._checking is None:
+        age = time.monotonic() - self._checked_at
+        if age >= LAG_CHECK_S and self._checking is None:
             self._checking = asyncio.create_task(self._check())
-        return self._usable
+        # A check that has not come back (a replica that hangs), or none for a while: not known fresh.
+        return self._usable and age < 2 * LAG_CHECK_S
 
     async def _check(self) -> None:
         try:
