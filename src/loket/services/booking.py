@@ -345,7 +345,6 @@ def _not_found() -> NotFound:
     return NotFound("booking_not_found", "No booking matches this code and NIK", field="booking_code")
 
 
-
 async def booking_by_code(db: Database, office_code: str, code: str) -> BookingView:
     """A booking just confirmed, as its maker sees it (the code was proved, not the NIK)."""
     async with db.read() as conn:

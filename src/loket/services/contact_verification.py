@@ -30,7 +30,7 @@ from loket.domain.booking import (
     pay_deadline,
 )
 from loket.domain.contact_code import Purpose, State, Verdict
-from loket.domain.errors import Conflict, InvalidInput
+from loket.domain.errors import Conflict, InvalidInput, NotFound
 from loket.domain.identity import mask_nik, normalize_phone, parse_nik
 from loket.domain.notification import Event
 from loket.notify.events import about_booking_rows
@@ -118,6 +118,15 @@ def _code_rows(
         now=now,
     )
     return row, messages, code_id
+
+
+async def code_sent(db: Database, office_code: str, code_id: str) -> CodeSent:
+    """Where a code went and until when (for its entry page); one 404 for every unknown handle."""
+    async with db.read() as conn:
+        row = await contact_code_repo.code_row(conn, office_code, code_id)
+    if row is None:
+        raise NotFound("code_unknown", "This code page is not valid; book again", field="code")
+    return CodeSent(row.office_code, row.id, rules.masked_contact(row.phone, row.email), row.expires_at)
 
 
 async def _tell_holder(conn: Connection, nik: str, attempt: str, now: datetime) -> str | None:
@@ -237,8 +246,10 @@ async def verify_booking(
             verdict = Verdict.SPENT
         else:
             verdict = rules.judge(secret, code_id, code, counted.code_hash, counted.tries_left)
+        left = int(counted.tries_left) if counted is not None else 0
+        locale = str(counted.locale) if counted is not None else "id"
         if verdict is Verdict.WRONG:
-            left = int(counted.tries_left)
+            pass  # the counted try commits; the answer says how many are left
         elif verdict is Verdict.SPENT:
             if counted is not None:
                 pending = await contact_code_repo.pending_bookings(conn, office_code, code_id)
@@ -293,10 +304,10 @@ async def verify_booking(
                         )
                         updated = await booking_repo.booking_by_code(conn, office_code, r.booking_code)
                         await outbox_repo.enqueue(
-                            conn, about_booking_rows(updated, Event.BOOKING_MADE, counted.locale, now)
+                            conn, about_booking_rows(updated, Event.BOOKING_MADE, locale, now)
                         )
                     else:
-                        await billing_repo.add_request(conn, office_code, r.booking_code, counted.locale, now)
+                        await billing_repo.add_request(conn, office_code, r.booking_code, locale, now)
                     await contact_code_repo.finish_booking(conn, office_code, r.booking_code, "verified", now)
                     done.append(Confirmed(r.booking_code, billing_code))
                 await contact_code_repo.finish_code(conn, office_code, code_id, State.VERIFIED.value, now)
