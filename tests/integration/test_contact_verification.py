@@ -128,6 +128,8 @@ async def test_an_unverified_booking_releases_its_place_when_its_code_expires(
     later = clock() + timedelta(minutes=10, seconds=1)
     assert await expire_lapsed(demo, later, "PLG") == 1  # the existing sweep releases it
     assert await left(demo, catalog, later) == before
+    # Nobody was told it was booked, so nobody is told it lapsed (the contact is unproven).
+    assert await rows(demo, notify_outbox, notify_outbox.c.event == "hold_lapsed") == []
     assert done.verification is not None
     code = await sent_code(demo, done.verification.code_id)
     with pytest.raises(Conflict) as late:
@@ -375,3 +377,21 @@ async def test_a_release_claim_answers_alike_whether_or_not_a_booking_was_held(
             demo, catalog, "PLG", sent.code_id, "000000", secret=SECRET, now=clock()
         )
     assert again.value.code == "code_spent"
+
+
+async def test_the_code_message_fits_one_sms_in_both_languages(
+    demo: Database, catalog: Catalog, clock: FrozenClock, verify_policy: BookingPolicy
+) -> None:
+    from loket.domain.waitlist import WaitlistPolicy
+    from loket.notify.messages import render
+
+    done = await book(demo, catalog, clock(), verify_policy, applicant(10))
+    assert done.verification is not None
+    row = (await rows(demo, notify_outbox, notify_outbox.c.subject == done.verification.code_id))[0]
+    office = (await Catalog(ttl=0).get(demo, "PLG")).office
+    code = await sent_code(demo, done.verification.code_id)
+    for locale, words in (("id", "Berlaku 10 menit"), ("en", "valid for 10 minutes")):
+        text = render(
+            row.event, row.params, office, locale, public_url="http://x", policy=WaitlistPolicy()
+        ).text
+        assert code in text and words in text and len(text) <= 160, text
