@@ -395,3 +395,15 @@ async def test_the_code_message_fits_one_sms_in_both_languages(
             row.event, row.params, office, locale, public_url="http://x", policy=WaitlistPolicy()
         ).text
         assert code in text and words in text and len(text) <= 160, text
+
+
+async def test_code_rows_are_purged_with_the_personal_data(
+    demo: Database, catalog: Catalog, clock: FrozenClock, verify_policy: BookingPolicy
+) -> None:
+    from loket.services.privacy import purge_personal_data
+
+    done = await book(demo, catalog, clock(), verify_policy, applicant(11))
+    assert done.verification is not None
+    assert len(await rows(demo, contact_codes)) == 1
+    await purge_personal_data(demo, clock() + timedelta(days=60), retention_days=30)
+    assert await rows(demo, contact_codes) == []
