@@ -150,6 +150,8 @@ async def start_booking_code(
 ) -> CodeSent:
     """In the booking's transaction (or the one after it): one code for these pending bookings,
     sent to their shared contact; the holders of NIKs already booked are told of the attempt."""
+    if not secret:
+        raise ValueError("contact codes need the server's secret key")  # a caller's mistake
     first = plans[0]
     row, messages, code_id = _code_rows(
         office_code=first.office_code,
