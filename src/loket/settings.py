@@ -294,6 +294,12 @@ class Settings(BaseSettings):
         description="File holding the secret key, read when LOKET_SECRET_KEY is not set; only its "
         "owner may read it (`make run` makes one).",
     )
+    verify_contact: bool = Field(
+        True,
+        description="A new booking is pending until its contact enters a one-time code sent by SMS/"
+        "WhatsApp or e-mail; only then does it hold its NIK and get its billing code (NIK squatting, "
+        "docs/security.md). Needs a message channel; `make run` (the demo) turns it off.",
+    )
     demo: bool = Field(False, description="A demonstration server: the default secret key is allowed.")
     audit_key: str = Field(
         "",
@@ -312,6 +318,7 @@ def booking_policy(settings: Settings) -> BookingPolicy:
         window_days=settings.booking_window_days,
         max_people_per_contact=settings.max_people_per_contact,
         max_bookings_per_address=settings.max_bookings_per_address,
+        verify_contact=settings.verify_contact,
     )
 
 

@@ -41,7 +41,7 @@ class Peers:
 
 @asynccontextmanager
 async def running(
-    db_url: str, demo: Database, clock: FrozenClock, *, timeout_s: float = 10.0
+    db_url: str, demo: Database, clock: FrozenClock, *, timeout_s: float = 10.0, verify_contact: bool = False
 ) -> AsyncIterator[Peers]:
     # A generous timeout unless a test is about a slow provider: on a loaded test machine the
     # simulator may take over a second, and the booking would then (rightly) wait for its code.
@@ -54,6 +54,7 @@ async def running(
         billing_secret=SECRET,
         billing_timeout_s=timeout_s,
         rate_limit=False,
+        verify_contact=verify_contact,
     )
     app = create_app(settings, db=demo, clock=clock)
     server = uvicorn.Server(

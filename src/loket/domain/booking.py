@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from loket.domain.calendar import WorkingCalendar
 from loket.domain.client import network_key
+from loket.domain.contact_code import clean_kk
 from loket.domain.errors import Conflict, invalid
 from loket.domain.fees import FeeSchedule, Product, product_code
 from loket.domain.identity import Sex, check_nik_matches, normalize_name, normalize_phone, parse_nik
@@ -68,6 +69,8 @@ class BookingPolicy:
     window_days: int = 30
     max_people_per_contact: int = 5
     max_bookings_per_address: int = 0  # active bookings per network address; 0: no limit
+    # A new booking is pending until its contact enters a one-time code (issue 21, LOKET_VERIFY_CONTACT).
+    verify_contact: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ class BookingRequest:
     priority_reason: str | None = None
     client_ip: str | None = None  # where the request came from (anti-broker evidence and limit)
     client_fp: str | None = None  # a hash of the browser's User-Agent and Accept-Language
+    kk: str | None = None  # the family card number (not on the KTP): proves the NIK is one's own
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,7 @@ class BookingPlan:
     client_ip: str | None = None
     client_fp: str | None = None
     address_key: str | None = None  # counted against max_bookings_per_address when set
+    kk: str | None = None  # the family card number given, checked for its form
 
     def limits(self, policy: BookingPolicy) -> dict[str, int]:
         """Every counter key this booking takes (phone, e-mail, address) with its limit."""
@@ -205,6 +210,7 @@ def plan_booking(
     """Check a booking request against every rule that needs no lock; raise on the first broken one."""
     today = office.local_today(now)
     nik_info = parse_nik(request.nik)
+    kk = clean_kk(request.kk)
     sex = _choice(Sex, request.sex, "sex")
     check_nik_matches(nik_info, request.birth_date, sex, today)
     full_name = normalize_name(request.full_name)
@@ -271,6 +277,7 @@ def plan_booking(
         client_ip=request.client_ip,
         client_fp=request.client_fp,
         address_key=address_key,
+        kk=kk,
     )
 
 

@@ -37,6 +37,7 @@ class Kind(StrEnum):
     IDENTITY_MISMATCH = "identity_mismatch"
     SERIAL_NIKS = "serial_niks"
     NO_SHOWS = "no_shows"
+    SQUATTED_NIK = "squatted_nik"  # booked with someone's NIK; released by its holder (issue 21)
 
 
 ACTIONS = {
@@ -57,6 +58,10 @@ ACTIONS = {
     ),
     Kind.SERIAL_NIKS: N_("Check these NIKs with the civil registry (Dukcapil): they look generated"),
     Kind.NO_SHOWS: N_("Limit this source: its places go unused (not paid or not attended)"),
+    Kind.SQUATTED_NIK: N_(
+        "Booked with a NIK not its own (released by the NIK's holder with the family card): flag "
+        "this source's other bookings and report it"
+    ),
 }
 UNUSED_STATUSES = ("no_show", "expired")
 
@@ -94,6 +99,7 @@ class BookingFact:
     status: str
     payers: tuple[str, ...] = ()
     released_at: datetime | None = None  # when its day's places were released, if known
+    squatted: bool = False  # released by the NIK's real holder (issue 21)
 
 
 @dataclass(frozen=True)
@@ -259,6 +265,19 @@ def _unused(facts: Sequence[BookingFact], policy: FraudPolicy) -> list[Finding]:
     return found
 
 
+def _squatted(facts: Sequence[BookingFact]) -> list[Finding]:
+    """Every phone, e-mail and network address that made a booking its NIK's holder released."""
+    groups: dict[tuple[str, str], list[BookingFact]] = defaultdict(list)
+    for fact in facts:
+        if fact.squatted:
+            for source in _sources(fact):
+                groups[source].append(fact)
+    return [
+        _finding(Kind.SQUATTED_NIK, _show_source(kind, value), group, source=kind)
+        for (kind, value), group in groups.items()
+    ]
+
+
 def broker_findings(facts: Sequence[BookingFact], policy: FraudPolicy | None = None) -> list[Finding]:
     """Every finding in the bookings, the strongest first."""
     p = policy or FraudPolicy()
@@ -284,5 +303,6 @@ def broker_findings(facts: Sequence[BookingFact], policy: FraudPolicy | None = N
         + _identity(facts)
         + _serial(facts, p)
         + _unused(facts, p)
+        + _squatted(facts)
     )
     return sorted(found, key=lambda f: (f.severity != "high", -len(f.niks), f.kind.value, f.key))

@@ -21,6 +21,10 @@ class Event(StrEnum):
     BOOKING_CANCELLED = "booking_cancelled"
     BOOKING_MOVED = "booking_moved"
     SIGN_IN_FAILURES = "sign_in_failures"  # to a staff member (issue 21)
+    # Contact verification and NIK squatting (issue 21, docs/security.md)
+    CONTACT_CODE = "contact_code"  # the one-time code, to the contact being verified
+    NIK_ATTEMPT = "nik_attempt"  # to a booking's verified contact: someone tried its NIK
+    NIK_RELEASED = "nik_released"  # to a released booking's contact: the NIK's holder released it
 
 
 class Channel(StrEnum):

@@ -91,6 +91,25 @@ TEMPLATES: dict[Event, tuple[str, str]] = {
             "Further attempts from there are slowed down. If this was not you, tell your office's admin."
         ),
     ),
+    # One SMS: no office name or link that would push it past 160 characters.
+    Event.CONTACT_CODE: (
+        N_("Your Loket code"),
+        N_("Loket: your code is %(otp)s. It is valid for %(minutes)s minutes. Never give it to anyone."),
+    ),
+    Event.NIK_ATTEMPT: (
+        N_("Someone tried to book with your NIK"),
+        N_(
+            "Loket: someone tried to book with your NIK. Your booking %(code)s stands. "
+            "If it was not you, nothing more is needed."
+        ),
+    ),
+    Event.NIK_RELEASED: (
+        N_("Booking %(code)s is released"),
+        N_(
+            "Loket: booking %(code)s was released by the holder of its NIK, who proved it with the "
+            "family card. Its place went back to the pool."
+        ),
+    ),
 }
 # The confirmations carry the live status page's signed address (no NIK), after their own text.
 WITH_STATUS_LINK = (Event.BOOKING_MADE, Event.PAYMENT_RECEIVED)

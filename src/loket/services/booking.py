@@ -33,12 +33,13 @@ from loket.domain.booking import (
 )
 from loket.domain.errors import Conflict, NotFound
 from loket.domain.identity import mask_nik, nik_matches
-from loket.services import notifications
+from loket.services import contact_verification, notifications
 from loket.services.audit import record
 from loket.services.billing.codes import fetch_code
 from loket.services.billing.provider import BillingProvider
 from loket.services.booking_rows import new_booking
 from loket.services.catalog import Catalog
+from loket.services.contact_verification import CodeSent
 from loket.services.expiry import expire_lapsed, hold_lapsed
 from loket.services.quotas import availability, open_days
 from loket.services.refunds import open_paid_cancellation_refund
@@ -76,6 +77,12 @@ class BookingConfirmation:
     session: str
     category: str
     office_code: str
+    # Set while the booking is pending (issue 21): where the code went, and the handle to enter it.
+    verification: CodeSent | None = None
+
+
+# What a pending booking's requester is shown: a code was sent (the same for every attempt).
+AWAITING_VERIFICATION = "awaiting_verification"
 
 
 @dataclass(frozen=True)
@@ -124,14 +131,21 @@ def booking_view(row: Any) -> BookingView:
     )
 
 
-def confirmation(plan: BookingPlan, code: str, billing_code: str | None) -> BookingConfirmation:
+def confirmation(
+    plan: BookingPlan, code: str, billing_code: str | None, verification: CodeSent | None = None
+) -> BookingConfirmation:
     """What the applicant is told about a booking just made."""
     return BookingConfirmation(
         booking_code=code,
         billing_code=billing_code,
         amount=plan.amount,
-        pay_before=plan.pay_before,
-        status=shown_status(Status.AWAITING_PAYMENT.value, billing_code),
+        pay_before=verification.expires_at if verification is not None else plan.pay_before,
+        status=(
+            AWAITING_VERIFICATION
+            if verification is not None
+            else shown_status(Status.AWAITING_PAYMENT.value, billing_code)
+        ),
+        verification=verification,
         day=plan.day,
         session=plan.session.name,
         category=plan.category.value,
@@ -150,8 +164,13 @@ async def book_slot(
     locale: str = "id",
     billing: BillingProvider | None = None,
     billing_backoff_max_s: float = 300.0,
+    secret: str = "",
 ) -> BookingConfirmation:
     """Take a place in the office's quota and issue a billing code; the place is held until `pay_before`.
+
+    With `policy.verify_contact` the booking is pending: its place is taken, a code goes to its
+    contact, and its NIK hold and billing code come when the code is entered
+    (services/contact_verification.py; `secret` keys the code's hash).
 
     With an external `billing` provider the booking commits without its code, then asks the
     provider once (bounded by its timeout): a slow or down provider leaves the booking awaiting
@@ -167,9 +186,10 @@ async def book_slot(
         # Sold out a moment ago in this process: answer without a query. A place freed elsewhere
         # (cancellation, expiry) is bookable again within FULL_MEMORY_S.
         raise _quota_full(await nearest_alternatives(db, catalog, plan, now))
+    pending = policy.verify_contact
     for attempt in range(ATTEMPTS):
         code = new_booking_code(ctx.office.code)
-        billing_code = None if external else new_billing_code()
+        billing_code = None if external or pending else new_billing_code()
         new = new_booking(
             plan,
             code,
@@ -178,6 +198,7 @@ async def book_slot(
             locale=locale,
             max_per_contact=policy.max_people_per_contact,
             max_per_address=policy.max_bookings_per_address,
+            pending=pending,
         )
         result = await booking_repo.take_place(db, new)
         if result.outcome is Outcome.RETRY:
@@ -186,6 +207,14 @@ async def book_slot(
                 continue
             assert result.error is not None
             raise result.error
+        if result.booked and pending:
+            # The code and its message in the next transaction: should it fail, the pending
+            # booking simply lapses when the code would have (its pay_before).
+            async with db.write() as conn:
+                sent = await contact_verification.start_booking_code(
+                    conn, [plan], [code], locale=locale, secret=secret, now=now, kk=[plan.kk]
+                )
+            return confirmation(plan, code, None, sent)
         if result.booked:
             if billing is not None and external:
                 billing_code = await fetch_code(
@@ -315,6 +344,14 @@ def _not_found() -> NotFound:
     # One answer for an unknown code and a wrong NIK: no way to probe which codes exist.
     return NotFound("booking_not_found", "No booking matches this code and NIK", field="booking_code")
 
+
+async def booking_by_code(db: Database, office_code: str, code: str) -> BookingView:
+    """A booking just confirmed, as its maker sees it (the code was proved, not the NIK)."""
+    async with db.read() as conn:
+        row = await booking_repo.booking_by_code(conn, office_code, code)
+    if row is None:
+        raise _not_found()
+    return booking_view(row)
 
 
 async def find_booking(db: Database, code: str, nik: str, now: datetime) -> BookingView:

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from loket.domain.booking import BookingPlan, Status
+from loket.domain.contact_code import expires_at
 from loket.notify.outbox import booking_made_rows
 from loket.services.audit import audit_row
 from loket.store.booking_repo import NewBooking
@@ -34,12 +35,19 @@ def new_booking(
     max_per_address: int = 0,
     actor: str = "applicant",
     audit_detail: dict[str, Any] | None = None,
+    pending: bool = False,
 ) -> NewBooking:
     """Every row a new booking writes: the booking (awaiting payment), billing, audit entry, messages.
 
     With `billing_code` None the billing provider issues the code after the booking commits: the
     booking gets a `billing_requests` row instead of its billing, and its 'booking made' message
-    waits for the code (services/billing/codes.py)."""
+    waits for the code (services/billing/codes.py).
+
+    A `pending` booking (its contact not verified yet, issue 21) has no billing and no message:
+    both come when the code is entered (services/contact_verification.py); until then it is held
+    only as long as the code lives, so the expiry sweep releases an unverified one."""
+    if pending:
+        billing_code = None
     limits = limits_of(plan, max_per_contact, max_per_address)
     booking = {
         "office_code": plan.office_code,
@@ -61,7 +69,7 @@ def new_booking(
         "amount": plan.amount,
         "billing_code": billing_code,
         "status": Status.AWAITING_PAYMENT.value,
-        "pay_before": plan.pay_before,
+        "pay_before": min(plan.pay_before, expires_at(now)) if pending else plan.pay_before,
         "created_at": now,
         "updated_at": now,
         "paid_at": None,
@@ -85,7 +93,7 @@ def new_booking(
     )
     request = (
         None
-        if billing_code is not None
+        if billing_code is not None or pending
         else {  # every column: PostgreSQL's single statement fills unnamed ones with NULL
             "office_code": plan.office_code,
             "booking_code": code,
@@ -111,8 +119,9 @@ def new_booking(
             "billing_code": billing_code,
             "amount": plan.amount,
             **(audit_detail or {}),
+            **({"pending": True} if pending else {}),
         },
         now=now,
     )
     outbox = booking_made_rows(plan, code, billing_code, now, locale) if billing_code is not None else []
-    return NewBooking(booking, billing, audit, outbox, limits, request)
+    return NewBooking(booking, billing, audit, outbox, limits, request, pending=pending)

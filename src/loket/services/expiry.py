@@ -13,13 +13,17 @@ from loket.domain.notification import Event
 from loket.services.audit import record
 from loket.services.notifications import about_booking
 from loket.services.waitlist_offers import place_freed
-from loket.store import booking_repo
+from loket.store import booking_repo, contact_code_repo
 from loket.store.database import Connection, Database
 
 
 async def hold_lapsed(conn: Connection, row: Any, now: datetime) -> None:
     """In the lapsing transaction: offer the freed place to the waiting list, tell the applicant."""
     await place_freed(conn, row.office_code, row.day, row.starts, row.category, row.seat, now)
+    # A pending booking (issue 21) whose code was never entered told nobody it was booked: its
+    # contact may not be the applicant's, so it is not told the hold lapsed either.
+    if await contact_code_repo.codes_of_bookings(conn, row.office_code, [row.booking_code]):
+        return
     await about_booking(conn, row, Event.HOLD_LAPSED, now)
 
 

@@ -20,6 +20,7 @@ from loket.domain.booking import (
     plan_booking,
 )
 from loket.domain.errors import Conflict
+from loket.services import contact_verification
 from loket.services.billing.codes import fetch_code
 from loket.services.billing.provider import BillingProvider
 from loket.services.booking import (
@@ -101,12 +102,15 @@ async def book_family(
     locale: str = "id",
     billing: BillingProvider | None = None,
     billing_backoff_max_s: float = 300.0,
+    secret: str = "",
 ) -> list[BookingConfirmation]:
     """Book every member of a family into one session in one transaction; none when one cannot be.
 
     With an external `billing` provider the members commit without their codes, then each code
     is asked for once, as `booking.book_slot` does (a slow or down provider leaves the bookings
-    awaiting their codes, which the worker fetches later)."""
+    awaiting their codes, which the worker fetches later). With `policy.verify_contact` every
+    member is pending and one code goes to the family's contact, in the same transaction
+    (services/contact_verification.py)."""
     external = billing is not None and not billing.issues_locally
     ctx = await catalog.get(db, office_code)
     plans = [plan_booking(r, ctx.office, ctx.calendar, ctx.fees, policy, now) for r in requests]
@@ -115,13 +119,14 @@ async def book_family(
     await open_days(db, ctx, plans[0].day, plans[-1].day)
     await expire_lapsed(db, now, office_code)  # lapsed holds give their places back first
     last_error: Exception | None = None
+    pending = policy.verify_contact
     for _attempt in range(ATTEMPTS):
         made: list[BookingConfirmation] = []
         try:
             async with db.write() as conn:
                 for index, plan in enumerate(plans):
                     code = new_booking_code(ctx.office.code)
-                    billing_code = None if external else new_billing_code()
+                    billing_code = None if external or pending else new_billing_code()
                     new = new_booking(
                         plan,
                         code,
@@ -131,12 +136,29 @@ async def book_family(
                         max_per_contact=policy.max_people_per_contact,
                         max_per_address=policy.max_bookings_per_address,
                         audit_detail={"family": len(plans), "member": index + 1},
+                        pending=pending,
                     )
                     result = await booking_repo.take_place_in(conn, new)
                     if not result.booked:
                         # Raising rolls back every member booked before this one.
                         raise _member_error(index, plan.full_name, result, policy, alone=len(plans) == 1)
                     made.append(confirmation(plan, code, billing_code))
+                if pending:
+                    sent = await contact_verification.start_booking_code(
+                        conn,
+                        plans,
+                        [m.booking_code for m in made],
+                        locale=locale,
+                        secret=secret,
+                        now=now,
+                        kk=[p.kk for p in plans],
+                    )
+                    made = [
+                        confirmation(plan, m.booking_code, None, sent)
+                        for plan, m in zip(plans, made, strict=True)
+                    ]
+            if pending:
+                return made
             if billing is not None and external:
                 made = [
                     confirmation(

@@ -9,7 +9,7 @@ from typing import Any
 from loket.domain.errors import NotFound, invalid
 from loket.domain.fraud import BookingFact, Finding, FraudPolicy, broker_findings
 from loket.services.audit import record
-from loket.store import fraud_repo, offices_repo
+from loket.store import contact_code_repo, fraud_repo, offices_repo
 from loket.store.database import Database
 
 MAX_DAYS = 366
@@ -24,6 +24,7 @@ async def booking_facts(db: Database, office_code: str, first: date, last: date)
         rows = await fraud_repo.bookings_between(conn, office_code, first, last)
         payers = await fraud_repo.payers(conn, office_code)
         released = await fraud_repo.release_times(conn, office_code, first, last)
+        squatted = await contact_code_repo.released_by_holder(conn, office_code)
     return [
         BookingFact(
             booking_code=r.booking_code,
@@ -40,6 +41,7 @@ async def booking_facts(db: Database, office_code: str, first: date, last: date)
             status=r.status,
             payers=tuple(sorted(payers.get(r.booking_code, ()))),
             released_at=released.get(r.day),
+            squatted=r.booking_code in squatted,
         )
         for r in rows
     ]

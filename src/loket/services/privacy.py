@@ -77,6 +77,7 @@ async def purge_personal_data(db: Database, now: datetime, retention_days: int) 
             }
             moment = datetime.combine(cutoff, time(0, 0), tzinfo=now.tzinfo)
             await privacy_repo.blank_recipients_before(conn, code, moment)
+            await privacy_repo.delete_codes_before(conn, code, moment)
             if any(done.values()):
                 await record(
                     conn,

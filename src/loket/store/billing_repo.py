@@ -113,3 +113,23 @@ async def set_code(
         return False
     await conn.execute(billings.insert().values(billing))
     return True
+
+
+async def add_request(
+    conn: AsyncConnection, office_code: str, booking_code: str, locale: str, now: datetime
+) -> None:
+    """Ask the provider for the booking's code (a pending booking asks once its contact is verified)."""
+    await conn.execute(
+        billing_requests.insert().values(
+            office_code=office_code,
+            booking_code=booking_code,
+            provider="http",
+            state="pending",
+            attempts=0,
+            next_attempt_at=now,
+            last_error=None,
+            locale=locale,
+            created_at=now,
+            issued_at=None,
+        )
+    )

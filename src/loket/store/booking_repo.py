@@ -81,6 +81,9 @@ class NewBooking:
     outbox: list[dict[str, Any]]  # the `notify_outbox` rows ('booking made')
     limits: dict[str, int]  # each counter key (tel:, mailto:, addr:) with its limit
     billing_request: dict[str, Any] | None = None  # the `billing_requests` row: the code is awaited
+    # Pending (contact not verified yet, issue 21): the place is taken but not the NIK's hold,
+    # which services/contact_verification.py takes when the code is entered.
+    pending: bool = False
 
     @property
     def office_code(self) -> str:
@@ -190,7 +193,7 @@ async def take_place_in(conn: AsyncConnection, new: NewBooking) -> TakeResult:
     seat = await claim_seat(conn, new.office_code, b["day"], b["starts"], b["category"], new.code)
     if seat is None:
         return TakeResult(Outcome.FULL)
-    if not await take_hold(conn, b["nik"], new.office_code, new.code):
+    if not new.pending and not await take_hold(conn, b["nik"], new.office_code, new.code):
         return TakeResult(Outcome.NIK_HELD, seat)
     failed = await take_contacts(conn, new.limits)
     if failed is not None:
@@ -249,13 +252,15 @@ WITH seat AS (
     WHERE p.office_code = %(office)s AND p.day = %(day)s AND p.starts = %(starts)s
       AND p.category = %(category)s AND p.seat = (SELECT seat FROM seat)
     RETURNING p.seat
-), hold AS (
+), hold AS (  -- a pending booking (issue 21) takes its NIK's hold when its contact is verified
     INSERT INTO nik_holds (nik, office_code, booking_code)
-    SELECT %(nik)s, %(office)s, %(code)s FROM taken
+    SELECT %(nik)s, %(office)s, %(code)s FROM taken WHERE NOT %(pending)s
     RETURNING 1
+), held AS (
+    SELECT 1 FROM hold UNION ALL SELECT 1 FROM taken WHERE %(pending)s
 ), contact AS (
     INSERT INTO contact_usage AS cu (contact, active, max_active)
-    SELECT c.key, 1, c.cap FROM hold, unnest(%(contacts)s::text[], %(limits)s::int[]) AS c(key, cap)
+    SELECT c.key, 1, c.cap FROM held, unnest(%(contacts)s::text[], %(limits)s::int[]) AS c(key, cap)
     ORDER BY c.key
     ON CONFLICT (contact) DO UPDATE SET active = cu.active + 1, max_active = EXCLUDED.max_active
     RETURNING contact
@@ -269,7 +274,7 @@ WITH seat AS (
         %(service)s, %(priority_reason)s, %(amount)s, %(billing_code)s, %(status)s, %(pay_before)s,
         %(created_at)s, %(updated_at)s, %(paid_at)s::timestamptz, %(reschedules)s::int,
         %(refund_due)s::bigint, %(client_ip)s, %(client_fp)s, %(address_key)s
-    FROM hold
+    FROM held
     WHERE (SELECT count(*) FROM contact) = %(n_contacts)s  -- always true; orders booking after contact
     RETURNING 1
 ), billing AS (  -- data-modifying CTEs run whether or not the final SELECT reads them
@@ -324,6 +329,7 @@ def pg_params(new: NewBooking) -> dict[str, Any]:
         "contacts": keys,
         "limits": [new.limits[k] for k in keys],
         "n_contacts": len(keys),
+        "pending": new.pending,
         # One parameter per row (or set of rows): on this hot path adapting many parameters or
         # arrays costs more than the rest, and psycopg caches the parse only up to 50 parameters.
         "billing": to_json([new.billing] if new.billing is not None else []),

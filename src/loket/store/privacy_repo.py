@@ -16,6 +16,7 @@ from loket.store.tables import (
     ballot_contacts,
     ballot_entries,
     bookings,
+    contact_codes,
     contact_usage,
     notify_outbox,
     payments,
@@ -208,6 +209,17 @@ async def blank_recipients_before(conn: AsyncConnection, office_code: str, momen
         )
         .values(recipient="")
     )
+
+
+async def delete_codes_before(conn: AsyncConnection, office_code: str, moment: datetime) -> int:
+    """Drop one-time code rows (phone, e-mail, client address) created before `moment` (issue 21):
+    a code lives ten minutes; the bookings it confirmed keep only their verification row."""
+    done = await conn.execute(
+        delete(contact_codes).where(
+            contact_codes.c.office_code == office_code, contact_codes.c.created_at < moment
+        )
+    )
+    return int(done.rowcount or 0)
 
 
 async def delete_idle_contact_counters(conn: AsyncConnection) -> None:

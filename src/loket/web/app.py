@@ -35,6 +35,7 @@ from loket.web.api import (
     privacy,
     refunds,
     staff,
+    verification,
 )
 from loket.web.api.openapi import complete_schema
 from loket.web.body_limits import BodyLimitMiddleware
@@ -117,6 +118,7 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     app.include_router(docs.router)
     app.include_router(offices.router)
     app.include_router(bookings.router)
+    app.include_router(verification.router)
     app.include_router(staff.router)
     app.include_router(admin.router)
     app.include_router(floor.router)

@@ -32,6 +32,7 @@ def booking_request(fields: Mapping[str, Any], *, day: date, client: Request | N
         service=fields["service"],
         validity_years=fields.get("validity_years"),
         priority_reason=fields.get("priority_reason"),
+        kk=fields.get("kk") or None,
         client_ip=client_ip(client) if client is not None else None,
         client_fp=client_fp(client) if client is not None else None,
     )

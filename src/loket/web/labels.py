@@ -51,6 +51,7 @@ FRAUD_KINDS = (
     N_("identity_mismatch"),
     N_("serial_niks"),
     N_("no_shows"),
+    N_("squatted_nik"),
 )
 SEVERITIES = (N_("high"), N_("medium"))
 

@@ -9,6 +9,7 @@ from loket.store.tables.audit import audit_heads, audit_log
 from loket.store.tables.base import metadata, office_fk
 from loket.store.tables.billing import billing_requests, refunds
 from loket.store.tables.bookings import bookings, contact_usage, nik_holds
+from loket.store.tables.contact_codes import booking_verifications, contact_codes
 from loket.store.tables.devices import kiosk_devices
 from loket.store.tables.fees import fee_tariffs
 from loket.store.tables.floor import (
@@ -63,7 +64,9 @@ __all__ = [
     "banks",
     "billing_requests",
     "billings",
+    "booking_verifications",
     "bookings",
+    "contact_codes",
     "contact_usage",
     "daily_applications",
     "day_quotas",

@@ -26,6 +26,7 @@ from loket.web.api.schemas import (
     BookingLookup,
     BookingPublic,
     BookingReschedule,
+    CodeSentPublic,
     DayAvailability,
     PaymentResultPublic,
     QuotaDayPublic,
@@ -77,7 +78,14 @@ async def get_availability(
     "/offices/{code}/bookings",
     status_code=201,
     response_model=BookingPublic,
-    responses=PUBLIC_ERRORS,
+    responses={
+        **PUBLIC_ERRORS,
+        202: {
+            "model": CodeSentPublic,
+            "description": "Pending: a code was sent to the contact (LOKET_VERIFY_CONTACT); enter it at "
+            "`/api/v1/offices/{code}/verifications/{verification_id}`",
+        },
+    },
     summary="Take a place and get a billing code; pay before `pay_before`",
 )
 async def create_booking(
@@ -101,8 +109,23 @@ async def create_booking(
         now=now,
         billing=billing,
         billing_backoff_max_s=settings.billing_backoff_max_s,
+        secret=settings.secret_key,
     )
     ctx = await catalog.get(db, booking.office_code)
+    if booking.verification is not None:
+        # Pending (issue 21): the same answer for every valid attempt, whoever holds the NIK.
+        sent = booking.verification
+        return JSONBytes(
+            {
+                "status": booking.status,
+                "office": sent.office_code,
+                "verification_id": sent.code_id,
+                "sent_to": sent.sent_to,
+                "expires_at": sent.expires_at.isoformat(),
+                "expires_at_local": local_datetime(sent.expires_at, ctx.office.timezone, locale),
+            },
+            status_code=202,
+        )
     # Built by hand: this is the hot path of a quota release (no response-model round trip).
     return JSONBytes(
         {

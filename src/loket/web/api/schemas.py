@@ -97,6 +97,12 @@ class BookingCreate(StrictBody):
     priority_reason: str | None = Field(
         default=None, description="For the priority category: elderly, child_under_5, disabled or pregnant"
     )
+    kk: str | None = Field(
+        default=None,
+        max_length=40,
+        description="Family card (KK) number, 16 digits: not printed on the KTP, it lets the holder "
+        "release a booking someone else made with their NIK (docs/security.md)",
+    )
 
 
 class BookingPublic(BaseModel):
@@ -128,6 +134,37 @@ class DayAvailability(BaseModel):
 class AvailabilityPublic(BaseModel):
     office: str
     days: list[DayAvailability]
+
+
+class CodeSentPublic(BaseModel):
+    """A code was sent: the answer to every valid booking attempt while contacts are verified."""
+
+    status: str = Field(examples=["awaiting_verification"])
+    office: str
+    verification_id: str = Field(description="Where to enter the code: .../verifications/{id}")
+    sent_to: str = Field(description="The contact the code went to, masked")
+    expires_at: datetime
+    expires_at_local: str
+
+
+class CodeEntry(StrictBody):
+    code: str = Field(max_length=20, description="The 6 digits sent to the contact", examples=["123456"])
+
+
+class VerifiedPublic(BaseModel):
+    bookings: list[BookingPublic]
+
+
+class NikReleaseCreate(StrictBody):
+    nik: str = Field(max_length=40)
+    kk: str = Field(max_length=40, description="Family card (KK) number, 16 digits")
+    phone: str = Field(max_length=40, description="A contact of yours, new or not: the code goes there")
+    email: str | None = Field(default=None, max_length=254)
+
+
+class NikReleasePublic(BaseModel):
+    outcome: str = Field(examples=["done"])
+    message: str
 
 
 class BookingLookup(StrictBody):

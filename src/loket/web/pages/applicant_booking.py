@@ -174,6 +174,7 @@ async def form_context(
         "session": found,
         "category": _category(category),
         "max_people": MAX_PEOPLE,
+        "ask_kk": True,  # the family card (issue 21); the waiting list and ballot forms do not ask it
     }
 
 
@@ -263,6 +264,7 @@ async def details_submit(
             locale=locale,
             billing=billing_of(request),
             billing_backoff_max_s=settings.billing_backoff_max_s,
+            secret=settings.secret_key,
         )
     except DomainError as exc:
         # Nobody was booked: say who and why, keep everything typed, offer the way on.
@@ -287,6 +289,9 @@ async def details_submit(
             failed_member=member,
             error_code=exc.code,
         )
+    sent = done[0].verification
+    if sent is not None:  # pending (issue 21): the code goes to the contact, entered on the next page
+        return RedirectResponse(f"/booking-verify/{sent.office_code}/{sent.code_id}", status_code=303)
     made = [d.booking_code for d in done]
     response = RedirectResponse("/booking-done", status_code=303)
     response.set_cookie(

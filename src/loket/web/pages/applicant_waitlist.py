@@ -36,7 +36,7 @@ async def join_form(
     catalog: CatalogDep,
     category: str | None = None,
 ) -> Response:
-    context = await form_context(catalog, db, office, day, session, category or "")
+    context = {**await form_context(catalog, db, office, day, session, category or ""), "ask_kk": False}
     return render(
         request, "applicant/waitlist_join.html", errors={}, **IdentityForm.blank().context(), **context
     )
@@ -56,7 +56,10 @@ async def join_submit(
     settings: SettingsDep,
 ) -> Response:
     form = await request.form()
-    context = await form_context(catalog, db, office, day, session, str(form.get("category", "")))
+    context = {
+        **await form_context(catalog, db, office, day, session, str(form.get("category", ""))),
+        "ask_kk": False,
+    }
     identity = IdentityForm.parse(form)
     policy, waitlist = policies(settings)
     try:

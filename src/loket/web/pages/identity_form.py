@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import Request
 
 from loket.domain.booking import BookingRequest, Service, normalize_email
+from loket.domain.contact_code import clean_kk
 from loket.domain.errors import DomainError, InvalidInput, invalid
 from loket.domain.identity import Sex, check_nik_matches, normalize_name, normalize_phone, parse_nik
 from loket.web.booking_request import booking_request
@@ -46,7 +47,11 @@ class IdentityForm:
     def parse(cls, form: Mapping[str, Any], count: int = 1) -> IdentityForm:
         """The first `count` people of a posted form, and its contact."""
         people = [{f: str(form.get(f"p{i}-{f}", "")).strip() for f in PERSON_FIELDS} for i in range(count)]
-        contact = {"phone": str(form.get("phone", "")).strip(), "email": str(form.get("email", "")).strip()}
+        contact = {
+            "phone": str(form.get("phone", "")).strip(),
+            "email": str(form.get("email", "")).strip(),
+            "kk": str(form.get("kk", "")).strip(),
+        }
         return cls(people, contact)
 
     def context(self) -> dict[str, Any]:
@@ -91,6 +96,7 @@ class IdentityForm:
                 niks.add(person["nik"])
         check("phone", _required_phone, self.contact["phone"])
         check("email", normalize_email, self.contact["email"] or None)
+        check("kk", clean_kk, self.contact.get("kk") or None)
         return found
 
     def request(
@@ -115,6 +121,7 @@ class IdentityForm:
             "birth_date": birth,
             "phone": self.contact["phone"],
             "email": self.contact["email"] or None,
+            "kk": self.contact.get("kk") or None,
             "session": session,
             "category": category,
             "product": person["product"] or "regular",
