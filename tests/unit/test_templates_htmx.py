@@ -15,7 +15,8 @@ TEMPLATES = sorted(TEMPLATES_DIR.rglob("*.html"))
 USES_HTMX = re.compile(r"\bhx-(get|post|put|delete|trigger|boost|sse|ws)\b")
 INCLUDE = re.compile(r"{%\s*include\s+\"([^\"]+)\"")
 OFF = re.compile(r"{%\s*set htmx = (false|htmx\|default\(false\))\s*%}")
-ON = re.compile(r"{%\s*set htmx = (true|not s\.finished)\s*%}")
+# On, or on while the page has something to fetch (a form that checks the NIK, a part that polls).
+ON = re.compile(r"{%\s*set htmx = (?!false\b|htmx\|default\(false\))[^%]+%}")
 
 
 def _text_with_partials(path: Path, seen: frozenset[Path] = frozenset()) -> str:
