@@ -35,7 +35,15 @@ async def main(action: str, args: list[str]) -> dict[str, Any]:
             office, day = args[0], date.fromisoformat(args[1])
             opens, closes = now + timedelta(minutes=int(args[2])), now + timedelta(minutes=int(args[3]))
             release = await ballot.schedule_release(
-                db, catalog, office, day, "ballot", opens, closes, actor="cli", now=opens - timedelta(minutes=1)
+                db,
+                catalog,
+                office,
+                day,
+                "ballot",
+                opens,
+                closes,
+                actor="cli",
+                now=opens - timedelta(minutes=1),
             )
             return {"commitment": release.commitment}
         if action == "draw":

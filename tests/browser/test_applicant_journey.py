@@ -272,4 +272,3 @@ def test_every_error_at_once_and_a_family_too_big_for_the_session(
     check_page(page, "waitlist-join", found)
     context.close()
     assert found == {}, found
-

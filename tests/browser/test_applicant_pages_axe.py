@@ -57,7 +57,11 @@ def open_days(url: str) -> list[str]:
     today = date.today()  # noqa: DTZ011 - the live server runs on the real clock
     found = httpx.get(
         f"{url}/api/v1/offices/PLG/availability",
-        params={"from": today.isoformat(), "to": (today + timedelta(days=30)).isoformat(), "category": "regular"},
+        params={
+            "from": today.isoformat(),
+            "to": (today + timedelta(days=30)).isoformat(),
+            "category": "regular",
+        },
         timeout=30,
     ).json()
     return [str(d["date"]) for d in found["days"]]
@@ -140,9 +144,13 @@ def test_the_ballot_and_the_waiting_list_it_leaves(browser: Any, live_server: An
     visit("ballot-status-entered")
 
     assert ballot_step(live_server, "draw", "PLG", day) == {"won": 1, "waitlisted": 3}
-    results = [(lookup(live_server, code, person), person) for code, person in zip(codes, people, strict=True)]
-    (winner, winner_person), = [(r, p) for r, p in results if r["status"] == "won"]
-    waiting = sorted(((r, p) for r, p in results if r["status"] == "waitlisted"), key=lambda rp: rp[0]["rank"])
+    results = [
+        (lookup(live_server, code, person), person) for code, person in zip(codes, people, strict=True)
+    ]
+    ((winner, winner_person),) = [(r, p) for r, p in results if r["status"] == "won"]
+    waiting = sorted(
+        ((r, p) for r, p in results if r["status"] == "waitlisted"), key=lambda rp: rp[0]["rank"]
+    )
     for (result, person), state in (((winner, winner_person), "won"), (waiting[0], "waitlisted")):
         page.goto(f"{url}/ballot-status")
         page.fill("#entry_code", result["entry_code"])
@@ -158,7 +166,7 @@ def test_the_ballot_and_the_waiting_list_it_leaves(browser: Any, live_server: An
     visit("ballot-not-open")
 
     # The waiting list in draw order: the first is offered the winner's place when it is cancelled.
-    (first, first_p), (second, second_p), (third, third_p) = waiting
+    (first, _), (second, second_p), (third, third_p) = waiting
     page.goto(f"{url}/waitlist/{second['waitlist_code']}")
     assert page.locator("[data-entry-status=waiting]").count() == 1
     visit("waitlist-waiting")
