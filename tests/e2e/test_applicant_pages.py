@@ -110,3 +110,16 @@ async def test_the_office_calendar_opens_on_the_office_month(
     clock.now = datetime(2017, 12, 31, 18, 30, tzinfo=UTC)
     page = await client.get("/offices/PLG/calendar", params={"lang": "id"})
     assert page.status_code == 200 and "Januari 2018" in page.text and "Desember 2017" not in page.text
+
+
+async def test_the_office_search_works_without_javascript(client: httpx.AsyncClient) -> None:
+    """The server hides the offices that do not match; the page's script filters the same list."""
+    page = await client.get("/booking", params={"q": "palem", "lang": "id"})
+    items = re.findall(r"<li data-search=\"([^\"]*)\"( hidden)?>", page.text)
+    assert sorted(("palembang" in text, not hidden) for text, hidden in items) == [
+        (False, False),
+        (True, True),
+    ]
+    assert 'data-no-match role="status" hidden' in page.text
+    nothing = await client.get("/booking", params={"q": "atlantis"})
+    assert 'data-no-match role="status">' in nothing.text
