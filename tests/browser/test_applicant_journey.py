@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -198,6 +199,18 @@ def test_a_family_booked_then_one_member_through_the_whole_floor(
     assert page.locator(".pipeline [data-state=done]").count() == page.locator(".pipeline li").count()
     assert page.locator("meta[http-equiv=refresh]").count() == 0 and page.locator("[hx-get]").count() == 0
     shot(page, "11-status-collected", tmp_path)
+    # The satisfaction survey its invitation links to, then its thanks.
+    with sqlite3.connect(live_server.database_url.removeprefix("sqlite:///")) as conn:
+        invites = conn.execute("SELECT params FROM notify_outbox WHERE event = 'survey_invite'").fetchall()
+    token = {json.loads(params)["survey"] for (params,) in invites}.pop()
+    page.goto(f"{live_server.url}/survey/{token}")
+    check_page(page, "survey", found)
+    weigh(page, weights, "survey")
+    for question in page.locator("fieldset.question").all():
+        question.locator("input[type=radio]").last.check()
+    with page.expect_navigation():
+        page.locator("form.survey button[type=submit]").click()
+    check_page(page, "survey-done", found)
     assert messages == {
         "booking_made": 2,
         "payment_received": 2,
