@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from .axe_helpers import with_axe
+
 ROOT = Path(__file__).resolve().parents[2]
 PHONE = {"viewport": {"width": 360, "height": 740}, "locale": "id-ID", "device_scale_factor": 1}
 WEIGHT_JS = """() => {
@@ -20,6 +22,16 @@ def phone_page(browser: Any, hosts: set[str]) -> tuple[Any, Any]:
     context = browser.new_context(**PHONE)
     page = context.new_page()
     page.on("request", lambda request: hosts.add(request.url.split("/")[2]))
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    return context, page
+
+
+def axe_phone_page(browser: Any) -> tuple[Any, Any]:
+    """A phone-sized page (id-ID) with axe-core and the cache off (each page weighed cold)."""
+    context = with_axe(browser.new_context(**PHONE))
+    page = context.new_page()
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
     cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})

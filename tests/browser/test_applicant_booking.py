@@ -22,8 +22,9 @@ def test_book_two_family_members_pay_and_see_paid(browser: Any, live_server: Any
     page.goto(live_server.url + "/booking")
     weigh(page, weights, "offices")
     page.get_by_label(re.compile("Search|Cari", re.I)).fill("palem")
-    page.wait_for_selector("#office-list li:nth-child(1) a[href='/booking/PLG']")
-    assert page.locator("#office-list li").count() == 1  # Denpasar filtered out by htmx
+    page.wait_for_selector("#office-list li[hidden] a[href='/booking/DPS']", state="attached")
+    assert page.locator("a[href='/booking/PLG']").is_visible()
+    assert page.locator("#office-list li:visible").count() == 1  # Denpasar filtered out in place
     shot(page, "01-offices", tmp_path)
     page.locator("a[href='/booking/PLG']").click()
     weigh(page, weights, "month")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import httpx
 
+from loket.clock import FrozenClock
 from loket.testing.applicants import applicant, family
 
 DAY = "2017-12-29"
@@ -99,3 +101,25 @@ async def test_every_applicant_page_has_the_language_toggle(client: httpx.AsyncC
 async def test_unknown_office_answers_an_html_page(client: httpx.AsyncClient) -> None:
     page = await client.get("/booking/XXX")
     assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+
+
+async def test_the_office_calendar_opens_on_the_office_month(
+    client: httpx.AsyncClient, clock: FrozenClock
+) -> None:
+    """At 01:30 WIB on 1 January the UTC date is still 31 December: the calendar shows January."""
+    clock.now = datetime(2017, 12, 31, 18, 30, tzinfo=UTC)
+    page = await client.get("/offices/PLG/calendar", params={"lang": "id"})
+    assert page.status_code == 200 and "Januari 2018" in page.text and "Desember 2017" not in page.text
+
+
+async def test_the_office_search_works_without_javascript(client: httpx.AsyncClient) -> None:
+    """The server hides the offices that do not match; the page's script filters the same list."""
+    page = await client.get("/booking", params={"q": "palem", "lang": "id"})
+    items = re.findall(r"<li data-search=\"([^\"]*)\"( hidden)?>", page.text)
+    assert sorted(("palembang" in text, not hidden) for text, hidden in items) == [
+        (False, False),
+        (True, True),
+    ]
+    assert 'data-no-match role="status" hidden' in page.text
+    nothing = await client.get("/booking", params={"q": "atlantis"})
+    assert 'data-no-match role="status">' in nothing.text

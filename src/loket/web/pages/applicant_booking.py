@@ -45,11 +45,10 @@ router = APIRouter(include_in_schema=False)
 async def choose_office(request: Request, db: DbDep, catalog: CatalogDep, q: str = "") -> Response:
     offices = await catalog.offices(db)
     needle = q.strip().lower()
-    shown = [o for o in offices if not needle or needle in f"{o.name} {o.code} {o.address}".lower()]
-    template = (
-        "applicant/_office_list.html" if request.headers.get("hx-request") else "applicant/offices.html"
-    )
-    return render(request, template, offices=shown, q=q)
+    # Every office, each marked shown or not: the page hides the others, and its script filters
+    # the same list in place as the applicant types.
+    shown = [(o, not needle or needle in f"{o.name} {o.code} {o.address}".lower()) for o in offices]
+    return render(request, "applicant/offices.html", offices=shown, q=q)
 
 
 def _month(raw: str | None, today: date) -> date:

@@ -66,12 +66,14 @@ async def calendar_page(
     request: Request,
     code: str,
     db: DbDep,
+    catalog: CatalogDep,
     now: NowDep,
     locale: LocaleDep,
     settings: SettingsDep,
     month: str | None = None,
 ) -> HTMLResponse:
-    first = _parse_month(month, now.date())
+    # This month as the office sees it: on the 1st at 01:00 WIB the UTC date is still last month.
+    first = _parse_month(month, (await catalog.get(db, code.upper())).office.local_today(now))
     next_first = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
     prev_first = (first - timedelta(days=1)).replace(day=1)
     office, days = await office_service.calendar_days(

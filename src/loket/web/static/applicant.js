@@ -1,4 +1,4 @@
-/* Loket applicant pages: live countdowns and the print button. No inline scripts (strict CSP). */
+/* Loket applicant pages: live countdowns, the print and copy buttons, the office filter. No inline scripts (strict CSP). */
 (function () {
   "use strict";
   var skew = 0;
@@ -43,6 +43,28 @@
     }
   }
 
+  // The office search filters the list in place, as the server does (the same lower-cased text in
+  // data-search): on a slow link a round trip per keystroke costs more than the whole list.
+  function filterList(form) {
+    var list = document.getElementById(form.getAttribute("data-filter"));
+    var input = form.querySelector("input[type=search]");
+    var none = document.querySelector("[data-no-match]");
+    if (!list || !input) { return; }
+    function apply() {
+      var needle = input.value.trim().toLowerCase();
+      var shown = 0;
+      for (var i = 0; i < list.children.length; i++) {
+        var item = list.children[i];
+        var match = !needle || (item.getAttribute("data-search") || "").indexOf(needle) !== -1;
+        item.hidden = !match;
+        if (match) { shown++; }
+      }
+      if (none) { none.hidden = shown > 0; }
+    }
+    input.addEventListener("input", apply);
+    form.addEventListener("submit", function (event) { event.preventDefault(); apply(); });
+  }
+
   // The error summary takes the focus (GOV.UK pattern), so the reader starts from the list of fixes;
   // a link in it focuses its field.
   function focusSummary() {
@@ -50,6 +72,13 @@
     if (summary) { summary.focus(); }
   }
 
-  document.addEventListener("DOMContentLoaded", function () { wire(document); focusSummary(); tick(); setInterval(tick, 1000); });
+  document.addEventListener("DOMContentLoaded", function () {
+    wire(document);
+    var filters = document.querySelectorAll("form[data-filter]");
+    for (var i = 0; i < filters.length; i++) { filterList(filters[i]); }
+    focusSummary();
+    tick();
+    setInterval(tick, 1000);
+  });
   document.addEventListener("htmx:afterSwap", function (event) { wire(event.target); tick(); });
 })();
