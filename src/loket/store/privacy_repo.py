@@ -15,6 +15,7 @@ from loket.domain.identity import mask_nik
 from loket.store.tables import (
     ballot_contacts,
     ballot_entries,
+    booking_documents,
     bookings,
     contact_usage,
     notify_outbox,
@@ -101,6 +102,29 @@ async def messages_about(conn: AsyncConnection, subjects: Sequence[str]) -> list
         notify_outbox.c.sent_at,
     ).where(notify_outbox.c.subject.in_(list(subjects)))
     return _rows(await conn.execute(query))
+
+
+async def documents_of(conn: AsyncConnection, booked: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The documents uploaded for these bookings (what, when, its hash and state; the files are
+    handed out by the office on request)."""
+    found: list[dict[str, Any]] = []
+    for b in booked:
+        query = select(
+            booking_documents.c.office_code,
+            booking_documents.c.booking_code,
+            booking_documents.c.item,
+            booking_documents.c.media_type,
+            booking_documents.c.size_bytes,
+            booking_documents.c.sha256,
+            booking_documents.c.state,
+            booking_documents.c.reason,
+            booking_documents.c.uploaded_at,
+        ).where(
+            booking_documents.c.office_code == b["office_code"],
+            booking_documents.c.booking_code == b["booking_code"],
+        )
+        found += _rows(await conn.execute(query))
+    return found
 
 
 async def count_bookings_of(conn: AsyncConnection, nik: str) -> int:

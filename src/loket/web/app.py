@@ -43,6 +43,7 @@ from loket.web.limits import make_limiter
 from loket.web.middleware import SecurityMiddleware
 from loket.web.pages import applicant, ballot, home, invitation, national_admin, planning, reports, security
 from loket.web.pages import floor as floor_pages
+from loket.web.pages import floor_documents
 from loket.web.pages import kiosk as kiosk_pages
 from loket.web.pages import staff as staff_pages
 from loket.web.templating import make_templates
@@ -130,6 +131,7 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     app.include_router(invitation.router)
     app.include_router(national_admin.router)
     app.include_router(floor_pages.router)
+    app.include_router(floor_documents.router)
     app.include_router(kiosk_pages.router)
     app.include_router(planning.router)
     app.include_router(reports.router)

@@ -10,6 +10,7 @@ from loket.store.tables.base import metadata, office_fk
 from loket.store.tables.billing import billing_requests, refunds
 from loket.store.tables.bookings import bookings, contact_usage, nik_holds
 from loket.store.tables.devices import kiosk_devices
+from loket.store.tables.documents import booking_documents, office_document_items
 from loket.store.tables.fees import fee_tariffs
 from loket.store.tables.floor import (
     stage_targets,
@@ -63,6 +64,7 @@ __all__ = [
     "banks",
     "billing_requests",
     "billings",
+    "booking_documents",
     "bookings",
     "contact_usage",
     "daily_applications",
@@ -78,6 +80,7 @@ __all__ = [
     "nik_holds",
     "notify_outbox",
     "ntpn_claims",
+    "office_document_items",
     "office_closures",
     "office_fk",
     "office_hours",
