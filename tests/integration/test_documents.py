@@ -115,7 +115,7 @@ async def test_upload_check_refuse_verify_and_purge(
     # Judged by content: an executable named like a photo, and a PDF behind a password.
     refused = await upload(client, token, "ktp", "foto.jpg", ELF)
     assert refused.status_code == 422
-    assert "KTP (kartu tanda penduduk elektronik): berkas bukan JPEG, PNG atau PDF" in refused.text
+    assert "KTP elektronik (e-KTP): berkas bukan JPEG, PNG atau PDF" in refused.text
     locked = await upload(client, token, "civil_record", "akta.pdf", pdf("rahasia"))
     assert locked.status_code == 422 and "dilindungi kata sandi" in locked.text
     assert "Akta kelahiran" in re.sub(r"\s+", " ", locked.text)

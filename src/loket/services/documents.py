@@ -27,6 +27,7 @@ from loket.domain.documents import (
     reject_reason,
 )
 from loket.domain.errors import Conflict, NotFound, TooMany, invalid
+from loket.domain.msgid import N_
 from loket.domain.notification import Event
 from loket.services import document_files as files
 from loket.services.audit import record
@@ -34,7 +35,7 @@ from loket.services.notifications import about_booking
 from loket.store import booking_repo, documents_repo
 from loket.store.database import Connection, Database, on_commit
 
-QUOTA_MESSAGE = "This booking has uploaded its most files (%(n)s); bring the originals to the office"
+QUOTA_MESSAGE = N_("This booking has uploaded its most files (%(n)s); bring the originals to the office")
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@ the checklist, each opened full size, verified against the original or rejected 
 Only officers of the booking's office: the `Officer` dependency answers 403 to anyone else, and the
 service reads the rows by that office only.
 
-Files are served as Loket re-encoded them: our content type, a name we make, `nosniff`, and a
-sandboxing CSP, never what the upload said it was."""
+Files are served as Loket re-encoded them: our content type and a name we make, never what the
+upload said it was (the security middleware adds `nosniff` and `default-src 'none'` to every
+answer that is not a page)."""
 
 from __future__ import annotations
 
@@ -78,8 +79,6 @@ async def document_file(
         media_type=served.kind.value,
         headers={
             "Content-Disposition": f'inline; filename="{served.name}"',
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
             "Cache-Control": "private, no-store",
         },
     )
