@@ -6,7 +6,6 @@ the retention purge taking the files from the database and from the disk."""
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -15,7 +14,6 @@ from pathlib import Path
 import httpx
 import pytest
 from PIL import Image
-from pypdf import PdfWriter
 from sqlalchemy import select
 
 from loket.clock import FrozenClock
@@ -30,43 +28,12 @@ from loket.store.tables import audit_log, booking_documents, notify_outbox
 from loket.web.app import create_app
 from loket.web.auth import COOKIE as STAFF_COOKIE
 from loket.web.csrf import COOKIE as CSRF_COOKIE
-from loket.web.csrf import HEADER as CSRF_HEADER
 
+from ..document_samples import CAMERA_MAKE, ELF, gps_jpeg, pdf, png
 from .floor_helpers import PASSWORD, at, book_and_pay, make_staff
 
 SECRET = "documents-test-secret-0123456789abcdef"
 CSRF = "documents-csrf-token-0123456789abcdef0123"
-
-
-def gps_jpeg() -> bytes:
-    """A photo as a phone takes it: EXIF with the camera and the GPS position."""
-    image = Image.new("RGB", (3000, 2000), (200, 180, 150))
-    exif = Image.Exif()
-    exif[0x010F] = "PhoneMaker"  # Make
-    gps = exif.get_ifd(0x8825)
-    gps[1], gps[2], gps[3], gps[4] = "S", (2.0, 59.0, 0.0), "E", (104.0, 45.0, 0.0)  # Palembang
-    out = io.BytesIO()
-    image.save(out, "JPEG", exif=exif)
-    return out.getvalue()
-
-
-def png() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGBA", (800, 600), (10, 120, 200, 255)).save(out, "PNG")
-    return out.getvalue()
-
-
-def pdf(password: str | None = None) -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    if password:
-        writer.encrypt(password)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 8 + b"\x02\x00\x3e\x00" + b"\x00" * 200
 
 
 @pytest.fixture
@@ -107,7 +74,11 @@ async def test_upload_check_refuse_verify_and_purge(
     token = status_token(SECRET, code)
 
     page = await client.get(f"/status/s/{token}/documents")
-    assert page.status_code == 200 and 'capture="environment"' in page.text and 'enctype="multipart/form-data"' in page.text
+    assert (
+        page.status_code == 200
+        and 'capture="environment"' in page.text
+        and 'enctype="multipart/form-data"' in page.text
+    )
     assert (await upload(client, token, "ktp", "ktp.jpg", gps_jpeg())).status_code == 303
     assert (await upload(client, token, "kk", "kk.png", png())).status_code == 303
     assert (await upload(client, token, "civil_record", "akta.pdf", pdf())).status_code == 303
@@ -135,7 +106,7 @@ async def test_upload_check_refuse_verify_and_purge(
     with Image.open(kept) as stored:
         assert stored.format == "JPEG" and max(stored.size) <= 2000
         assert not stored.getexif() and "exif" not in stored.info
-    assert b"PhoneMaker" not in kept.read_bytes()
+    assert CAMERA_MAKE.encode() not in kept.read_bytes()
 
     # An officer of another office: 403 on the list and on the files.
     now = clock()
@@ -167,7 +138,9 @@ async def test_upload_check_refuse_verify_and_purge(
     assert 'data-rejected-item="kk"' in status.text and "Foto buram" in status.text
     async with demo.read() as conn:
         states = {r.item: r.state for r in await conn.execute(select(booking_documents))}
-        told = [r.event for r in await conn.execute(select(notify_outbox).where(notify_outbox.c.subject == code))]
+        told = [
+            r.event for r in await conn.execute(select(notify_outbox).where(notify_outbox.c.subject == code))
+        ]
         audited = [r.action for r in await conn.execute(select(audit_log).where(audit_log.c.subject == code))]
     assert states == {"ktp": "verified", "kk": "rejected", "civil_record": "verified"}
     assert "document_rejected" in told

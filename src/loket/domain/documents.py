@@ -62,7 +62,9 @@ CHILD_ITEMS = ("parents_documents", "child_birth_certificate")
 OFFICE_ITEMS = ("travel_agent_letter",)
 
 
-def checklist_for(service: str, age: int | None = None, office_asks: tuple[str, ...] = ()) -> list[ChecklistItem]:
+def checklist_for(
+    service: str, age: int | None = None, office_asks: tuple[str, ...] = ()
+) -> list[ChecklistItem]:
     """What to bring (and may upload) for `service`: a minor adds the parents' documents, and the
     office adds what it asks for (an umrah applicant's travel agent's letter)."""
     codes = list(SERVICE_ITEMS.get(service, SERVICE_ITEMS["new"]))

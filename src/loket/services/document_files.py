@@ -75,12 +75,20 @@ def _image(data: bytes, kind: MediaKind, item: str) -> Normalised:
                 if opened.format not in ("JPEG", "PNG"):
                     raise invalid("file", "document_type", NOT_ALLOWED, item=item)
                 if opened.width * opened.height > MAX_PIXELS:
-                    raise invalid("file", "document_pixels", TOO_MANY_PIXELS, item=item, n=MAX_PIXELS // 1_000_000)
+                    raise invalid(
+                        "file", "document_pixels", TOO_MANY_PIXELS, item=item, n=MAX_PIXELS // 1_000_000
+                    )
                 opened.load()
                 # Turned as the camera held it, then re-drawn: no EXIF, no GPS, no trailing bytes.
                 image = ImageOps.exif_transpose(opened)
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning) as exc:
+    except (
+        UnidentifiedImageError,
+        OSError,
+        ValueError,
+        SyntaxError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ) as exc:
         raise invalid("file", "document_broken", BROKEN_IMAGE, item=item) from exc
     image.thumbnail((MAX_SIDE, MAX_SIDE))
     out = io.BytesIO()

@@ -16,8 +16,8 @@ from typing import Any
 
 from loket.domain.booking import ACTIVE_STATUSES, age_on, office_of_booking_code
 from loket.domain.documents import (
-    ChecklistItem,
     OFFICE_ITEMS,
+    ChecklistItem,
     DocumentState,
     MediaKind,
     checklist_for,
@@ -137,7 +137,9 @@ async def _documents(conn: Connection, booking: Any) -> BookingDocuments:
     )
 
 
-async def booking_documents(db: Database, booking_code: str, office_code: str | None = None) -> BookingDocuments:
+async def booking_documents(
+    db: Database, booking_code: str, office_code: str | None = None
+) -> BookingDocuments:
     """The checklist and the uploads of a booking (the caller has proved it may see them: the
     applicant's signed link or NIK, or an officer of `office_code`)."""
     office = office_code or _office(booking_code)
@@ -192,7 +194,12 @@ async def upload_document(
             actor="applicant",
             action="document.upload",
             subject=booking_code,
-            detail={"item": item.code, "sha256": kept.sha256, "type": kept.kind.value, "bytes": len(kept.data)},
+            detail={
+                "item": item.code,
+                "sha256": kept.sha256,
+                "type": kept.kind.value,
+                "bytes": len(kept.data),
+            },
             now=now,
         )
         if before is not None and before.sha256 != kept.sha256:
@@ -232,7 +239,9 @@ async def open_document(
     kind = MediaKind(row.media_type)
     data = files.read_file(root, office_code, row.sha256)
     if thumbnail and kind is not MediaKind.PDF:
-        return ServedFile(files.thumbnail(data), MediaKind.JPEG, download_name(booking_code, item_code, MediaKind.JPEG))
+        return ServedFile(
+            files.thumbnail(data), MediaKind.JPEG, download_name(booking_code, item_code, MediaKind.JPEG)
+        )
     return ServedFile(data, kind, download_name(booking_code, item_code, kind))
 
 
@@ -256,7 +265,9 @@ async def decide_document(
         if await documents_repo.document(conn, office_code, booking_code, item.code) is None:
             raise NotFound("document_not_found", "No document was uploaded for this item", field="item")
         state = DocumentState.VERIFIED if verified else DocumentState.REJECTED
-        await documents_repo.decide(conn, office_code, booking_code, item.code, state.value, cause, officer, now)
+        await documents_repo.decide(
+            conn, office_code, booking_code, item.code, state.value, cause, officer, now
+        )
         await record(
             conn,
             office_code=office_code,

@@ -75,7 +75,9 @@ async def hashes_in_use(conn: AsyncConnection, office_code: str, hashes: Sequenc
     return {r.sha256 for r in await conn.execute(query)}
 
 
-async def delete_documents_of(conn: AsyncConnection, office_code: str, booking_codes: Sequence[str]) -> list[str]:
+async def delete_documents_of(
+    conn: AsyncConnection, office_code: str, booking_codes: Sequence[str]
+) -> list[str]:
     """Delete the rows of these bookings; the hashes of their files."""
     if not booking_codes:
         return []

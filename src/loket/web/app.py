@@ -41,9 +41,18 @@ from loket.web.body_limits import BodyLimitMiddleware
 from loket.web.errors import install_error_handlers
 from loket.web.limits import make_limiter
 from loket.web.middleware import SecurityMiddleware
-from loket.web.pages import applicant, ballot, home, invitation, national_admin, planning, reports, security
+from loket.web.pages import (
+    applicant,
+    ballot,
+    floor_documents,
+    home,
+    invitation,
+    national_admin,
+    planning,
+    reports,
+    security,
+)
 from loket.web.pages import floor as floor_pages
-from loket.web.pages import floor_documents
 from loket.web.pages import kiosk as kiosk_pages
 from loket.web.pages import staff as staff_pages
 from loket.web.templating import make_templates

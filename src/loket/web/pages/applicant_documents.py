@@ -73,6 +73,8 @@ async def documents_upload(
         message = translate(locale, exc.message, **params)
         docs = await documents_service.booking_documents(db, code)
         status = 413 if exc.code == "document_too_large" else exc.status
-        return _page(request, docs, token, errors={item_code or "form": message}, saved=None, status_code=status)
+        return _page(
+            request, docs, token, errors={item_code or "form": message}, saved=None, status_code=status
+        )
     # Post/redirect/get: a reload does not send the file again.
     return Response(status_code=303, headers={"Location": f"/status/s/{token}/documents?saved={item_code}"})

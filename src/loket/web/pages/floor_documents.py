@@ -114,4 +114,6 @@ async def decide(
         if exc.status in (401, 403):
             raise
         return await _page(request, staff, db, locale, code, translate(locale, exc.message, **exc.params))
-    return RedirectResponse(f"/offices/{staff.office_code}/floor/documents/{code}#doc-{item}", status_code=303)
+    return RedirectResponse(
+        f"/offices/{staff.office_code}/floor/documents/{code}#doc-{item}", status_code=303
+    )
