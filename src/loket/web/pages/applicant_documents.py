@@ -32,7 +32,7 @@ def _page(request: Request, docs: BookingDocuments, token: str, **extra: object)
         docs=docs,
         token=token,
         live_url=_live_url(request, docs.booking_code),
-        max_mb=round(request.app.state.settings.documents_max_file_bytes / 1024 / 1024, 1),
+        max_mb=f"{request.app.state.settings.documents_max_file_bytes / 1024 / 1024:g}",
         **extra,
     )
 
@@ -62,7 +62,7 @@ async def documents_upload(
             # The body was bounded before it got here (web/body_limits.py); this is the file's own.
             data = await upload.read(settings.documents_max_file_bytes + 1)
         if len(data) > settings.documents_max_file_bytes:
-            mb = round(settings.documents_max_file_bytes / 1024 / 1024, 1)
+            mb = f"{settings.documents_max_file_bytes / 1024 / 1024:g}"
             raise invalid("file", "document_too_large", TOO_BIG, item=label, mb=mb)
         limits = DocumentLimits(Path(settings.documents_dir), settings.documents_max_uploads)
         await documents_service.upload_document(db, code, item_code, data, limits=limits, now=now)
