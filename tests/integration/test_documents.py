@@ -19,6 +19,7 @@ from sqlalchemy import select
 from loket.clock import FrozenClock
 from loket.domain.journey import status_token
 from loket.services import booking as booking_service
+from loket.services import checkin
 from loket.services import privacy as privacy_service
 from loket.services import staff as staff_service
 from loket.services.catalog import Catalog
@@ -30,7 +31,7 @@ from loket.web.auth import COOKIE as STAFF_COOKIE
 from loket.web.csrf import COOKIE as CSRF_COOKIE
 
 from ..document_samples import CAMERA_MAKE, ELF, gps_jpeg, pdf, png
-from .floor_helpers import PASSWORD, at, book_and_pay, make_staff
+from .floor_helpers import PASSWORD, POLICY, at, book_and_pay, make_staff, open_station
 
 SECRET = "documents-test-secret-0123456789abcdef"
 CSRF = "documents-csrf-token-0123456789abcdef0123"
@@ -146,6 +147,20 @@ async def test_upload_check_refuse_verify_and_purge(
     assert "document_rejected" in told
     assert audited.count("document.upload") == 3 and audited.count("document.view") == 2
     assert audited.count("document.verified") == 2 and audited.count("document.rejected") == 1
+
+    # On the day, at the intake counter: the console shows the uploads, and "incomplete" comes
+    # pre-filled with what is not verified (the rejected family card).
+    clock.advance(days=1)
+    session = await staff_service.login(demo, "budi", PASSWORD, now=clock(), hours=12)
+    client.cookies.set(STAFF_COOKIE, session.token, domain="loket.test")
+    csrf = session.csrf_token
+    await checkin.check_in(demo, "PLG", code, _nik, policy=POLICY, actor="kiosk", now=clock())
+    await open_station(demo, "INT1", "budi", clock())
+    called = await client.post("/offices/PLG/floor/console/INT1/call", data={"csrf_token": csrf})
+    assert called.status_code == 200 and 'id="console-documents"' in called.text
+    boxes = dict(re.findall(r'name="missing" value="(\w+)"( checked)?', called.text))
+    assert {k for k, v in boxes.items() if v} == {"kk"}
+    now = clock()
 
     # The privacy export carries the files; the retention purge takes them from database and disk.
     exported = await privacy_service.export_person(

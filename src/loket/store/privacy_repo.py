@@ -81,7 +81,8 @@ async def transitions_of(conn: AsyncConnection, ticket: dict[str, Any]) -> list[
     """The stage moves of one ticket (as `tickets_of` returned it)."""
     query = select(stage_transitions).where(
         stage_transitions.c.office_code == ticket["office_code"],
-        stage_transitions.c.day == ticket["day"],
+        # The ticket comes as plain data (its day ISO text); PostgreSQL will not compare text to a date.
+        stage_transitions.c.day == date.fromisoformat(str(ticket["day"])),
         stage_transitions.c.ticket == ticket["ticket"],
     )
     return _rows(await conn.execute(query))
