@@ -91,7 +91,7 @@ def test_upload_on_a_phone_and_verify_at_intake(server: Restartable, browser: An
         )
     conn.close()
     assert set(rows) == set(files)
-    stored = server.workdir / "documents" / "TST" / rows["ktp"][:2] / rows["ktp"]
+    stored = server.workdir / "documents" / "TST" / code / rows["ktp"]
     with Image.open(stored) as image:
         assert image.format == "JPEG" and not image.getexif()
     assert CAMERA_MAKE.encode() not in stored.read_bytes()

@@ -103,7 +103,7 @@ async def test_upload_check_refuse_verify_and_purge(
         rows = {r.item: r for r in await conn.execute(select(booking_documents))}
     assert set(rows) == {"ktp", "kk", "civil_record"}
     assert [r.office_code for r in rows.values()] == ["PLG"] * 3
-    kept = folder / "PLG" / rows["ktp"].sha256[:2] / rows["ktp"].sha256
+    kept = folder / "PLG" / code / rows["ktp"].sha256
     with Image.open(kept) as stored:
         assert stored.format == "JPEG" and max(stored.size) <= 2000
         assert not stored.getexif() and "exif" not in stored.info

@@ -78,7 +78,9 @@ def test_paths_are_the_hash_only() -> None:
     from pathlib import Path
 
     with pytest.raises(ValueError):
-        path_of(Path("/d"), "PLG", "../../etc/passwd")
+        path_of(Path("/d"), "PLG", "PLG-ABCDEFGHJK", "../../etc/passwd")
     with pytest.raises(ValueError):
-        path_of(Path("/d"), "../x", "a" * 64)
-    assert path_of(Path("/d"), "PLG", "ab" + "c" * 62) == Path("/d/PLG/ab/ab" + "c" * 62)
+        path_of(Path("/d"), "../x", "PLG-ABCDEFGHJK", "a" * 64)
+    with pytest.raises(ValueError):
+        path_of(Path("/d"), "PLG", "../../PLG", "a" * 64)
+    assert path_of(Path("/d"), "PLG", "PLG-ABCDEFGHJK", "c" * 64) == Path("/d/PLG/PLG-ABCDEFGHJK/" + "c" * 64)

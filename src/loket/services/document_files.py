@@ -6,10 +6,12 @@ refused when encrypted or malformed. Also the files on disk, named by their SHA-
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import logging
 import os
+import re
 import tempfile
 import warnings
 from dataclasses import dataclass
@@ -132,16 +134,23 @@ def thumbnail(data: bytes) -> bytes:
 # --- The files on disk -------------------------------------------------------------------------
 
 
-def path_of(root: Path, office_code: str, sha256: str) -> Path:
-    """Where a file lies: ROOT/OFFICE/ab/abcdef... (the hash is ours: no name from outside)."""
-    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256) or not office_code.isalnum():
+BOOKING_CODE = re.compile(r"^[A-Z0-9]{1,8}-[A-Z0-9]{10}$")
+
+
+def path_of(root: Path, office_code: str, booking_code: str, sha256: str) -> Path:
+    """Where a file lies: ROOT/OFFICE/BOOKING/SHA256. Only our own names (the office, the
+    booking code, the hash): nothing from the upload reaches the path. A booking's folder is
+    only written while its booking row is locked (services/documents.py)."""
+    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
         raise ValueError("not a document hash")
-    return root / office_code / sha256[:2] / sha256
+    if not office_code.isalnum() or not BOOKING_CODE.match(booking_code):
+        raise ValueError("not a booking")
+    return root / office_code / booking_code / sha256
 
 
-def store_file(root: Path, office_code: str, kept: Normalised) -> Path:
+def store_file(root: Path, office_code: str, booking_code: str, kept: Normalised) -> Path:
     """Write the file (atomically; the same content is written once)."""
-    target = path_of(root, office_code, kept.sha256)
+    target = path_of(root, office_code, booking_code, kept.sha256)
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -159,17 +168,19 @@ def store_file(root: Path, office_code: str, kept: Normalised) -> Path:
     return target
 
 
-def read_file(root: Path, office_code: str, sha256: str) -> bytes:
-    return path_of(root, office_code, sha256).read_bytes()
+def read_file(root: Path, office_code: str, booking_code: str, sha256: str) -> bytes:
+    return path_of(root, office_code, booking_code, sha256).read_bytes()
 
 
-def remove_files(root: Path, office_code: str, hashes: set[str]) -> int:
-    """Delete these files; how many were there."""
+def remove_files(root: Path, office_code: str, booking_code: str, hashes: set[str]) -> int:
+    """Delete these files of a booking (and its folder once empty); how many were there."""
     removed = 0
     for sha in hashes:
         try:
-            path_of(root, office_code, sha).unlink()
+            path_of(root, office_code, booking_code, sha).unlink()
             removed += 1
         except FileNotFoundError:
             continue
+    with contextlib.suppress(OSError):  # not empty, or never made
+        (root / office_code / booking_code).rmdir()
     return removed

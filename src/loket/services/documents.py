@@ -9,6 +9,7 @@ file that an upload is replacing at that moment.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -162,8 +163,9 @@ async def upload_document(
     async with db.read() as conn:
         booking = await _booking(conn, office, booking_code)
         item = item_of(await _checklist(conn, booking), item_code)
-    kept = files.normalise(data, item.label)  # slow work (decoding) outside the transaction
-    stored = files.store_file(limits.root, office, kept)
+    # Decoding is slow (a 12-megapixel photo takes a fraction of a second): in a thread and
+    # outside the transaction, so the server keeps answering and no lock is held meanwhile.
+    kept = await asyncio.to_thread(files.normalise, data, item.label)
     async with db.write() as conn:
         booking = await _booking(conn, office, booking_code, lock=True)
         if booking.status not in ACTIVE_STATUSES or booking.purged_at is not None:
@@ -172,6 +174,9 @@ async def upload_document(
         if used >= limits.max_uploads:
             raise TooMany("documents_quota", QUOTA_MESSAGE, field="file", n=limits.max_uploads)
         before = await documents_repo.document(conn, office, booking_code, item.code)
+        # Written under the booking's lock: the clean-up of a replaced file (which takes the same
+        # lock) cannot delete a file an upload still in flight is about to name.
+        stored = await asyncio.to_thread(files.store_file, limits.root, office, booking_code, kept)
         await documents_repo.put_document(
             conn,
             {
@@ -203,7 +208,7 @@ async def upload_document(
             now=now,
         )
         if before is not None and before.sha256 != kept.sha256:
-            forget_unused(conn, db, limits.root, office, {before.sha256})
+            forget_unused(conn, db, limits.root, office, booking_code, {before.sha256})
         row = await documents_repo.document(conn, office, booking_code, item.code)
     assert row is not None and stored.exists()
     return _row(row)
@@ -237,10 +242,12 @@ async def open_document(
                 now=now,
             )
     kind = MediaKind(row.media_type)
-    data = files.read_file(root, office_code, row.sha256)
+    data = await asyncio.to_thread(files.read_file, root, office_code, booking_code, row.sha256)
     if thumbnail and kind is not MediaKind.PDF:
         return ServedFile(
-            files.thumbnail(data), MediaKind.JPEG, download_name(booking_code, item_code, MediaKind.JPEG)
+            await asyncio.to_thread(files.thumbnail, data),
+            MediaKind.JPEG,
+            download_name(booking_code, item_code, MediaKind.JPEG),
         )
     return ServedFile(data, kind, download_name(booking_code, item_code, kind))
 
@@ -308,15 +315,18 @@ async def ask_office_items(
         )
 
 
-def forget_unused(conn: Connection, db: Database, root: Path, office_code: str, hashes: set[str]) -> None:
-    """After commit, delete the files no row of the office names any more (content-addressed: two
-    bookings may share one file)."""
+def forget_unused(
+    conn: Connection, db: Database, root: Path, office_code: str, booking_code: str, hashes: set[str]
+) -> None:
+    """After commit, delete the booking's files that no row names any more, under the booking's
+    row lock (an upload writes its file only while holding it)."""
     if not hashes:
         return
 
     async def effect() -> None:
-        async with db.read() as reader:
-            still = await documents_repo.hashes_in_use(reader, office_code, sorted(hashes))
-        files.remove_files(root, office_code, hashes - still)
+        async with db.write() as locked:
+            await booking_repo.booking_by_code(locked, office_code, booking_code, lock=True)
+            still = await documents_repo.hashes_in_use(locked, office_code, booking_code, sorted(hashes))
+            await asyncio.to_thread(files.remove_files, root, office_code, booking_code, hashes - still)
 
     on_commit(conn, effect)

@@ -57,7 +57,7 @@ async def export_person(
     if documents_dir is not None:
         for doc in uploaded:
             try:
-                data = read_file(documents_dir, doc["office_code"], doc["sha256"])
+                data = read_file(documents_dir, doc["office_code"], doc["booking_code"], doc["sha256"])
             except FileNotFoundError:
                 continue
             doc["content_base64"] = base64.b64encode(data).decode("ascii")
@@ -92,15 +92,17 @@ async def purge_personal_data(
             cutoff = office.local_today(now) - timedelta(days=retention_days)
             purged = await privacy_repo.purge_bookings(conn, code, cutoff, now)
             await privacy_repo.purge_payers(conn, code, purged)
-            hashes = await documents_repo.delete_documents_of(conn, code, purged)
+            uploaded = await documents_repo.delete_documents_of(conn, code, purged)
             if documents_dir is not None:
-                forget_unused(conn, db, documents_dir, code, set(hashes))
+                for booking_code in sorted({b for b, _sha in uploaded}):
+                    shas = {sha for b, sha in uploaded if b == booking_code}
+                    forget_unused(conn, db, documents_dir, code, booking_code, shas)
             done = {
                 "bookings": len(purged),
                 "tickets": await privacy_repo.purge_tickets(conn, code, cutoff),
                 "waiting_lists": await privacy_repo.delete_waitlist_before(conn, code, cutoff),
                 "ballot_entries": await privacy_repo.delete_ballots_before(conn, code, cutoff),
-                "documents": len(hashes),
+                "documents": len(uploaded),
             }
             moment = datetime.combine(cutoff, time(0, 0), tzinfo=now.tzinfo)
             await privacy_repo.blank_recipients_before(conn, code, moment)

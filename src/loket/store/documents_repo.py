@@ -67,24 +67,29 @@ async def decide(
     )
 
 
-async def hashes_in_use(conn: AsyncConnection, office_code: str, hashes: Sequence[str]) -> set[str]:
-    """Which of these files some row of the office still names."""
+async def hashes_in_use(
+    conn: AsyncConnection, office_code: str, booking_code: str, hashes: Sequence[str]
+) -> set[str]:
+    """Which of these files some row of the booking still names."""
     if not hashes:
         return set()
-    query = select(T.c.sha256).where(T.c.office_code == office_code, T.c.sha256.in_(list(hashes)))
+    query = select(T.c.sha256).where(
+        T.c.office_code == office_code, T.c.booking_code == booking_code, T.c.sha256.in_(list(hashes))
+    )
     return {r.sha256 for r in await conn.execute(query)}
 
 
 async def delete_documents_of(
     conn: AsyncConnection, office_code: str, booking_codes: Sequence[str]
-) -> list[str]:
-    """Delete the rows of these bookings; the hashes of their files."""
+) -> list[tuple[str, str]]:
+    """Delete the rows of these bookings; (booking code, hash) of their files."""
     if not booking_codes:
         return []
     where = (T.c.office_code == office_code) & T.c.booking_code.in_(list(booking_codes))
-    hashes = [r.sha256 for r in await conn.execute(select(T.c.sha256).where(where))]
+    found = await conn.execute(select(T.c.booking_code, T.c.sha256).where(where))
+    files = [(r.booking_code, r.sha256) for r in found]
     await conn.execute(delete(T).where(where))
-    return hashes
+    return files
 
 
 async def office_items(conn: AsyncConnection, office_code: str) -> tuple[str, ...]:

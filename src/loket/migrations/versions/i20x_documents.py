@@ -44,8 +44,6 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["office_code"], ["offices.code"], name="fk_booking_documents_office"),
         sa.PrimaryKeyConstraint("office_code", "booking_code", "item", name=op.f("pk_booking_documents")),
     )
-    # The purge and the disk clean-up look files up by their hash.
-    op.create_index("ix_booking_documents_office_code", "booking_documents", ["office_code", "sha256"])
     op.create_table(
         "office_document_items",
         sa.Column("office_code", sa.String(length=8), nullable=False),
@@ -57,5 +55,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("office_document_items")
-    op.drop_index("ix_booking_documents_office_code", table_name="booking_documents")
     op.drop_table("booking_documents")

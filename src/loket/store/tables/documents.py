@@ -3,7 +3,7 @@ file itself lies in LOKET_DOCUMENTS_DIR under its SHA-256), and the extra items 
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Column, Index, Integer, String, Table
+from sqlalchemy import CheckConstraint, Column, Integer, String, Table
 
 from loket.store.tables.base import metadata, office_fk
 from loket.store.types import UTCDateTime
@@ -30,9 +30,6 @@ booking_documents = Table(
     CheckConstraint("state IN ('uploaded', 'verified', 'rejected')", name="state"),
     office_fk("booking_documents"),
 )
-
-# The purge and the disk clean-up look files up by their hash (files lie per office).
-Index("ix_booking_documents_office_code", booking_documents.c.office_code, booking_documents.c.sha256)
 
 # What an office adds to every checklist (domain/documents.OFFICE_ITEMS), e.g. the travel agent's
 # letter of umrah applicants.
