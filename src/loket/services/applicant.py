@@ -182,10 +182,11 @@ async def recent_bookings(db: Database, codes: list[str]) -> list[tuple[BookingV
             office = office_of_booking_code(code)
             row = await booking_repo.booking_by_code(conn, office, code) if office else None
             if row is not None:
+                asks = await documents_repo.office_items(conn, row.office_code)
                 found.append(
                     (
                         booking_service.booking_view(row),
-                        documents_for(row.service, age_on(row.birth_date, row.day)),
+                        documents_for(row.service, age_on(row.birth_date, row.day), asks),
                     )
                 )
     return found
