@@ -237,6 +237,21 @@ class Settings(BaseSettings):
         description="Days after the appointment that an application's personal data is kept; then the "
         "worker purges it (statistics stay); 0: keep.",
     )
+    # --- Documents before the visit (issue 20, docs/security.md) ---
+    documents_dir: str = Field(
+        "./documents",
+        description="Directory of the documents applicants upload (one folder per office, files named "
+        "by their SHA-256); only the server's user may read it.",
+    )
+    documents_max_file_bytes: int = Field(
+        5 * 1024 * 1024,
+        ge=16 * 1024,
+        le=100 * 1024 * 1024,
+        description="Largest document file an applicant may upload (bytes); larger: refused (413).",
+    )
+    documents_max_uploads: int = Field(
+        30, ge=1, le=1000, description="Files one booking may upload in all, replaced ones included."
+    )
     # --- Several processes and hosts (issue 18, docs/operations.md) ---
     redis_url: str = Field(
         "",

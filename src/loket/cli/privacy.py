@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -24,9 +25,15 @@ def privacy_export(
     from loket.services.privacy import export_person
 
     nik = typer.prompt("NIK", hide_input=True)
+    folder = Path(get_settings().documents_dir)
     data = run(
         lambda db: export_person(
-            db, nik, actor="cli", now=utcnow(), office_code=office.upper() if office else None
+            db,
+            nik,
+            actor="cli",
+            now=utcnow(),
+            office_code=office.upper() if office else None,
+            documents_dir=folder,
         )
     )
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
@@ -43,5 +50,8 @@ def privacy_purge(
 
     settings = get_settings()
     keep = settings.retention_days if days is None else days
-    done = run(lambda db: purge_personal_data(db, utcnow(), keep), settings=settings)
+    folder = Path(settings.documents_dir)
+    done = run(
+        lambda db: purge_personal_data(db, utcnow(), keep, documents_dir=folder), settings=settings
+    )
     console.print(", ".join(f"{k} {v}" for k, v in done.items()))

@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from loket.domain.booking import Status
 from loket.domain.calendar import WorkingCalendar
+from loket.domain.documents import checklist_for
 
 
 def N_(message: str) -> str:
@@ -104,6 +105,9 @@ MISSING_LABELS: dict[str, str] = {
     "diploma": N_("Diploma"),
     "marriage_book": N_("Marriage book"),
     "old_passport": N_("Your current passport"),
+    "police_report": N_("Police report of the loss"),
+    "parents_documents": N_("KTP and passport of both parents"),
+    "travel_agent_letter": N_("Travel agent's letter (umrah applicants)"),
 }
 
 
@@ -196,35 +200,9 @@ def due_date(calendar: WorkingCalendar, appointment: date, floor: FloorStatus) -
     return calendar.due_date(floor.dossier_complete_on or appointment, SLA_WORKING_DAYS)
 
 
-# Documents to bring, per service (msgids). The originals are checked at the intake counter.
-DOCUMENTS: dict[str, tuple[str, ...]] = {
-    "new": (
-        N_("KTP (electronic identity card)"),
-        N_("KK (family card)"),
-        N_("Birth certificate, diploma, marriage book or baptism letter"),
-    ),
-    "renewal": (N_("KTP (electronic identity card)"), N_("Your current passport")),
-    "replacement_lost": (
-        N_("KTP (electronic identity card)"),
-        N_("KK (family card)"),
-        N_("Police report of the loss"),
-        N_("Birth certificate, diploma, marriage book or baptism letter"),
-    ),
-    "replacement_damaged": (
-        N_("KTP (electronic identity card)"),
-        N_("KK (family card)"),
-        N_("The damaged passport"),
-    ),
-}
-CHILD_DOCUMENTS = (N_("KTP and passport of both parents"), N_("Birth certificate of the child"))
-
-
-def documents_for(service: str, age: int | None = None) -> list[str]:
-    """What to bring for `service`; a minor also brings the parents' documents."""
-    found = list(DOCUMENTS.get(service, DOCUMENTS["new"]))
-    if age is not None and age < 17:
-        found += [doc for doc in CHILD_DOCUMENTS if doc not in found]
-    return found
+def documents_for(service: str, age: int | None = None, office_asks: tuple[str, ...] = ()) -> list[str]:
+    """What to bring for `service` (msgids): the checklist of domain/documents.py."""
+    return [item.label for item in checklist_for(service, age, office_asks)]
 
 
 def status_token(secret: str, code: str) -> str:

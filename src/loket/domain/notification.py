@@ -14,6 +14,7 @@ class Event(StrEnum):
     REMINDER = "reminder"
     NEXT_IN = "next_in"
     DOSSIER_INCOMPLETE = "dossier_incomplete"
+    DOCUMENT_REJECTED = "document_rejected"  # an uploaded copy refused at intake (issue 20)
     PASSPORT_READY = "passport_ready"
     HOLD_LAPSED = "hold_lapsed"
     WAITLIST_OFFER = "waitlist_offer"

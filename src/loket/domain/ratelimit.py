@@ -25,6 +25,8 @@ DEFAULT_RULES: dict[str, str] = {
     "lookup_identity": "10/60",
     "login_address": "20/60",
     "login_identity": "10/60",
+    "upload_address": "30/60",
+    "upload_identity": "12/60",  # per booking: a checklist's files, a few again
 }
 
 

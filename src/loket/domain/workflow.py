@@ -80,7 +80,18 @@ STATION_KIND: dict[Stage, str] = {
 NOT_PRINTED = frozenset(
     {Stage.CHECKED_IN, Stage.INTAKE, Stage.BIOMETRICS, Stage.APPROVAL, Stage.PRINTING, Stage.INCOMPLETE}
 )
-MISSING_DOCUMENTS = ("ktp", "kk", "birth_certificate", "diploma", "marriage_book", "old_passport")
+MISSING_DOCUMENTS = (
+    "ktp",
+    "kk",
+    "birth_certificate",
+    "diploma",
+    "marriage_book",
+    "old_passport",
+    # Named by the document checklist (domain/documents.py, issue 20).
+    "police_report",
+    "parents_documents",
+    "travel_agent_letter",
+)
 
 
 def stages_of_kind(kind: str) -> tuple[Stage, ...]:

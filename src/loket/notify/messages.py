@@ -54,6 +54,13 @@ TEMPLATES: dict[Event, tuple[str, str]] = {
         N_("Your dossier is incomplete"),
         N_("Loket: the dossier of booking %(code)s is incomplete. Missing: %(missing)s."),
     ),
+    Event.DOCUMENT_REJECTED: (
+        N_("A document was not accepted"),
+        N_(
+            "Loket: the copy of %(item)s for booking %(code)s was not accepted: %(reason)s. "
+            "Upload a new one from your status page, or bring the original."
+        ),
+    ),
     Event.PASSPORT_READY: (
         N_("Your passport is ready"),
         N_("Loket: passport %(code)s is ready at %(office)s. Collect it with your KTP, %(hours)s."),
@@ -144,6 +151,8 @@ def _fields(
         shown["link"] = f"{public_url.rstrip('/')}/waitlist/{params['code']}?lang={locale}"
     if "survey" in params:
         shown["link"] = f"{public_url.rstrip('/')}/survey/{params['survey']}?lang={locale}"
+    if "item" in params:
+        shown["item"] = translate(locale, params["item"])
     if "missing" in params:
         shown["missing"] = ", ".join(translate(locale, m) for m in params["missing"])
     if "refund" in params:

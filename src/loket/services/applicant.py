@@ -39,7 +39,7 @@ from loket.services.applicant_floor import floor_status
 from loket.services.booking import BookingView
 from loket.services.catalog import Catalog
 from loket.services.quotas import SessionAvailability, availability
-from loket.store import booking_repo
+from loket.store import booking_repo, documents_repo
 from loket.store.database import Database
 
 # What the office floor knows about a booking (stages, missing documents, queue position); each
@@ -149,6 +149,7 @@ async def _status_of(
 ) -> ApplicantStatus:
     async with db.read() as conn:
         row = await booking_repo.booking_by_code(conn, view.office_code, view.booking_code)
+        asks = await documents_repo.office_items(conn, view.office_code)
     assert row is not None
     ctx = await catalog.get(db, view.office_code)
     floor = _merge([await source(db, row, now) for source in FLOOR_SOURCES])
@@ -168,7 +169,7 @@ async def _status_of(
         floor=floor,
         due=floor.due_date
         or (due_date(ctx.calendar, view.day, floor) if active or floor.dossier_complete_on else None),
-        documents=documents_for(view.service, age_on(row.birth_date, view.day)),
+        documents=documents_for(view.service, age_on(row.birth_date, view.day), asks),
         reschedule_options=options,
     )
 
@@ -181,10 +182,11 @@ async def recent_bookings(db: Database, codes: list[str]) -> list[tuple[BookingV
             office = office_of_booking_code(code)
             row = await booking_repo.booking_by_code(conn, office, code) if office else None
             if row is not None:
+                asks = await documents_repo.office_items(conn, row.office_code)
                 found.append(
                     (
                         booking_service.booking_view(row),
-                        documents_for(row.service, age_on(row.birth_date, row.day)),
+                        documents_for(row.service, age_on(row.birth_date, row.day), asks),
                     )
                 )
     return found

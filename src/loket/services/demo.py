@@ -7,6 +7,7 @@ from datetime import datetime, time
 from loket.domain.fees import OFFICIAL_TARIFFS
 from loket.domain.office import Session, Station
 from loket.services.audit import NATIONAL, record
+from loket.services.documents import ask_office_items
 from loket.services.offices import OfficeSpec, create_office
 from loket.services.payments import DEMO_BANKS, add_bank
 from loket.services.quotas import set_template
@@ -100,6 +101,10 @@ async def load_banks(db: Database, *, actor: str, now: datetime) -> int:
     return added
 
 
+# Palembang asks umrah applicants for their travel agent's letter (docs/applicant-guide.md).
+DEMO_DOCUMENT_ITEMS = {"PLG": ("travel_agent_letter",)}
+
+
 async def load_demo(db: Database, *, now: datetime, actor: str = "demo") -> list[str]:
     """Load the demo offices, quotas, banks and fee schedule; running it again adds only what is missing."""
     await load_fee_tariffs(db, actor=actor, now=now)
@@ -114,6 +119,8 @@ async def load_demo(db: Database, *, now: datetime, actor: str = "demo") -> list
                 for weekday in range(1, 6):
                     await set_template(db, spec.code, weekday, category, capacity, actor=actor, now=now)
             added.append(spec.code)
+            if spec.code in DEMO_DOCUMENT_ITEMS:
+                await ask_office_items(db, spec.code, DEMO_DOCUMENT_ITEMS[spec.code], actor=actor, now=now)
     # The demo office's multi-year history (synthetic, labelled so): only days it has none for.
     from loket.services.history import load_synthetic_history
 

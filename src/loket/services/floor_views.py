@@ -271,6 +271,7 @@ async def ticket_history(db: Database, office_code: str, day: date, label: str) 
         moves = await floor_repo.transitions(conn, office_code, day, label)
     return {
         "ticket": row.ticket,
+        "booking_code": row.booking_code,
         "day": row.day.isoformat(),
         "category": row.category,
         "stage": row.stage,

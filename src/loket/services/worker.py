@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from loket.clock import Clock, utcnow
 from loket.domain.waitlist import WaitlistPolicy
@@ -91,7 +92,9 @@ async def _hourly_purge(db: Database, settings: Settings, now: datetime) -> int:
     if settings.retention_days <= 0 or (last is not None and now - last < timedelta(hours=1)):
         return 0
     _last_purge[db.url] = now
-    done = await purge_personal_data(db, now, settings.retention_days)
+    done = await purge_personal_data(
+        db, now, settings.retention_days, documents_dir=Path(settings.documents_dir)
+    )
     async with db.write() as conn:
         await guard_repo.forget_old(conn, now - timedelta(days=1))
     return done["bookings"]

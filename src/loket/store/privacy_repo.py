@@ -15,6 +15,7 @@ from loket.domain.identity import mask_nik
 from loket.store.tables import (
     ballot_contacts,
     ballot_entries,
+    booking_documents,
     bookings,
     contact_codes,
     contact_usage,
@@ -81,7 +82,8 @@ async def transitions_of(conn: AsyncConnection, ticket: dict[str, Any]) -> list[
     """The stage moves of one ticket (as `tickets_of` returned it)."""
     query = select(stage_transitions).where(
         stage_transitions.c.office_code == ticket["office_code"],
-        stage_transitions.c.day == ticket["day"],
+        # The ticket comes as plain data (its day ISO text); PostgreSQL will not compare text to a date.
+        stage_transitions.c.day == date.fromisoformat(str(ticket["day"])),
         stage_transitions.c.ticket == ticket["ticket"],
     )
     return _rows(await conn.execute(query))
@@ -102,6 +104,29 @@ async def messages_about(conn: AsyncConnection, subjects: Sequence[str]) -> list
         notify_outbox.c.sent_at,
     ).where(notify_outbox.c.subject.in_(list(subjects)))
     return _rows(await conn.execute(query))
+
+
+async def documents_of(conn: AsyncConnection, booked: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The documents uploaded for these bookings (what, when, its hash and state; the files are
+    handed out by the office on request)."""
+    found: list[dict[str, Any]] = []
+    for b in booked:
+        query = select(
+            booking_documents.c.office_code,
+            booking_documents.c.booking_code,
+            booking_documents.c.item,
+            booking_documents.c.media_type,
+            booking_documents.c.size_bytes,
+            booking_documents.c.sha256,
+            booking_documents.c.state,
+            booking_documents.c.reason,
+            booking_documents.c.uploaded_at,
+        ).where(
+            booking_documents.c.office_code == b["office_code"],
+            booking_documents.c.booking_code == b["booking_code"],
+        )
+        found += _rows(await conn.execute(query))
+    return found
 
 
 async def count_bookings_of(conn: AsyncConnection, nik: str) -> int:

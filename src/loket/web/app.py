@@ -42,7 +42,17 @@ from loket.web.body_limits import BodyLimitMiddleware
 from loket.web.errors import install_error_handlers
 from loket.web.limits import make_limiter
 from loket.web.middleware import SecurityMiddleware
-from loket.web.pages import applicant, ballot, home, invitation, national_admin, planning, reports, security
+from loket.web.pages import (
+    applicant,
+    ballot,
+    floor_documents,
+    home,
+    invitation,
+    national_admin,
+    planning,
+    reports,
+    security,
+)
 from loket.web.pages import floor as floor_pages
 from loket.web.pages import kiosk as kiosk_pages
 from loket.web.pages import staff as staff_pages
@@ -134,6 +144,7 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     app.include_router(invitation.router)
     app.include_router(national_admin.router)
     app.include_router(floor_pages.router)
+    app.include_router(floor_documents.router)
     app.include_router(kiosk_pages.router)
     app.include_router(planning.router)
     app.include_router(reports.router)

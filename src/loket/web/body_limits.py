@@ -28,6 +28,10 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# The document upload (issue 20) has its own bound: one file of LOKET_DOCUMENTS_MAX_FILE_BYTES and
+# the multipart framing around it (the CSRF token, the item's name, the part headers).
+UPLOAD_PATH = re.compile(r"^/status/s/[^/]+/documents$")
+MULTIPART_OVERHEAD = 64 * 1024
 TOO_LARGE = N_("The request is too large (at most %(limit)s bytes)")
 TOO_DEEP = N_("The JSON body is nested too deeply (at most %(limit)s levels)")
 TOO_MANY = N_("The JSON body holds too many values (at most %(limit)s)")
@@ -67,20 +71,28 @@ class BodyLimitMiddleware:
         self.app = app
         self.settings = settings
         self.max_bytes = settings.max_body_bytes
+        self.upload_bytes = settings.documents_max_file_bytes + MULTIPART_OVERHEAD
+
+    def limit_of(self, scope: Scope) -> int:
+        """The largest body this request may send."""
+        if scope["method"] == "POST" and UPLOAD_PATH.match(scope["path"]):
+            return self.upload_bytes
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or ())
+        limit = self.limit_of(scope)
         try:
             declared = headers.get(b"content-length")
-            if declared is not None and int(declared) > self.max_bytes:
-                raise Refused(413, "body_too_large", TOO_LARGE, self.max_bytes)
+            if declared is not None and int(declared) > limit:
+                raise Refused(413, "body_too_large", TOO_LARGE, limit)
             if scope["method"] not in WITH_BODY:
                 await self.app(scope, receive, send)
                 return
-            body, after = await self._read(receive)
+            body, after = await self._read(receive, limit)
             if b"json" in headers.get(b"content-type", b"") and body:
                 self._check_json(body)
         except Refused as refused:
@@ -99,7 +111,7 @@ class BodyLimitMiddleware:
 
         await self.app(scope, replay, send)
 
-    async def _read(self, receive: Receive) -> tuple[bytes, Message | None]:
+    async def _read(self, receive: Receive, limit: int) -> tuple[bytes, Message | None]:
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -108,8 +120,8 @@ class BodyLimitMiddleware:
                 return b"".join(chunks), message
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
-                raise Refused(413, "body_too_large", TOO_LARGE, self.max_bytes)
+            if size > limit:
+                raise Refused(413, "body_too_large", TOO_LARGE, limit)
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks), None

@@ -28,6 +28,9 @@ DOCUMENTS = (
     N_("diploma"),
     N_("marriage_book"),
     N_("old_passport"),
+    N_("police_report"),
+    N_("parents_documents"),
+    N_("travel_agent_letter"),
 )
 STATION_KINDS = (N_("intake"), N_("biometrics"), N_("approval"), N_("printing"), N_("collection"))
 CATEGORIES = (N_("regular"), N_("priority"), N_("express"))

@@ -36,6 +36,7 @@ LIMITED = (
     ("POST", re.compile(r"^/api/v1/offices/[^/]+/ballots/[^/]+/entries$"), "ballot"),
     ("POST", re.compile(r"^/ballot/[^/]+/[^/]+$"), "ballot"),
     ("POST", re.compile(r"^/api/v1/(bookings|ballot-entries)/"), "lookup"),
+    ("POST", re.compile(r"^/status/s/[^/]+/documents$"), "upload"),
     ("POST", re.compile(r"^/(status|ballot-status)(/|$)"), "lookup"),
     ("POST", re.compile(r"^/waitlist/[^/]+/(accept|withdraw)$"), "lookup"),
     ("POST", re.compile(r"^(/api/v1)?/staff/login$"), "login"),

@@ -11,6 +11,7 @@ from loket.store.tables.billing import billing_requests, refunds
 from loket.store.tables.bookings import bookings, contact_usage, nik_holds
 from loket.store.tables.contact_codes import booking_verifications, contact_codes
 from loket.store.tables.devices import kiosk_devices
+from loket.store.tables.documents import booking_documents, office_document_items
 from loket.store.tables.fees import fee_tariffs
 from loket.store.tables.floor import (
     stage_targets,
@@ -64,6 +65,7 @@ __all__ = [
     "banks",
     "billing_requests",
     "billings",
+    "booking_documents",
     "booking_verifications",
     "bookings",
     "contact_codes",
@@ -82,6 +84,7 @@ __all__ = [
     "notify_outbox",
     "ntpn_claims",
     "office_closures",
+    "office_document_items",
     "office_fk",
     "office_hours",
     "office_sessions",

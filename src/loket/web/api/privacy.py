@@ -3,6 +3,7 @@ person (the NIK travels in the body, never in a URL)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
@@ -12,7 +13,7 @@ from loket.services import privacy as privacy_service
 from loket.web.api.openapi import STAFF_ERRORS
 from loket.web.api.schemas import StrictBody
 from loket.web.auth import Supervisor
-from loket.web.deps import DbDep, NowDep
+from loket.web.deps import DbDep, NowDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1/offices/{code}", tags=["security"])
 
@@ -27,7 +28,14 @@ class PersonExportCreate(StrictBody):
     responses=STAFF_ERRORS,
     summary="Supervisor: everything this office keeps about one person (the NIK goes in the body)",
 )
-async def post_export(body: PersonExportCreate, staff: Supervisor, db: DbDep, now: NowDep) -> dict[str, Any]:
+async def post_export(
+    body: PersonExportCreate, staff: Supervisor, db: DbDep, now: NowDep, settings: SettingsDep
+) -> dict[str, Any]:
     return await privacy_service.export_person(
-        db, body.nik, actor=staff.username, now=now, office_code=staff.office_code
+        db,
+        body.nik,
+        actor=staff.username,
+        now=now,
+        office_code=staff.office_code,
+        documents_dir=Path(settings.documents_dir),
     )

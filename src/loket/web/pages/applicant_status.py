@@ -15,6 +15,7 @@ from loket.domain.errors import DomainError, NotFound, invalid
 from loket.domain.journey import code_of_status_token, status_token
 from loket.services import applicant as applicant_service
 from loket.services import booking as booking_service
+from loket.services import documents as documents_service
 from loket.services.catalog import Catalog
 from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep
 from loket.web.limits import check_rate
@@ -54,6 +55,7 @@ async def _status_page(
         confirm_cancel=confirm_cancel,
         live_url=_live_url(request, status.view.booking_code),
         refresh_s=REFRESH_S,
+        docs=await documents_service.booking_documents(db, status.view.booking_code),
     )
 
 
@@ -84,6 +86,7 @@ async def status_live_page(
         confirm_cancel=False,
         live_url=_live_url(request, status.view.booking_code),
         refresh_s=REFRESH_S,
+        docs=await documents_service.booking_documents(db, status.view.booking_code),
     )
 
 

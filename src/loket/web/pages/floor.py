@@ -16,6 +16,7 @@ from loket.domain.office import Office
 from loket.domain.workflow import MISSING_DOCUMENTS, Outcome, Stage, outcome_target
 from loket.i18n import translate
 from loket.services import checkin, floor, floor_views, kiosks
+from loket.services import documents as documents_service
 from loket.services import stations as station_service
 from loket.settings import floor_policy
 from loket.web.auth import Officer, Staff, Supervisor
@@ -94,6 +95,9 @@ async def _panel(
     if current and current["ticket"]:
         ticket = await floor_views.ticket_history(db, code, office.local_today(now), current["ticket"])
     stage = ticket["stage"] if ticket else None
+    uploads = None
+    if ticket and ticket.get("booking_code") and stage == Stage.INTAKE.value:
+        uploads = await documents_service.booking_documents(db, ticket["booking_code"], code)
     return render(
         request,
         "floor/_console_panel.html",
@@ -104,6 +108,9 @@ async def _panel(
         queue=queue,
         ticket=ticket,
         documents=MISSING_DOCUMENTS if stage and _allows(stage, Outcome.INCOMPLETE) else (),
+        uploads=uploads,
+        # What "incomplete" pre-fills: the checklist items not verified from the uploads (issue 20).
+        prefill=uploads.missing if uploads and uploads.uploaded else (),
         outcomes=[o.value for o in Outcome if stage and _allows(stage, o)],
         stages=[s.value for s in Stage],
         checklist=STAGE_CHECKLISTS.get(stage or "", ()),
