@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-from scipy.special import gammaincc, gammaln
+from loket.planning.special import poisson_cdf_below
 
 
 @dataclass(frozen=True)
@@ -61,9 +61,9 @@ def erlang_c(load: float, agents: int) -> float:
         # An overloaded queue grows without bound: everyone waits.
         return 1.0
     # C = pmf(N) / (pmf(N) + (1 - rho) * cdf(N - 1)) with Poisson(A); the ratio is taken in logs.
-    # scipy.special rather than scipy.stats: the same values, and a second less to start a command.
-    log_cdf = math.log(float(gammaincc(agents, load)))  # P(X <= N - 1) = Q(N, A); >= ~0.5 as A < N
-    log_pmf = agents * math.log(load) - load - float(gammaln(agents + 1))
+    # The Poisson sums in logs (loket.planning.special, not SciPy: its import cost more than this).
+    log_cdf = poisson_cdf_below(agents, load)  # P(X <= N - 1); >= ~0.5 as A < N
+    log_pmf = agents * math.log(load) - load - math.lgamma(agents + 1)
     log_ratio = log_cdf - log_pmf
     rho = load / agents
     return 1.0 / (1.0 + (1.0 - rho) * math.exp(log_ratio)) if log_ratio < 700 else 0.0
