@@ -77,7 +77,7 @@ def one_round(env: dict[str, str], cwd: str, profile: str | None = None) -> dict
     base = f"http://127.0.0.1:{port}"
     times: dict[str, list[float]] = {}
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         while True:
             try:
                 if httpx.get(base + "/healthz", timeout=2).status_code == 200:

@@ -1,9 +1,9 @@
-"""The few special functions the forecaster and Erlang C need, without SciPy.
+"""The few special functions the forecaster needs, without SciPy.
 
 `import scipy.special` costs a third of a second of CPU (its array-API layer parses docstrings
 at import), more than a whole forecast: a `loket forecast predict` and the planning page's first
-load paid it every time. These are the textbook algorithms, checked against SciPy in
-tests/unit/planning/test_special.py.
+load paid it every time (Erlang C is now its own recursion, in erlang.py). These are the
+textbook algorithms, checked against SciPy in tests/unit/planning/test_special.py.
 """
 
 from __future__ import annotations
@@ -133,10 +133,3 @@ def nb_cdf_table(size: FloatArray, prob: FloatArray, top: int) -> FloatArray:
     )
     return np.cumsum(np.exp(log_pmf), axis=1)
 
-
-def poisson_cdf_below(n: int, load: float) -> float:
-    """P(X <= n - 1) for X Poisson(load), which is SciPy's gammaincc(n, load), as a log."""
-    ks = np.arange(n, dtype=float)
-    log_terms = ks * math.log(load) - load - gammaln(ks + 1)
-    top = float(log_terms.max())
-    return top + math.log(float(np.exp(log_terms - top).sum()))

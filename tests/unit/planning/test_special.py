@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import special
 
-from loket.planning.special import gamma_p, gamma_ppf, gammaln, nb_cdf_table, norm_ppf, poisson_cdf_below
+from loket.planning.special import gamma_p, gamma_ppf, gammaln, nb_cdf_table, norm_ppf
 
 SHAPES = np.array([0.02, 0.1, 0.5, 0.9, 1.0, 1.5, 3.0, 10.0, 45.0, 100.0, 101.0, 999.0, 5e3, 2e4, 1e6, 1e9])
 
@@ -34,12 +34,9 @@ def test_gamma_quantiles(q: float) -> None:
     assert np.allclose(mine, exact, rtol=1e-4, atol=0)  # Wilson-Hilferty above a shape of 100
 
 
-def test_negative_binomial_and_poisson_sums() -> None:
+def test_negative_binomial_sums() -> None:
     size = np.array([1e4, 20.0, 2.0, 0.2, 0.02])
     prob = size / (size + np.array([7.5, 12.0, 3.0, 29.9, 0.5]))
     ks = np.arange(301)
     exact = special.betainc(size[:, None], ks[None, :] + 1, prob[:, None])
     assert np.allclose(nb_cdf_table(size, prob, 300), exact, rtol=1e-10, atol=1e-12)
-    for agents, load in ((1, 0.5), (14, 10.0), (55, 48.0), (3000, 2950.0)):
-        exact_log = math.log(float(special.gammaincc(agents, load)))
-        assert math.isclose(poisson_cdf_below(agents, load), exact_log, rel_tol=1e-9, abs_tol=1e-12)
