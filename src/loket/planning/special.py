@@ -16,12 +16,43 @@ import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
 
-_lgamma = np.frompyfunc(math.lgamma, 1, 1)
+
+
+def _lgamma_or_inf(value: float) -> float:
+    try:
+        return math.lgamma(value)
+    except ValueError:  # the poles 0, -1, -2, ...
+        return math.inf
+
+
+_lgamma = np.frompyfunc(_lgamma_or_inf, 1, 1)
+_HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
 
 def gammaln(x: FloatArray | float) -> FloatArray:
-    """log |Gamma(x)| elementwise (math.lgamma: exact to the last bits, about 0.1 us a value)."""
-    return np.asarray(_lgamma(np.asarray(x, dtype=float)), dtype=float)
+    """log Gamma(x) elementwise, for the positive arguments the likelihoods have.
+
+    Stirling's series from 7 on (relative error under 1e-12), the recurrence below it; anything
+    not positive goes through math.lgamma. A fit evaluates this on every row many times, where
+    one Python call per value was a quarter of the planning page's first load.
+    """
+    x = np.asarray(x, dtype=float)
+    if x.size and not np.all(x > 0):
+        return np.asarray(_lgamma(x), dtype=float)
+    if x.ndim == 0:
+        return gammaln(x.reshape(1)).reshape(())
+    shift = np.where(x < 7.0, 7.0, 0.0)
+    z = x + shift
+    inv = 1.0 / z
+    inv2 = inv * inv
+    series = inv * (1 / 12 - inv2 * (1 / 360 - inv2 * (1 / 1260 - inv2 * (1 / 1680 - inv2 / 1188))))
+    out = (z - 0.5) * np.log(z) - z + _HALF_LOG_2PI + series
+    small = shift > 0
+    if np.any(small):
+        xs = x[small]
+        product = xs * (xs + 1) * (xs + 2) * (xs + 3) * (xs + 4) * (xs + 5) * (xs + 6)
+        out[small] -= np.log(product)
+    return out
 
 
 def norm_ppf(p: float) -> float:

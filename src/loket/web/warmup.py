@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from loket.domain.calendar import national_holidays
 from loket.formatting import SUPPORTED_LOCALES, long_date, rupiah, short_date
+from loket.i18n import translate
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -30,10 +31,11 @@ MODULES = ("loket.planning.overview",)
 
 
 def warm_up(app: FastAPI) -> None:
-    """Import the page stacks, load the locales' data, compile the templates, build url_for."""
+    """Import the page stacks, load catalogs and locale data, compile the templates, build url_for."""
     for name in MODULES:
         importlib.import_module(name)
     for locale in SUPPORTED_LOCALES:
+        translate(locale, "Planning")  # the catalog of the language, read once
         long_date(date(2017, 12, 28), locale)
         short_date(date(2017, 12, 28), locale)
     rupiah(355_000)
