@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator, MutableMapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import click
 import typer
 import typer.main
 from typer.core import TyperGroup
+
+if TYPE_CHECKING:
+    # Typer carries its own copy of Click and no longer exposes its types.
+    from typer._click.core import Command
 
 # name -> (module under loket.cli, attribute): a Typer sub-app, or a function for a single command.
 # The order here is the order `loket --help` lists them in.
@@ -45,12 +48,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def load_command(name: str) -> click.Command:
+def load_command(name: str) -> Command:
     """Import the module of command `name` and build its Click command, as `add_typer` would."""
     module, attribute = COMMANDS[name]
     target = getattr(importlib.import_module(f"loket.cli.{module}"), attribute)
     if isinstance(target, typer.Typer):
-        command: click.Command = typer.main.get_group(target)
+        command: Command = typer.main.get_group(target)
     else:
         single = typer.Typer(add_completion=False)
         single.command(name)(target)
@@ -59,20 +62,20 @@ def load_command(name: str) -> click.Command:
     return command
 
 
-class LazyCommands(MutableMapping[str, click.Command]):
+class LazyCommands(MutableMapping[str, "Command"]):
     """The group's commands by name, each built on first use."""
 
     def __init__(self) -> None:
-        self._built: dict[str, click.Command] = {}
+        self._built: dict[str, Command] = {}
 
-    def __getitem__(self, name: str) -> click.Command:
+    def __getitem__(self, name: str) -> Command:
         if name not in self._built:
             if name not in COMMANDS:
                 raise KeyError(name)
             self._built[name] = load_command(name)
         return self._built[name]
 
-    def __setitem__(self, name: str, command: click.Command) -> None:
+    def __setitem__(self, name: str, command: Command) -> None:
         self._built[name] = command
 
     def __delitem__(self, name: str) -> None:
