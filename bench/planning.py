@@ -8,13 +8,16 @@
      60-replication what-if), the work the page runs in a worker thread;
   6. `loket forecast predict` (fit and 60-row forecast): five years of daily data, cold (first
      call in the process) and warm, and the slowest of a set of awkward series; then the
-     command itself end to end on the five-year file (interpreter start and imports included).
+     command itself end to end (process start to exit, interpreter and imports included) on
+     every one of those series, several runs each: median and max, wall clock and CPU.
 
 Run: .venv/bin/python bench/planning.py [--forecast-only]
 """
 
 from __future__ import annotations
 
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,9 +30,9 @@ from typing import Any
 import numpy as np
 import simpy
 
-from loket.planning.entry import Loaded, predict
 from loket.planning.features import CalendarSpec, holidays_of_year
 from loket.planning.forecast import ForecastSettings, backtest, model_forecaster, seasonal_naive
+from loket.planning.forecast_entry import Loaded, predict
 from loket.planning.history import History, history_to_csv, make_history
 from loket.planning.overview import overview, what_if
 from loket.planning.simulation import Fault, OfficeModel, simulate_day, simulate_period
@@ -92,8 +95,12 @@ def forecast_timings() -> None:
     plg = synthetic_history(date(2013, 1, 1), date(2017, 12, 29))
     timed(f"6c. forecast predict, 5 years of PLG weekdays ({len(plg)} rows)", lambda: run(plg, demo_spec()))
     shift = daily_series(date(2020, 1, 1), 4 * 365)
-    shift = make_history([(d, c * (20.0 if i > 1000 else 1.0)) for i, (d, c) in
-                          enumerate(zip(shift.days, shift.counts, strict=True))])
+    shift = make_history(
+        [
+            (d, c * (20.0 if i > 1000 else 1.0))
+            for i, (d, c) in enumerate(zip(shift.days, shift.counts, strict=True))
+        ]
+    )
     awkward = {
         "8 weeks daily": daily_series(date(2024, 1, 1), 56),
         "84 weekdays (the 5-minute case)": plg.head(84),
@@ -110,13 +117,50 @@ def forecast_timings() -> None:
         print(f"   {name:40} {took:6.2f} s  model: {result.model}")
         slowest = max(slowest, (name, took), key=lambda pair: pair[1])
     print(f"6d. slowest of the awkward series: {slowest[0]}, {slowest[1]:.2f} s")
+    command_timings({"5 years daily": five, "5 years of PLG weekdays": plg, **awkward})
+
+
+RUNS = 7  # end-to-end runs of each command
+
+
+def run_command(command: list[str]) -> tuple[float, float]:
+    """Wall-clock and CPU seconds (user + system) of one run of `command`, start to exit."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def command_timings(series: dict[str, History]) -> None:
+    """`loket forecast predict --history FILE --horizon 60 --json` on each series, process start
+    to exit: median and max of RUNS runs, wall clock and CPU, and the bare interpreter's start as
+    the same run's baseline (on a loaded machine the wall clock stretches, the CPU much less)."""
+    loket = str(Path(sys.executable).with_name("loket"))
+    bare = [run_command([sys.executable, "-c", "pass"]) for _ in range(RUNS)]
+    base = statistics.median(w for w, _ in bare)
+    print(f"6e. `loket forecast predict` end to end, {RUNS} runs each "
+          "(targets: 5 years daily under 1 s, any series under 5 s)")
+    print(f"   {'series':40} {'wall median':>11} {'max':>7} {'CPU median':>10} {'max':>7} "
+          f"{'x python -c pass':>16}")
+    print(f"   {'python -c pass (baseline)':40} {base:10.2f}s {max(w for w, _ in bare):6.2f}s "
+          f"{statistics.median(c for _, c in bare):9.2f}s {max(c for _, c in bare):6.2f}s {1.0:15.1f}x")
+    slowest = ("", 0.0)
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "five.csv"
-        path.write_text(history_to_csv(five), encoding="utf-8")
-        loket = [str(Path(sys.executable).with_name("loket")), "forecast", "predict", "--history", str(path),
-                 "--country", "US", "--horizon", "60", "--json"]
-        timed("6e. `loket forecast predict` on the 5-year file, end to end",
-              lambda: subprocess.run(loket, check=True, capture_output=True))
+        for name, history in series.items():
+            path = Path(folder) / "series.csv"
+            path.write_text(history_to_csv(history), encoding="utf-8")
+            country = "ID" if history.weekdays_only else "US"
+            command = [loket, "forecast", "predict", "--history", str(path), "--country", country,
+                       "--horizon", "60", "--json"]
+            runs = [run_command(command) for _ in range(RUNS)]
+            walls, cpus = [w for w, _ in runs], [c for _, c in runs]
+            median = statistics.median(walls)
+            print(f"   {name:40} {median:10.2f}s {max(walls):6.2f}s {statistics.median(cpus):9.2f}s "
+                  f"{max(cpus):6.2f}s {median / base:15.1f}x")
+            slowest = max(slowest, (name, max(walls)), key=lambda pair: pair[1])
+    print(f"   slowest single run: {slowest[0]}, {slowest[1]:.2f} s")
 
 
 def main() -> None:
@@ -131,8 +175,10 @@ def main() -> None:
         lambda: simulate_period(model, demand, seed=1),
     )
     wait = period.mean_wait_min["biometrics"]
-    print(f"   applicants {period.applicants:,}, overtime {period.overtime_hours:.0f} h over "
-          f"{period.days_with_overtime} days, mean biometrics wait {wait:.0f} min")
+    print(
+        f"   applicants {period.applicants:,}, overtime {period.overtime_hours:.0f} h over "
+        f"{period.days_with_overtime} days, mean biometrics wait {wait:.0f} min"
+    )
 
     fault = [Fault.parse("biometrics:10:00-13:00")]
     _, day = timed(
@@ -149,20 +195,28 @@ def main() -> None:
         f"3. backtest, 5 years ({len(five)} rows), 28-day folds over the last 3 years",
         lambda: backtest(five, 28, forecasters, folds=28, min_train=2 * 261),
     )
-    print(f"   folds {scores['model'].folds}: MASE model {scores['model'].mase:.3f}, "
-          f"seasonal naive {scores['naive'].mase:.3f}")
+    print(
+        f"   folds {scores['model'].folds}: MASE model {scores['model'].mase:.3f}, "
+        f"seasonal naive {scores['naive'].mase:.3f}"
+    )
 
     took_bare, _ = timed(
         f"4. bare SimPy M/M/5, {period.applicants:,} customers", lambda: bare_mmc_year(period.applicants)
     )
-    print(f"   office year / bare SimPy: {took_year / took_bare:.1f}x "
-          "(three stages, sessions, no-shows, walk-ins, per-day setup)")
+    print(
+        f"   office year / bare SimPy: {took_year / took_bare:.1f}x "
+        "(three stages, sessions, no-shows, walk-ins, per-day setup)"
+    )
 
     loaded = Loaded(synthetic_history(), demo_spec(), demo_calendar(), "synthetic")
-    timed("5a. planning page: forecast with hold-out + December plan",
-          lambda: overview(loaded, model, date(2017, 12, 1), date(2017, 12, 29)))
-    timed("5b. planning page: what-if, 60 replications",
-          lambda: what_if(model, date(2017, 12, 28), 200, fault, replications=60))
+    timed(
+        "5a. planning page: forecast with hold-out + December plan",
+        lambda: overview(loaded, model, date(2017, 12, 1), date(2017, 12, 29)),
+    )
+    timed(
+        "5b. planning page: what-if, 60 replications",
+        lambda: what_if(model, date(2017, 12, 28), 200, fault, replications=60),
+    )
     forecast_timings()
 
 

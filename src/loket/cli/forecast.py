@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from loket.cli.planning_inputs import (
     CountryOpt,
@@ -33,7 +32,7 @@ def predict(
     plot: PlotOpt = None,
 ) -> None:
     """Forecast daily applications with an 80% interval."""
-    from loket.planning import entry
+    from loket.planning import forecast_entry as entry
 
     loaded = history_of(history, office, country)
     try:
@@ -52,6 +51,8 @@ def predict(
     if as_json:
         emit_json(rows)
         return
+    from rich.table import Table
+
     table = Table(title=f"Forecast ({loaded.source}; model: {result.model})")
     for column in ("date", "mean", "lo80", "hi80"):
         table.add_column(column, justify="right")
@@ -70,7 +71,7 @@ def backtest(
     as_json: JsonOpt = False,
 ) -> None:
     """Rolling-origin backtest: MASE, MAPE and 80% coverage of the model and seasonal naive."""
-    from loket.planning import entry
+    from loket.planning import forecast_entry as entry
 
     loaded = history_of(history, office, country)
     try:
@@ -80,6 +81,8 @@ def backtest(
     if as_json:
         emit_json(result)
         return
+    from rich.table import Table
+
     table = Table(title=f"Backtest, {result['folds']} folds of {horizon} ({loaded.source})")
     for column in ("forecaster", "MASE", "MAPE %", "80% coverage"):
         table.add_column(column, justify="right")

@@ -22,7 +22,7 @@ from loket.planning.history import HistoryError
 
 if TYPE_CHECKING:
     from loket.planning.capacity import CapacityPlan
-    from loket.planning.entry import Loaded
+    from loket.planning.forecast_entry import Loaded
 
 
 def _plan(

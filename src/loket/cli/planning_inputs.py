@@ -14,12 +14,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from loket.cli.runner import fail, run
-from loket.clock import utcnow
-from loket.planning.history import HistoryError
-from loket.settings import get_settings
 
 if TYPE_CHECKING:
-    from loket.planning.entry import Loaded
+    from loket.planning.forecast_entry import Loaded
     from loket.services.planning import Inputs
 
 HistoryOpt = Annotated[
@@ -39,7 +36,9 @@ def emit_json(data: object) -> None:
 
 def office_inputs(office: str, country: str | None = None) -> Inputs:
     """The office's stored history, calendar and model (measured service times or defaults)."""
+    from loket.clock import utcnow
     from loket.services.planning import planning_inputs
+    from loket.settings import get_settings
 
     settings = get_settings()
     return run(
@@ -50,7 +49,8 @@ def office_inputs(office: str, country: str | None = None) -> Inputs:
 
 def history_of(history: Path | None, office: str, country: str) -> Loaded:
     """A CSV history when `--history` is given (no database needed), else the office's stored one."""
-    from loket.planning import entry
+    from loket.planning import forecast_entry as entry
+    from loket.planning.history import HistoryError
 
     if history is None:
         return office_inputs(office, country).loaded

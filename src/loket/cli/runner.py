@@ -3,7 +3,6 @@ loop, and domain errors printed in the terminal's language with exit code 2 (nev
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Awaitable, Callable
 from datetime import date
@@ -13,15 +12,12 @@ import typer
 from rich.console import Console
 
 from loket.domain.errors import DomainError
-from loket.i18n import translate
-from loket.logs import install_log_masking
-from loket.services.audit import use_audit_key
-from loket.settings import Settings, audit_secret, get_settings
-from loket.store.database import Database
 
 if TYPE_CHECKING:
     from loket.services.catalog import Catalog
     from loket.services.fanout import ChangePublisher
+    from loket.settings import Settings
+    from loket.store.database import Database
 
 T = TypeVar("T")
 
@@ -43,6 +39,8 @@ def user_language() -> str:
 
 def error_text(exc: DomainError, lang: str) -> str:
     """`code (line N): field: message` with the message translated into `lang`."""
+    from loket.i18n import translate
+
     line = f" (line {exc.extra['line']})" if "line" in exc.extra else ""
     where = f"{exc.field}: " if exc.field else ""
     return f"{exc.code}{line}: {where}{translate(lang, exc.message, **exc.params)}"
@@ -60,6 +58,15 @@ def run(work: Callable[[Database], Awaitable[T]], *, settings: Settings | None =
     The error speaks the terminal's language, not a command's `--lang`: that option picks the
     language of a document's labels (official reports default to Indonesian), not the reader's.
     """
+    # Imported here, not at the top: a command that never opens the database (a forecast from a
+    # CSV, `--help`) should not pay for SQLAlchemy, the store and the settings model.
+    import asyncio
+
+    from loket.logs import install_log_masking
+    from loket.services.audit import use_audit_key
+    from loket.settings import audit_secret, get_settings
+    from loket.store.database import Database
+
     # Services log what they do; a NIK in a message must never reach the terminal or a log file.
     install_log_masking()
     settings = settings or get_settings()

@@ -15,6 +15,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 from loket.domain.calendar import WorkingCalendar
 from loket.planning.erlang import required_agents
@@ -116,6 +117,13 @@ def split_quota(total: int, shares: Mapping[str, float] = QUOTA_SHARES) -> dict[
     return quota
 
 
+@lru_cache(maxsize=8192)
+def _stations_needed(arrivals: float, aht_s: float, target_sl: float, target_wait_s: float) -> int:
+    """Erlang C stations for an hour's arrivals: every session hour of a day asks the same, and a
+    plan asks for each day and stage (a third of the planning page's first load before this)."""
+    return required_agents(arrivals, 3600, aht_s, target_sl, target_wait_s).agents
+
+
 def stations_by_hour(
     model: OfficeModel,
     present: float,
@@ -141,9 +149,7 @@ def stations_by_hour(
                 # left is worked down with every station on duty until the fluid finish.
                 row[stage.name] = stations[stage.name] if hour < finish else 0
                 continue
-            need = required_agents(
-                arrivals, 3600, stage.service.mean_min * 60, target_sl, target_wait_min * 60
-            ).agents
+            need = _stations_needed(arrivals, stage.service.mean_min * 60, target_sl, target_wait_min * 60)
             row[stage.name] = min(need, stations[stage.name])
         hours[clock(hour)] = row
         hour += 60

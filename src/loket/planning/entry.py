@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
-from loket.domain.calendar import HolidayTable, WorkingCalendar
 from loket.planning import erlang
 from loket.planning.capacity import CapacityPlan, Roster, plan_capacity
-from loket.planning.features import CalendarSpec
 from loket.planning.forecast import (
     Forecast,
-    ForecastSettings,
-    backtest,
     fit,
-    future_days,
-    model_forecaster,
-    seasonal_naive,
 )
-from loket.planning.history import History, read_history_csv
+from loket.planning.forecast_entry import Loaded, forecast_settings, load_history
 from loket.planning.simulation import (
     Breakdown,
     Fault,
@@ -29,13 +22,6 @@ from loket.planning.simulation import (
     SimulationSummary,
     Stage,
     simulate_day,
-)
-from loket.planning.synthetic import (
-    DEMO_OFFICE,
-    SYNTHETIC_LABEL,
-    demo_calendar,
-    demo_spec,
-    synthetic_history,
 )
 
 # Office models known without a database: the demo offices and their station counts.
@@ -58,61 +44,6 @@ def office_model(code: str) -> OfficeModel:
         return OFFICE_MODELS[code.upper()]
     except KeyError:
         raise ValueError(f"no planning model for office {code}; known: {', '.join(OFFICE_MODELS)}") from None
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """A history with the calendar settings that go with it and where it came from."""
-
-    history: History
-    spec: CalendarSpec
-    calendar: WorkingCalendar
-    source: str
-
-
-def load_history(path: Path | str | None, *, office: str = DEMO_OFFICE, country: str = "ID") -> Loaded:
-    """A CSV history, or (without a file, for now) the demo office's synthetic history."""
-    if path is not None:
-        history = read_history_csv(path, office=None)
-        spec = CalendarSpec(country=country.upper())
-        calendar = WorkingCalendar(holidays=HolidayTable(country.upper()))
-        return Loaded(history, spec, calendar, f"csv:{path}")
-    # Until the office's own bookings are collected, every office reads the synthetic demo history.
-    history = synthetic_history()
-    note = f"{SYNTHETIC_LABEL}; office {office.upper()} history from the database is not wired yet"
-    return Loaded(history, demo_spec(), demo_calendar(), note)
-
-
-def _settings(loaded: Loaded) -> ForecastSettings:
-    return ForecastSettings(spec=loaded.spec)
-
-
-def predict(loaded: Loaded, horizon: int) -> Forecast:
-    """Forecast the next `horizon` rows of a loaded history."""
-    return fit(loaded.history, _settings(loaded)).predict(future_days(loaded.history, horizon))
-
-
-def predict_report(loaded: Loaded, horizon: int) -> list[dict[str, object]]:
-    """`[{date, mean, lo80, hi80}, ...]` for the next `horizon` rows."""
-    return predict(loaded, horizon).records()
-
-
-def backtest_report(loaded: Loaded, horizon: int, *, folds: int = 10) -> dict[str, object]:
-    """Rolling-origin backtest of the model against seasonal naive."""
-    scores = backtest(
-        loaded.history,
-        horizon,
-        {"model": model_forecaster(_settings(loaded)), "seasonal_naive": seasonal_naive},
-        folds=folds,
-    )
-    return {
-        "source": loaded.source,
-        "horizon": horizon,
-        "season": loaded.history.season,
-        "folds": scores["model"].folds,
-        "model": scores["model"].as_dict(),
-        "seasonal_naive": scores["seasonal_naive"].as_dict(),
-    }
 
 
 def erlang_report(
@@ -141,8 +72,13 @@ def required_report(
 ) -> dict[str, float | int]:
     """`{agents, positions, service_level, p_wait, asa_s, occupancy}` for a target."""
     need = erlang.required_agents(
-        arrivals, period_min * 60, aht_s, target_sl, target_s,
-        max_occupancy=max_occupancy, shrinkage=shrinkage,
+        arrivals,
+        period_min * 60,
+        aht_s,
+        target_sl,
+        target_s,
+        max_occupancy=max_occupancy,
+        shrinkage=shrinkage,
     )
     return {
         "agents": need.agents,
@@ -222,7 +158,7 @@ def make_plan(
     if len(before) < 60:
         raise ValueError("the history before the plan is too short to forecast from")
     days = [d for d in _days(first, last) if not (before.weekdays_only and d.weekday() >= 5)]
-    forecast = fit(before, _settings(loaded)).predict(days)
+    forecast = fit(before, forecast_settings(loaded)).predict(days)
     plan = plan_capacity(model or office_model(office), forecast, loaded.calendar, roster=Roster())
     return Loaded(before, loaded.spec, loaded.calendar, loaded.source), forecast, plan
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-from scipy.special import gammaincc, gammaln
-
 
 @dataclass(frozen=True)
 class ErlangResult:
@@ -60,13 +58,13 @@ def erlang_c(load: float, agents: int) -> float:
     if load >= agents:
         # An overloaded queue grows without bound: everyone waits.
         return 1.0
-    # C = pmf(N) / (pmf(N) + (1 - rho) * cdf(N - 1)) with Poisson(A); the ratio is taken in logs.
-    # scipy.special rather than scipy.stats: the same values, and a second less to start a command.
-    log_cdf = math.log(float(gammaincc(agents, load)))  # P(X <= N - 1) = Q(N, A); >= ~0.5 as A < N
-    log_pmf = agents * math.log(load) - load - float(gammaln(agents + 1))
-    log_ratio = log_cdf - log_pmf
-    rho = load / agents
-    return 1.0 / (1.0 + (1.0 - rho) * math.exp(log_ratio)) if log_ratio < 700 else 0.0
+    # Erlang B by its recursion B(n) = A B(n-1) / (n + A B(n-1)), stable at any size (thousands
+    # of servers), then C = N B / (N - A (1 - B)). Pure Python: a plan asks this thousands of
+    # times for a handful of stations, where SciPy's (or numpy's) call overhead dominated.
+    blocking = 1.0
+    for n in range(1, agents + 1):
+        blocking = load * blocking / (n + load * blocking)
+    return agents * blocking / (agents - load * (1.0 - blocking))
 
 
 def service_level(load: float, agents: int, aht_s: float, target_s: float) -> float:

@@ -28,7 +28,6 @@ from datetime import date, timedelta
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import betainc, gammaincinv, ndtri
 from threadpoolctl import threadpool_limits
 
 from loket.domain.msgid import N_
@@ -36,6 +35,7 @@ from loket.planning.fallback import weekly_level
 from loket.planning.features import CalendarSpec, design, feature_names, holiday_name
 from loket.planning.history import History
 from loket.planning.ridge import FitFailed, RidgeFit, moment_alpha, penalised_fit
+from loket.planning.special import gamma_ppf, nb_cdf_table, norm_ppf
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -328,25 +328,24 @@ def nb_interval(
         mu = mean[large]
         var = mu + alpha_arr[large] * mu**2
         shape, scale = mu**2 / var, var / mu
-        lo[large] = np.floor(gammaincinv(shape, tail) * scale)
-        hi[large] = np.ceil(gammaincinv(shape, 1 - tail) * scale)
+        lo[large] = np.floor(gamma_ppf(shape, tail) * scale)
+        hi[large] = np.ceil(gamma_ppf(shape, 1 - tail) * scale)
     return lo, hi
 
 
 def _nb_quantile(q: float, mean: FloatArray, alpha: FloatArray) -> FloatArray:
     """Smallest k with P(X <= k) >= q for NB2(mean, alpha), means below APPROXIMATE_FROM.
 
-    The CDF is the regularised incomplete beta I_p(size, k + 1); k runs up to Cantelli's bound
-    mean + sqrt(var q / (1 - q)), where the CDF has certainly passed q. (scipy.special only:
-    scipy.stats costs a second of start-up to every command.)
+    The CDF is the running sum of the probabilities (`special.nb_cdf_table`); k runs up to
+    Cantelli's bound mean + sqrt(var q / (1 - q)), where the CDF has certainly passed q. (No
+    SciPy: importing scipy.special cost more than the forecast itself.)
     """
     mean = np.maximum(mean, 1e-9)
     size = 1.0 / alpha
     prob = size / (size + mean)
     var = mean + alpha * mean**2
     top = int(np.ceil(float(np.max(mean + np.sqrt(var * q / (1 - q)))))) + 1
-    ks = np.arange(top + 1, dtype=float)
-    cdf = betainc(size[:, None], ks[None, :] + 1, prob[:, None])
+    cdf = nb_cdf_table(size, prob, top)
     return np.argmax(cdf >= q - 1e-12, axis=1).astype(float)
 
 
@@ -482,7 +481,7 @@ def seasonal_naive(history: History, days: Sequence[date], coverage: float = 0.8
     mean = np.array([y[len(y) - m + (k % m)] for k in steps], dtype=float)
     diffs = y[m:] - y[:-m]
     sigma = float(np.std(diffs)) if len(diffs) > 1 else 0.0
-    z = float(ndtri(0.5 + coverage / 2))
+    z = norm_ppf(0.5 + coverage / 2)
     # Each further week repeats the same origin, so the spread grows with sqrt(weeks ahead).
     spread = z * sigma * np.sqrt(steps // m + 1)
     return Forecast(tuple(days), mean, np.maximum(mean - spread, 0.0), mean + spread)

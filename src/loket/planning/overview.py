@@ -11,8 +11,9 @@ from datetime import date, timedelta
 import numpy as np
 
 from loket.planning.capacity import CapacityPlan, overtime_minutes
-from loket.planning.entry import Loaded, make_plan, predict, with_breakdowns
+from loket.planning.entry import make_plan, with_breakdowns
 from loket.planning.forecast import Forecast
+from loket.planning.forecast_entry import Loaded, predict
 from loket.planning.simulation import Breakdown, Fault, OfficeModel, SimulationSummary, simulate_day
 
 # Rows forecast just before the plan and compared with what happened (about eight weeks).

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import gammaln
+
+from loket.planning.special import gammaln
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -218,12 +218,23 @@ def describe(office_code: str, parts: list[SourceSummary]) -> str:
     return f"database {office_code}: " + "; ".join(p.label() for p in parts)
 
 
+# The last history read per database and office with the fingerprint it was read at: the
+# planning page asks for the whole history (years of rows) on every load, and it changes only
+# when an import, a collection or the demo writes it. One aggregated query tells.
+_READ: dict[tuple[int, str], tuple[object, History, str]] = {}
+
+
 async def read_history(db: Database, office_code: str) -> tuple[History, str]:
     """The office's stored history as a planning History, with a label saying where it came from."""
     async with db.read() as conn:
         await offices_repo.load_office(conn, office_code)
-        rows = await history_repo.history_rows(conn, office_code)
-        parts = [SourceSummary(*row) for row in await history_repo.history_summary(conn, office_code)]
+        fingerprint = await history_repo.history_fingerprint(conn, office_code)
+        key = (id(db), office_code)
+        found = _READ.get(key)
+        if found is not None and found[0] == fingerprint:
+            return found[1], found[2]
+        rows = await history_repo.history_rows(conn, office_code) if fingerprint else []
+    parts = [SourceSummary(*row[:4]) for row in fingerprint]
     if not rows:
         raise invalid(
             "office",
@@ -234,11 +245,16 @@ async def read_history(db: Database, office_code: str) -> tuple[History, str]:
     label = describe(office_code, parts)
     history = make_history(((d, float(c)) for d, c, _ in rows), office=office_code, source=label)
     synthetic = any(source == "synthetic" for _, _, source in rows)
-    return History(
+    history = History(
         history.days,
         history.counts,
         office=office_code,
         source=label,
         synthetic=synthetic,
         notes=tuple(p.label() for p in parts),
-    ), label
+    )
+    history.counts.flags.writeable = False  # shared by every reader of this version
+    if len(_READ) >= 64:
+        _READ.clear()
+    _READ[key] = (fingerprint, history, label)
+    return history, label

@@ -25,7 +25,7 @@ from loket.store.database import Database
 
 if TYPE_CHECKING:
     from loket.planning.capacity import CapacityPlan
-    from loket.planning.entry import Loaded
+    from loket.planning.forecast_entry import Loaded
     from loket.planning.measured import FittedTimes
     from loket.planning.simulation import OfficeModel
 
@@ -106,8 +106,8 @@ async def office_model(
 
 async def stored_history(db: Database, office_code: str, *, country: str) -> Loaded:
     """The office's stored history with the calendar to forecast it on."""
-    from loket.planning.entry import Loaded
     from loket.planning.features import CalendarSpec
+    from loket.planning.forecast_entry import Loaded
     from loket.planning.synthetic import demo_closures
 
     history, label = await history_service.read_history(db, office_code)

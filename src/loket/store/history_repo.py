@@ -96,6 +96,27 @@ async def history_summary(conn: AsyncConnection, office_code: str) -> list[tuple
     return [(r.source, int(r.n), r.first, r.last) for r in rows]
 
 
+async def history_fingerprint(
+    conn: AsyncConnection, office_code: str
+) -> list[tuple[str, int, date, date, int, object]]:
+    """(source, rows, first day, last day, total count, last write) per source: one aggregated
+    query that changes whenever any row of the office's history is written."""
+    rows = await conn.execute(
+        select(
+            daily_applications.c.source,
+            func.count().label("n"),
+            func.min(daily_applications.c.day).label("first"),
+            func.max(daily_applications.c.day).label("last"),
+            func.coalesce(func.sum(daily_applications.c.count), 0).label("total"),
+            func.max(daily_applications.c.updated_at).label("written"),
+        )
+        .where(daily_applications.c.office_code == office_code)
+        .group_by(daily_applications.c.source)
+        .order_by(daily_applications.c.source)
+    )
+    return [(r.source, int(r.n), r.first, r.last, int(r.total), r.written) for r in rows]
+
+
 async def booking_counts(conn: AsyncConnection, office_code: str, first: date, last: date) -> dict[date, int]:
     """Applications per day in [first, last]: bookings that were not cancelled or lapsed."""
     rows = await conn.execute(

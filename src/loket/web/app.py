@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 from fastapi import FastAPI
 
 from loket import __version__
@@ -57,6 +58,7 @@ from loket.web.pages import floor as floor_pages
 from loket.web.pages import kiosk as kiosk_pages
 from loket.web.pages import staff as staff_pages
 from loket.web.templating import make_templates
+from loket.web.warmup import warm_up
 
 
 def create_app(settings: Settings, *, db: Database | None = None, clock: Clock = utcnow) -> FastAPI:
@@ -77,6 +79,8 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
                 replica_url=settings.database_replica_url,
                 replica_max_lag_s=settings.replica_max_lag_s,
             )
+        # Code, locale data and templates the first pages would otherwise load (web/warmup.py).
+        await anyio.to_thread.run_sync(warm_up, app)
         fanout = app.state.fanout
         listening = asyncio.create_task(fanout.run()) if fanout is not None else None
         try:
