@@ -5,6 +5,8 @@ the statuses a route can answer and what each means there."""
 
 from __future__ import annotations
 
+import json
+from importlib import resources
 from typing import Any
 
 DESCRIPTIONS = {
@@ -39,12 +41,29 @@ BODY_ANSWERS = {
 }
 ANY_ANSWERS = {503: "The database is unavailable (see Retry-After)"}
 EVENT_STREAMS = ("/board/events",)
+# Routes that read their raw body (a file to check whole), declared here with the file's own schema.
+OFFICE_IMPORT = "/api/v1/admin/offices/import"
+
+
+def _office_file_body(schema: dict[str, Any]) -> dict[str, Any]:
+    """The office file's JSON Schema (data/office.schema.json) as the import's request body; its
+    `$defs` become components (`OfficeFile_<name>`), where an OpenAPI reference can find them."""
+    document = json.loads(resources.files("loket").joinpath("data/office.schema.json").read_text("utf-8"))
+    text = json.dumps({"anyOf": document["anyOf"], "$defs": document["$defs"]})
+    found = json.loads(text.replace('"#/$defs/', '"#/components/schemas/OfficeFile_'))
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for name, definition in found.pop("$defs").items():
+        components[f"OfficeFile_{name}"] = definition
+    return {"required": True, "content": {"application/json": {"schema": found}}}
 
 
 def complete_schema(schema: dict[str, Any]) -> dict[str, Any]:
     """Make the generated schema say what the app does: path parameters a dependency reads
     (`{code}` taken by the staff role check) declared, the answers of the body limits and of an
     outage documented, the board's stream typed as Server-Sent Events."""
+    item = schema.get("paths", {}).get(OFFICE_IMPORT, {}).get("post")
+    if item is not None:
+        item["requestBody"] = _office_file_body(schema)
     for path, item in schema.get("paths", {}).items():
         names = [part[1:-1] for part in path.split("/") if part.startswith("{") and part.endswith("}")]
         for method, operation in item.items():
