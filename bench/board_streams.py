@@ -95,7 +95,10 @@ async def boards(port: int, count: int, office: str) -> None:
         flush=True,
     )
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
-    print(json.dumps({"events_min": min(got), "events_max": max(got), "open": sum(1 for g in got if g)}), flush=True)
+    print(
+        json.dumps({"events_min": min(got), "events_max": max(got), "open": sum(1 for g in got if g)}),
+        flush=True,
+    )
     for w in writers:
         w.close()
     for t in tasks:
@@ -134,7 +137,8 @@ def report(kind: str, streams: int, idle: dict, loaded: dict, boards_ready: dict
     print(
         f"boards connected in {boards_ready['ready_s']:.1f} s; first event p50 "
         f"{boards_ready['first_p50_s'] * 1000:.0f} ms, p99 {boards_ready['first_p99_s'] * 1000:.0f} ms; "
-        f"{boards_end['open']} streams got events ({boards_end['events_min']}-{boards_end['events_max']} each)"
+        f"{boards_end['open']} streams got events "
+        f"({boards_end['events_min']}-{boards_end['events_max']} each)"
     )
     print(f"server CPU, floor quiet: {idle['cpu'] * 100:5.1f}% of a core -> {loaded['cpu'] * 100:5.1f}%")
     for name in ("healthz", "booking"):
@@ -176,17 +180,36 @@ def run_one(kind: str, args: argparse.Namespace) -> None:
         try:
 
             def loket(*command: str) -> None:
-                subprocess.run([sys.executable, "-m", "loket", *command], env=env, check=True, cwd=tmp, capture_output=True)
+                subprocess.run(
+                    [sys.executable, "-m", "loket", *command],
+                    env=env,
+                    check=True,
+                    cwd=tmp,
+                    capture_output=True,
+                )
 
             loket("db", "upgrade")
             loket("demo", "load")
             days = service_days(4)
             for day in days:
-                loket("quota", "set", "--office", "PLG", "--date", day.isoformat(), "--category", "regular", "--capacity", "4998")
+                loket(
+                    "quota",
+                    "set",
+                    "--office",
+                    "PLG",
+                    "--date",
+                    day.isoformat(),
+                    "--category",
+                    "regular",
+                    "--capacity",
+                    "4998",
+                )
             asyncio.run(setup(url, tickets))
             per = 4998
             people = [
-                applicant(i, seed=21).booking_body(days[i // per], session=("08:00", "09:00", "10:00", "11:00", "13:00", "14:00")[i % 6])
+                applicant(i, seed=21).booking_body(
+                    days[i // per], session=("08:00", "09:00", "10:00", "11:00", "13:00", "14:00")[i % 6]
+                )
                 for i in range(per * len(days))
             ]
             # Three sets (warm-up, without boards, with boards): every booking is a new applicant.

@@ -57,8 +57,16 @@ ACROSS_PARAMETERS = {"range_order", "range_too_long"}
 # accepted it (spans in order, no overlaps, codes and numbers unique). A file refused for any
 # other problem (a schema keyword: type, required, pattern...) is still a failure.
 OFFICE_FILE_RULES = {
-    "closure_order", "closure_overlap", "date_invalid", "extra_day_exists", "hours_invalid",
-    "office_twice", "session_order", "sessions_overlap", "station_exists", "station_number_taken",
+    "closure_order",
+    "closure_overlap",
+    "date_invalid",
+    "extra_day_exists",
+    "hours_invalid",
+    "office_twice",
+    "session_order",
+    "sessions_overlap",
+    "station_exists",
+    "station_number_taken",
 }
 
 
@@ -123,12 +131,22 @@ async def _make_accounts(url: str, clock: FrozenClock) -> None:
     try:
         for role in ("officer", "supervisor", "admin"):
             await staff_service.create_staff(
-                db, office_code="PLG", username=f"fuzz-{role}", full_name=f"Fuzz {role}",
-                password=PASSWORD, role=role, now=clock(),
+                db,
+                office_code="PLG",
+                username=f"fuzz-{role}",
+                full_name=f"Fuzz {role}",
+                password=PASSWORD,
+                role=role,
+                now=clock(),
             )
         await staff_service.create_staff(
-            db, office_code="PLG", username="fuzz-national", full_name="Fuzz national",
-            password=PASSWORD, role="admin", now=clock(),
+            db,
+            office_code="PLG",
+            username="fuzz-national",
+            full_name="Fuzz national",
+            password=PASSWORD,
+            role="admin",
+            now=clock(),
         )
         await national_admins.grant_national_admin(db, "fuzz-national", now=clock())
     finally:
@@ -144,15 +162,41 @@ def fuzz_app(demo_url: str, clock: FrozenClock) -> Iterator[Any]:
 
 def test_every_check_of_schemathesis_is_run() -> None:
     assert {c.__name__ for c in ALL_CHECKS} >= {
-        "positive_data_accepted", "not_a_server_error", "status_code_conformance", "content_type_conformance",
-        "response_headers_conformance", "response_schema_conformance", "negative_data_rejection",
-        "missing_required_header", "unsupported_method",
-        "allow_header_conformance", "use_after_free", "ensure_resource_availability", "ignored_auth",
+        "positive_data_accepted",
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_headers_conformance",
+        "response_schema_conformance",
+        "negative_data_rejection",
+        "missing_required_header",
+        "unsupported_method",
+        "allow_header_conformance",
+        "use_after_free",
+        "ensure_resource_availability",
+        "ignored_auth",
     }
 
 
 def _account(role: str, demo_url: str, clock: FrozenClock) -> Account:
     return Account(demo_url, None if role == "anonymous" else f"fuzz-{role}", clock)
+
+
+def _fuzz(operation: Any, headers: dict[str, str]) -> Any:
+    """The Hypothesis test of one operation, sending `headers` with every case."""
+
+    @given(case=operation.as_strategy())
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(case: Any) -> None:
+        case.call_and_validate(headers=headers, checks=ALL_CHECKS)
+
+    return run
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -166,19 +210,7 @@ def test_every_operation_answers_within_its_schema(
     operations.sort(key=lambda o: o.label in LAST)
     failures: list[str] = []
     for operation in operations:
-        headers = account.headers()
-
-        @given(case=operation.as_strategy())
-        @settings(
-            max_examples=EXAMPLES,
-            deadline=None,
-            database=None,
-            derandomize=True,
-            suppress_health_check=list(HealthCheck),
-        )
-        def run(case: Any) -> None:
-            case.call_and_validate(headers=headers, checks=ALL_CHECKS)
-
+        run = _fuzz(operation, account.headers())
         try:
             run()
         except (KeyboardInterrupt, SystemExit):
@@ -208,7 +240,9 @@ def test_sequences_of_operations_answer_within_their_schema(
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
             return {"headers": self.headers}
 
-        def validate_response(self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any) -> None:
+        def validate_response(
+            self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any
+        ) -> None:
             case.validate_response(
                 response,
                 excluded_checks=[positive_data_acceptance],

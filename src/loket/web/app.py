@@ -13,8 +13,8 @@ from fastapi import FastAPI
 from loket import __version__
 from loket.clock import Clock, utcnow
 from loket.logs import install_log_masking
-from loket.services.audit import use_audit_key
 from loket.services import floor_views
+from loket.services.audit import use_audit_key
 from loket.services.billing.codes import provider_from
 from loket.services.board_hub import BoardHub
 from loket.services.catalog import Catalog

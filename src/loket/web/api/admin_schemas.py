@@ -10,7 +10,6 @@ from pydantic import BaseModel, Field
 from loket.web.api.schemas import StrictBody
 from loket.web.dates import Day
 
-
 # Not only white space (the services collapse it and refuse what is left empty).
 NOT_BLANK = r"\S"
 

@@ -63,12 +63,19 @@ _OFFICE = {"code": "$request.path.code"}
 LINKS: dict[tuple[str, str, str], dict[str, tuple[str, str, dict[str, str]]]] = {
     ("/api/v1/offices", "get", "200"): {
         f"office_{name}": (f"/api/v1/offices/{{code}}{tail}", "get", {"code": "$response.body#/0/code"})
-        for name, tail in (("detail", ""), ("calendar", "/calendar"), ("availability", "/availability"),
-                           ("board", "/board"), ("due_date", "/due-date"))
+        for name, tail in (
+            ("detail", ""),
+            ("calendar", "/calendar"),
+            ("availability", "/availability"),
+            ("board", "/board"),
+            ("due_date", "/due-date"),
+        )
     },
     ("/api/v1/offices/{code}/bookings", "post", "201"): {
         f"booking_{name}": (
-            f"/api/v1/bookings/{{booking_code}}/{name}", "post", {"booking_code": "$response.body#/booking_code"}
+            f"/api/v1/bookings/{{booking_code}}/{name}",
+            "post",
+            {"booking_code": "$response.body#/booking_code"},
         )
         for name in ("cancel", "reschedule")
     },
