@@ -19,6 +19,7 @@ from loket.services.booking import BookingView
 from loket.settings import booking_policy
 from loket.web.api.openapi import PUBLIC_ERRORS, responses
 from loket.web.api.schemas import (
+    CATEGORIES,
     AvailabilityPublic,
     BookingCancel,
     BookingCreate,
@@ -81,7 +82,9 @@ async def get_availability(
     now: NowDep,
     from_: Annotated[Day | None, Query(alias="from", description="First day (YYYY-MM-DD)")] = None,
     to: Annotated[Day | None, Query(description="Last day (YYYY-MM-DD)")] = None,
-    category: Annotated[str | None, Query(description="regular, priority or express")] = None,
+    category: Annotated[
+        str | None, Query(description="regular, priority or express", json_schema_extra={"enum": CATEGORIES})
+    ] = None,
 ) -> AvailabilityPublic:
     first = from_ or now.date()
     last = to or first + timedelta(days=13)
