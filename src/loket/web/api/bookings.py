@@ -83,7 +83,7 @@ async def get_availability(
     from_: Annotated[Day | None, Query(alias="from", description="First day (YYYY-MM-DD)")] = None,
     to: Annotated[Day | None, Query(description="Last day (YYYY-MM-DD)")] = None,
     category: Annotated[
-        str | None, Query(description="regular, priority or express", json_schema_extra={"enum": CATEGORIES})
+        str | None, Query(description="regular, priority or express", json_schema_extra=CATEGORIES)
     ] = None,
 ) -> AvailabilityPublic:
     first = from_ or now.date()

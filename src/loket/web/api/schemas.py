@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from loket.web.dates import BirthDate, Day
 
 # What the schema lists for a quota category (domain/booking.py::Category; the service refuses the rest).
-CATEGORIES: list[str] = ["regular", "priority", "express"]
+CATEGORIES: dict[str, Any] = {"enum": ["regular", "priority", "express"]}
 
 
 class SessionPublic(BaseModel):
@@ -94,7 +95,7 @@ class BookingCreate(StrictBody):
     category: str = Field(
         description="regular, priority or express",
         examples=["regular"],
-        json_schema_extra={"enum": CATEGORIES},
+        json_schema_extra=CATEGORIES,
     )
     product: str = Field(
         description="regular or electronic",
@@ -189,7 +190,7 @@ class PaymentResultPublic(BaseModel):
 
 
 class QuotaDayUpdate(StrictBody):
-    category: str = Field(json_schema_extra={"enum": CATEGORIES})
+    category: str = Field(json_schema_extra=CATEGORIES)
     capacity: int = Field(ge=0, le=5000)
 
 
@@ -203,5 +204,5 @@ class QuotaDayPublic(BaseModel):
 
 class QuotaTemplateUpdate(StrictBody):
     weekday: int = Field(ge=1, le=7, description="ISO weekday: 1 = Monday ... 7 = Sunday")
-    category: str = Field(json_schema_extra={"enum": CATEGORIES})
+    category: str = Field(json_schema_extra=CATEGORIES)
     capacity: int = Field(ge=0, le=5000)
