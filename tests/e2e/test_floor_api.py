@@ -106,16 +106,15 @@ async def test_board_stream_sends_the_call(
     await client.post("/api/v1/offices/PLG/stations/INT1/state", json={"state": "open"}, headers=headers)
 
     # httpx's in-process transport buffers whole responses, so read the SSE generator itself
-    # (the browser test and bench/floor.py read it over a real socket).
+    # (tests/e2e/test_board_fanout.py, the browser test and bench/floor.py read it over a socket).
+    from loket.services import floor_views
+    from loket.services.board_hub import BoardHub
     from loket.services.floor_bus import BoardBus
     from loket.web.board_bus import board_stream
 
-    class Connected:
-        async def is_disconnected(self) -> bool:
-            return False
-
     bus = BoardBus()
-    stream = board_stream(Connected(), db, bus, clock, "PLG", poll_s=5.0)  # type: ignore[arg-type]
+    hub = BoardHub(bus, lambda office, now: floor_views.board(db, office, now), clock, poll_s=5.0)
+    stream = board_stream(hub, "PLG")
     assert await anext(stream) == b"retry: 2000\n\n"
     first = await anext(stream)
     assert first.startswith(b"event: board\n") and json.loads(first.split(b"data: ")[1])["calls"] == []
@@ -127,6 +126,8 @@ async def test_board_stream_sends_the_call(
     event = await asyncio.wait_for(waiting, 2)  # well before the 5 s poll: woken by the bus
     assert json.loads(event.split(b"data: ")[1])["calls"][0]["ticket"] == "A-001"
     await stream.aclose()
+    assert hub.subscribers("PLG") == 0  # the closed stream left the hub, and its feed stopped
+    await hub.close()
 
 
 def app_of(client: httpx.AsyncClient):  # type: ignore[no-untyped-def]

@@ -65,7 +65,7 @@ async def list_banks(db: Database) -> list[dict[str, Any]]:
 async def register_bank(db: Database, code: str, name: str, *, actor: str, now: datetime) -> str:
     """Register a designated bank; returns its callback secret, shown once (never audited)."""
     code = (code or "").strip().upper()
-    if not code.isalnum() or not 2 <= len(code) <= 16:
+    if not (code.isascii() and code.isalnum()) or not 2 <= len(code) <= 16:
         raise invalid("code", "bank_code", "A bank code is 2 to 16 letters or digits")
     name = " ".join((name or "").split())
     if not name or len(name) > 100:

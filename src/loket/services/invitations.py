@@ -31,7 +31,8 @@ from loket.store import invitation_repo, offices_repo, staff_repo
 from loket.store.database import Connection, Database
 
 INVITATION_HOURS = 72
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+# Visible ASCII but "@" (the same class as the API schema's pattern: web/api/admin_schemas.py).
+_EMAIL = re.compile(r"^[!-?A-~]{1,64}@[!-?A-~]+\.[!-?A-~]{2,}$")
 INVITE_PATH = "/staff/invite/"
 
 

@@ -110,6 +110,12 @@ def parse_text(text: str) -> Any:
     if len(text.encode()) > MAX_FILE_BYTES:
         raise OfficeFileInvalid([FileProblem("$", "file_too_large", "the file is larger than 2 MB")])
     try:
+        # JSON first: YAML reads most JSON, but not a character escaped as a surrogate pair
+        # ("\ud83d\ude00"), which JSON encoders write for anything beyond the first plane.
+        return _plain(json.loads(text))
+    except ValueError:
+        pass
+    try:
         return _plain(yaml.load(text, Loader=_LOADER))  # noqa: S506 - a safe loader, C or Python
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

@@ -126,13 +126,13 @@ async def receive_billing_notification(
     catalog: Catalog | None = None,
 ) -> PaymentResult:
     """Apply the billing provider's signed payment notification, exactly once per NTPN (as a callback)."""
-    data = parse_body(body)
+    # The signature is checked on the raw bytes before anything parses them (as the bank's callback).
     if not signature_ok(provider.notification_secrets(), body, signature):
         raise Unauthorized(
             "bad_signature", "The notification is not signed by the billing provider", field="signature"
         )
     return await apply_payment(
-        db, parse_callback(data), now=now, catalog=catalog, actor=f"billing:{provider.name}"
+        db, parse_callback(parse_body(body)), now=now, catalog=catalog, actor=f"billing:{provider.name}"
     )
 
 

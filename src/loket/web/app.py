@@ -14,8 +14,10 @@ from fastapi import FastAPI
 from loket import __version__
 from loket.clock import Clock, utcnow
 from loket.logs import install_log_masking
+from loket.services import floor_views
 from loket.services.audit import use_audit_key
 from loket.services.billing.codes import provider_from
+from loket.services.board_hub import BoardHub
 from loket.services.catalog import Catalog
 from loket.services.fanout import Fanout
 from loket.services.floor_bus import BoardBus
@@ -86,6 +88,7 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
         try:
             yield
         finally:
+            await app.state.board_hub.close()
             await app.state.billing.close()
             if listening is not None:
                 listening.cancel()
@@ -113,6 +116,14 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     app.state.limiter = make_limiter(settings)
     app.state.billing = provider_from(settings)  # who issues billing codes (services/billing)
     app.state.board_bus = BoardBus()
+    # One snapshot per office and change for every board of this process (services/board_hub.py);
+    # the builder is the one function that reads a snapshot, whichever database it reads.
+    app.state.board_hub = BoardHub(
+        app.state.board_bus,
+        lambda office_code, now: floor_views.board(app.state.db, office_code, now),
+        clock,
+        settings.board_poll_s,
+    )
     # Several processes: catalog and floor changes told to the others through Redis (services/fanout.py).
     app.state.fanout = (
         Fanout(

@@ -1,25 +1,22 @@
-"""The display board's live stream (Server-Sent Events) and the app's board bus.
+"""The display board's live stream (Server-Sent Events), the app's board bus and board hub.
 
-The bus itself (services/floor_bus.py) is woken by the floor services when a change commits; this
-module hands the app's one bus to the routes and turns it into the stream a board listens to."""
+The bus (services/floor_bus.py) is woken by the floor services when a change commits; the hub
+(services/board_hub.py) builds one snapshot per office and change and hands it to every stream;
+this module gives the routes the app's bus and hub and turns a hub subscription into the stream a
+board listens to."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
 from fastapi import Request
 
-from loket.clock import Clock
-from loket.services import floor_views
+from loket.services.board_hub import KEEPALIVE_S, BoardHub
 from loket.services.floor_bus import BoardBus
-from loket.store.database import Database
 
-KEEPALIVE_S = 15.0
-
-__all__ = ["KEEPALIVE_S", "BoardBus", "board_stream", "bus_of", "sse"]
+__all__ = ["KEEPALIVE_S", "BoardBus", "BoardHub", "board_stream", "bus_of", "hub_of", "sse"]
 
 
 def bus_of(request: Request) -> BoardBus:
@@ -31,28 +28,26 @@ def bus_of(request: Request) -> BoardBus:
     return bus
 
 
+def hub_of(request: Request) -> BoardHub:
+    """The app's board hub (web/app.py makes it)."""
+    hub: BoardHub = request.app.state.board_hub
+    return hub
+
+
 def sse(event: str, data: Any) -> bytes:
     """One Server-Sent Event: its name and its data as JSON."""
     return b"event: " + event.encode() + b"\ndata: " + orjson.dumps(data) + b"\n\n"
 
 
-async def board_stream(
-    request: Request, db: Database, bus: BoardBus, clock: Clock, office_code: str, poll_s: float
-) -> AsyncIterator[bytes]:
-    """Server-Sent Events: the board snapshot whenever it changes, a comment now and then to keep alive."""
-    last: bytes | None = None
-    quiet_since = time.monotonic()
-    yield b"retry: 2000\n\n"
-    while not await request.is_disconnected():
-        seen = bus.version(office_code)
-        snapshot = await floor_views.board(db, office_code, clock())
-        # The server's time moves on every poll: only a change of the floor is a new snapshot.
-        body = orjson.dumps({k: v for k, v in snapshot.items() if k != "now"})
-        if body != last:
-            last = body
-            quiet_since = time.monotonic()
-            yield b"event: board\ndata: " + orjson.dumps(snapshot) + b"\n\n"
-        elif time.monotonic() - quiet_since >= KEEPALIVE_S:
-            quiet_since = time.monotonic()
-            yield b": keepalive\n\n"
-        await bus.wait(office_code, seen, poll_s)
+async def board_stream(hub: BoardHub, office_code: str) -> AsyncIterator[bytes]:
+    """Server-Sent Events: the office's snapshot whenever it changes (the hub's bytes, shared by
+    every board), a comment now and then to keep alive. The board leaves the hub when the stream
+    ends (the client went away: Starlette cancels the stream, and this generator is closed)."""
+    # Joined here, not in the route: a stream that never starts never subscribes (nor leaks a slot).
+    box = await hub.join(office_code)
+    try:
+        yield b"retry: 2000\n\n"
+        while True:
+            yield await box.get()
+    finally:
+        hub.leave(office_code, box)

@@ -5,11 +5,13 @@ window of days (domain/calendar.py). Pydantic alone would read `0` or `1e5` as a
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, BeforeValidator, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
 
 from loket.domain.calendar import FIRST_DAY, LAST_DAY
 
@@ -24,6 +26,27 @@ def _iso_only(value: Any) -> Any:
     return value
 
 
+# The windows below as patterns, so that the OpenAPI schema says which days are accepted and a
+# client (or schemathesis) reading it sends no date the route then refuses.
+_MONTH_DAY = "-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+DAY_PATTERN = "^20[0-9]{2}" + _MONTH_DAY
+BIRTH_PATTERN = "^(19|20)[0-9]{2}" + _MONTH_DAY
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    """Adds a `pattern` to a date's JSON Schema (the validators above do the refusing)."""
+
+    pattern: str
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        found = handler(schema)
+        found["pattern"] = self.pattern
+        return found
+
+
 def _in_window(value: date) -> date:
     if not FIRST_DAY <= value <= LAST_DAY:
         raise PydanticCustomError(
@@ -34,7 +57,7 @@ def _in_window(value: date) -> date:
     return value
 
 
-Day = Annotated[date, BeforeValidator(_iso_only), AfterValidator(_in_window)]
+Day = Annotated[date, BeforeValidator(_iso_only), AfterValidator(_in_window), _Pattern(DAY_PATTERN)]
 
 # A birth date is older than any day of service; the domain refuses one in the future.
 FIRST_BIRTH = date(1900, 1, 1)
@@ -50,4 +73,6 @@ def _born_in_window(value: date) -> date:
     return value
 
 
-BirthDate = Annotated[date, BeforeValidator(_iso_only), AfterValidator(_born_in_window)]
+BirthDate = Annotated[
+    date, BeforeValidator(_iso_only), AfterValidator(_born_in_window), _Pattern(BIRTH_PATTERN)
+]

@@ -10,6 +10,9 @@ from pydantic import BaseModel, Field
 from loket.web.api.schemas import StrictBody
 from loket.web.dates import Day
 
+# Not only white space (the services collapse it and refuse what is left empty).
+NOT_BLANK = r"\S"
+
 
 class ImportPublic(BaseModel):
     created: list[str]
@@ -18,8 +21,8 @@ class ImportPublic(BaseModel):
 
 
 class BankCreate(StrictBody):
-    code: str = Field(max_length=16)
-    name: str = Field(max_length=100)
+    code: str = Field(pattern="^[A-Za-z0-9]{2,16}$")
+    name: str = Field(max_length=100, pattern=NOT_BLANK)
 
 
 class BankSecretPublic(BaseModel):
@@ -35,11 +38,14 @@ class BankPublic(BaseModel):
 
 
 class TariffCreate(StrictBody):
-    product: str = Field(description="regular, electronic, express_surcharge or free")
-    validity_years: int | None = None
-    amount: int
+    product: str = Field(
+        description="regular, electronic, express_surcharge or free",
+        json_schema_extra={"enum": ["regular", "electronic", "express_surcharge", "free"]},
+    )
+    validity_years: int | None = Field(default=None, json_schema_extra={"enum": [5, 10, None]})
+    amount: int = Field(ge=0, le=100_000_000)
     effective_from: Day
-    basis: str = Field(max_length=64)
+    basis: str = Field(max_length=64, pattern=NOT_BLANK)
     proof: str | None = Field(default=None, max_length=200)
 
 
@@ -54,7 +60,7 @@ class TariffPublic(BaseModel):
 
 class HolidayCreate(StrictBody):
     date: Day
-    name: str = Field(max_length=200)
+    name: str = Field(max_length=200, pattern=NOT_BLANK)
 
 
 class HolidayPublic(BaseModel):
@@ -66,8 +72,8 @@ class HolidayPublic(BaseModel):
 
 class InvitationCreate(StrictBody):
     office: str = Field(max_length=8)
-    role: str
-    email: str = Field(max_length=200)
+    role: str = Field(json_schema_extra={"enum": ["officer", "supervisor", "admin"]})
+    email: str = Field(max_length=200, pattern=r"^[!-?A-~]{1,64}@[!-?A-~]+\.[!-?A-~]{2,}$")
 
 
 class InvitationPublic(BaseModel):

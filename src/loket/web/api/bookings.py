@@ -19,6 +19,7 @@ from loket.services.booking import BookingView
 from loket.settings import booking_policy
 from loket.web.api.openapi import PUBLIC_ERRORS, responses
 from loket.web.api.schemas import (
+    CATEGORIES,
     AvailabilityPublic,
     BookingCancel,
     BookingCreate,
@@ -43,7 +44,30 @@ from loket.web.responses import JSONBytes
 
 router = APIRouter(prefix="/api/v1", tags=["booking"])
 SIGNED_ERRORS = responses(401, 404, 409, 422, 429, described={401: "Bad signature"})
-AUTH_ERRORS = responses(401, 404, 409, 422, 429)
+AUTH_ERRORS = responses(401, 403, 404, 409, 422, 429)
+# The signed routes read their raw bytes (the HMAC is over them), so FastAPI cannot see the body:
+# it is declared here, as domain/payment.py::parse_callback reads it.
+PAYMENT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["billing_code", "amount", "ntpn", "paid_at", "bank"],
+                    "properties": {
+                        "billing_code": {"type": "string", "pattern": "^[0-9]{15}$"},
+                        "amount": {"type": "integer", "minimum": 1},
+                        "ntpn": {"type": "string", "pattern": "^[A-Za-z0-9]{8,32}$"},
+                        "paid_at": {"type": "string", "format": "date-time"},
+                        "bank": {"type": "string", "minLength": 1},
+                        "payer": {"type": "string", "minLength": 1, "maxLength": 64},
+                    },
+                }
+            }
+        },
+    }
+}
 
 
 @router.get(
@@ -59,7 +83,9 @@ async def get_availability(
     now: NowDep,
     from_: Annotated[Day | None, Query(alias="from", description="First day (YYYY-MM-DD)")] = None,
     to: Annotated[Day | None, Query(description="Last day (YYYY-MM-DD)")] = None,
-    category: Annotated[str | None, Query(description="regular, priority or express")] = None,
+    category: Annotated[
+        str | None, Query(description="regular, priority or express", json_schema_extra=CATEGORIES)
+    ] = None,
 ) -> AvailabilityPublic:
     first = from_ or now.date()
     last = to or first + timedelta(days=13)
@@ -236,6 +262,7 @@ async def reschedule_booking(
     "/payments/bank-callback",
     response_model=PaymentResultPublic,
     responses=SIGNED_ERRORS,
+    openapi_extra=PAYMENT_BODY,
     summary="The bank confirms a payment (HMAC-SHA256 of the raw body in X-Loket-Signature)",
 )
 async def bank_callback(
@@ -256,6 +283,7 @@ async def bank_callback(
     "/payments/billing-notification",
     response_model=PaymentResultPublic,
     responses=SIGNED_ERRORS,
+    openapi_extra=PAYMENT_BODY,
     summary="The billing provider reports a payment (HMAC-SHA256 of the raw body in X-Loket-Signature)",
 )
 async def billing_notification(

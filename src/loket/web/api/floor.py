@@ -44,7 +44,7 @@ from loket.web.api.floor_schemas import (
 )
 from loket.web.api.openapi import STAFF_ERRORS
 from loket.web.auth import Officer, Supervisor
-from loket.web.board_bus import board_stream, bus_of
+from loket.web.board_bus import board_stream, bus_of, hub_of
 from loket.web.dates import Day
 from loket.web.deps import CatalogDep, DbDep, NowDep, SettingsDep
 
@@ -440,11 +440,12 @@ async def get_board(code: str, db: DbDep, now: NowDep) -> BoardPublic:
     responses={404: {"description": "Unknown office"}},
     summary="The display board, live (Server-Sent Events)",
 )
-async def board_events(code: str, request: Request, db: DbDep, settings: SettingsDep) -> StreamingResponse:
+async def board_events(code: str, request: Request) -> StreamingResponse:
     office = code.upper()
-    await floor_views.board(db, office, request.app.state.clock())  # 404 before the stream starts
+    hub = hub_of(request)
+    await hub.prepare(office)  # 404 before the stream starts; no database read while the office has a feed
     return StreamingResponse(
-        board_stream(request, db, bus_of(request), request.app.state.clock, office, settings.board_poll_s),
+        board_stream(hub, office),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

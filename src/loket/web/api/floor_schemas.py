@@ -11,8 +11,8 @@ from loket.web.dates import BirthDate
 
 
 class StaffLogin(StrictBody):
-    username: str = Field(max_length=40)
-    password: str = Field(max_length=200)
+    username: str = Field(min_length=1, max_length=40)
+    password: str = Field(min_length=1, max_length=200)
 
 
 class StaffPublic(BaseModel):

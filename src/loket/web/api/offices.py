@@ -117,7 +117,7 @@ async def office_due_date(
     locale: LocaleDep,
     settings: SettingsDep,
     start: Annotated[Day, Query(description="Start date (YYYY-MM-DD), not counted")],
-    working_days: Annotated[int, Query(description="Working days after the start")] = 4,
+    working_days: Annotated[int, Query(ge=0, le=60, description="Working days after the start")] = 4,
 ) -> DueDatePublic:
     due = await office_service.due_date(
         db, code.upper(), start, working_days, settings.holiday_country

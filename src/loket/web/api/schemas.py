@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from loket.web.dates import BirthDate, Day
+
+# What the schema lists for a quota category (domain/booking.py::Category; the service refuses the rest).
+CATEGORIES: dict[str, Any] = {"enum": ["regular", "priority", "express"]}
 
 
 class SessionPublic(BaseModel):
@@ -81,13 +85,23 @@ class BookingCreate(StrictBody):
     nik: str = Field(description="16-digit NIK of the applicant", examples=["1671014508900001"])
     full_name: str = Field(max_length=200, examples=["Siti Nur'aini"])
     birth_date: BirthDate
-    sex: str = Field(description="male or female", examples=["female"])
+    sex: str = Field(
+        description="male or female", examples=["female"], json_schema_extra={"enum": ["male", "female"]}
+    )
     phone: str = Field(max_length=40, examples=["0812-3456-7890"])
     email: str | None = Field(default=None, max_length=254)
     date: Day
     session: str = Field(description="Session start in the office's local time", examples=["08:00"])
-    category: str = Field(description="regular, priority or express", examples=["regular"])
-    product: str = Field(description="regular or electronic", examples=["regular"])
+    category: str = Field(
+        description="regular, priority or express",
+        examples=["regular"],
+        json_schema_extra=CATEGORIES,
+    )
+    product: str = Field(
+        description="regular or electronic",
+        examples=["regular"],
+        json_schema_extra={"enum": ["regular", "electronic"]},
+    )
     service: str = Field(
         description="new, renewal, replacement_lost or replacement_damaged", examples=["new"]
     )
@@ -213,7 +227,7 @@ class PaymentResultPublic(BaseModel):
 
 
 class QuotaDayUpdate(StrictBody):
-    category: str
+    category: str = Field(json_schema_extra=CATEGORIES)
     capacity: int = Field(ge=0, le=5000)
 
 
@@ -227,5 +241,5 @@ class QuotaDayPublic(BaseModel):
 
 class QuotaTemplateUpdate(StrictBody):
     weekday: int = Field(ge=1, le=7, description="ISO weekday: 1 = Monday ... 7 = Sunday")
-    category: str
+    category: str = Field(json_schema_extra=CATEGORIES)
     capacity: int = Field(ge=0, le=5000)
