@@ -16,6 +16,7 @@ from loket.cli import (
     forecast,
     fraud,
     history,
+    node,
     office,
     payments,
     plan,
@@ -58,6 +59,7 @@ app.add_typer(simulator.simulator_app, name="simulator")
 app.command("plan")(plan.plan)
 app.add_typer(history.history_app, name="history")
 app.command("serve")(serve.serve)
+app.add_typer(node.node_app, name="node")
 app.command("worker")(worker.worker)
 
 

@@ -13,11 +13,13 @@ from fastapi import FastAPI
 from loket import __version__
 from loket.clock import Clock, utcnow
 from loket.logs import install_log_masking
+from loket.services import node_journal
 from loket.services.audit import use_audit_key
 from loket.services.billing.codes import provider_from
 from loket.services.catalog import Catalog
 from loket.services.fanout import Fanout
 from loket.services.floor_bus import BoardBus
+from loket.services.node_sync import NodeLink
 from loket.services.shared_limits import open_redis
 from loket.settings import Settings, audit_secret
 from loket.store.database import Database
@@ -36,6 +38,7 @@ from loket.web.api import (
     refunds,
     staff,
 )
+from loket.web.api import node as node_api
 from loket.web.api.openapi import complete_schema
 from loket.web.body_limits import BodyLimitMiddleware
 from loket.web.errors import install_error_handlers
@@ -46,6 +49,23 @@ from loket.web.pages import floor as floor_pages
 from loket.web.pages import kiosk as kiosk_pages
 from loket.web.pages import staff as staff_pages
 from loket.web.templating import make_templates
+
+
+def start_node_link(app: FastAPI, settings: Settings, clock: Clock) -> asyncio.Task[None] | None:
+    """On an office node: the link to the centre, run in the background (services/node_sync.py)."""
+    if not settings.office_node:
+        return None
+    link = NodeLink(
+        app.state.db,
+        central_url=settings.node_central_url,
+        office_code=settings.node_office,
+        token=settings.node_token,
+        interval_s=settings.node_sync_interval_s,
+        clock=clock,
+    )
+    app.state.node_link = link
+    node_journal.set_waker(link.wake)
+    return asyncio.create_task(link.run())
 
 
 def create_app(settings: Settings, *, db: Database | None = None, clock: Clock = utcnow) -> FastAPI:
@@ -66,9 +86,15 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
             )
         fanout = app.state.fanout
         listening = asyncio.create_task(fanout.run()) if fanout is not None else None
+        syncing = start_node_link(app, settings, clock)
         try:
             yield
         finally:
+            if syncing is not None:
+                syncing.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await syncing
+                await app.state.node_link.close()
             await app.state.billing.close()
             if listening is not None:
                 listening.cancel()
@@ -111,7 +137,10 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     if db is not None:
         app.state.db = db
     install_error_handlers(app)
+    app.state.node_link = None
+    node_journal.enable(settings.office_node)
     app.include_router(health.router)
+    app.include_router(node_api.router)
     app.include_router(docs.router)
     app.include_router(offices.router)
     app.include_router(bookings.router)
