@@ -36,6 +36,7 @@ class LinkState:
     last_pull_at: datetime | None = None
     last_upload_at: datetime | None = None
     last_error: str = ""
+    timezone: str = "Asia/Jakarta"  # the office's, from the mirror: the banner shows local time
 
 
 class NodeLink:
@@ -124,7 +125,10 @@ class NodeLink:
     async def _pull(self) -> None:
         answer = await self._client.get(f"/api/v1/node/{self.office_code}/mirror")
         answer.raise_for_status()
-        await load_mirror(self.db, answer.json())
+        mirror = answer.json()
+        await load_mirror(self.db, mirror)
+        for office in mirror["tables"].get("offices", []):
+            self.state.timezone = office["timezone"]
 
     async def _up(self, now: datetime, uploaded: int) -> None:
         if not self.state.online:

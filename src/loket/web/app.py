@@ -47,6 +47,7 @@ from loket.web.middleware import SecurityMiddleware
 from loket.web.pages import applicant, ballot, home, invitation, national_admin, planning, reports, security
 from loket.web.pages import floor as floor_pages
 from loket.web.pages import kiosk as kiosk_pages
+from loket.web.pages import node as node_pages
 from loket.web.pages import staff as staff_pages
 from loket.web.templating import make_templates
 
@@ -64,6 +65,7 @@ def start_node_link(app: FastAPI, settings: Settings, clock: Clock) -> asyncio.T
         clock=clock,
     )
     app.state.node_link = link
+    app.state.templates.env.globals["node_link"] = lambda: link.state  # the banner of every staff page
     node_journal.set_waker(link.wake)
     return asyncio.create_task(link.run())
 
@@ -116,6 +118,7 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     app.state.settings = settings
     app.state.clock = clock
     app.state.templates = make_templates()
+    app.state.templates.env.globals["node_link"] = lambda: None  # a central server has no link banner
     static = assets.loaded()
     app.state.templates.env.globals["url_for"] = assets.static_url_for(static)
     app.state.catalog = Catalog(ttl=settings.catalog_ttl_s, country=settings.holiday_country)
@@ -160,6 +163,7 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     app.include_router(national_admin.router)
     app.include_router(floor_pages.router)
     app.include_router(kiosk_pages.router)
+    app.include_router(node_pages.router)
     app.include_router(planning.router)
     app.include_router(reports.router)
     app.include_router(security.router)

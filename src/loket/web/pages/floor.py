@@ -15,7 +15,7 @@ from loket.domain.msgid import N_
 from loket.domain.office import Office
 from loket.domain.workflow import MISSING_DOCUMENTS, Outcome, Stage, outcome_target
 from loket.i18n import translate
-from loket.services import checkin, floor, floor_views, kiosks
+from loket.services import checkin, floor, floor_views, kiosks, node_central
 from loket.services import stations as station_service
 from loket.settings import floor_policy
 from loket.web.auth import Officer, Staff, Supervisor
@@ -294,6 +294,10 @@ async def supervisor_panel(
         kiosks=await kiosks.office_kiosks(db, code),
         office=await _office(request, db, code),
         since=_moment,
+        # At the centre: the office's node if it is offline, and the cases it left (issue 19).
+        node=None
+        if request.app.state.node_link is not None
+        else await node_central.node_status(db, code, now=now, offline_after_s=settings.node_offline_after_s),
     )
 
 

@@ -1,0 +1,290 @@
+"""The office keeps working when the central link is down (issue 19), as deployed: a central
+`loket serve` on PostgreSQL, an office node (`loket serve --office-node`) on SQLite, and between
+them a TCP proxy the test cuts (tests/topology/tcp_proxy.py). No part of the link is mocked."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from .conftest import PASSWORD, free_port, stop, wait_until_up
+from .tcp_proxy import TcpProxy
+
+OFFICE = "NOD"
+SETTLE_S = 60  # the set time within which the centre must show what the office did
+
+
+@dataclass
+class Site:
+    url: str
+    env: dict[str, str]
+    db_url: str
+
+    def loket(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "loket", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            input=input,
+        )
+
+    def script(self, *args: str) -> Any:
+        done = subprocess.run(
+            [sys.executable, str(Path(__file__).with_name("node_setup.py")), *args],
+            env=self.env, capture_output=True, text=True, timeout=180,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+
+@dataclass
+class Deployment:
+    centre: Site
+    node: Site
+    proxy: TcpProxy
+    bookings: list[dict[str, str]]
+
+
+def serve(args: list[str], env: dict[str, str], log: Path, port: int) -> subprocess.Popen[bytes]:
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "loket", "serve", "--port", str(port), *args],
+            env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    wait_until_up(f"http://127.0.0.1:{port}/healthz", process, f"loket serve {' '.join(args)}")
+    return process
+
+
+@pytest.fixture
+def deployment(tmp_path: Path, pg_demo_url: str) -> Iterator[Deployment]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("LOKET_")}
+    centre_port, proxy_port, node_port = free_port(), free_port(), free_port()
+    centre_env = {**base, "LOKET_DATABASE_URL": pg_demo_url, "LOKET_DATABASE_POOL_SIZE": "5",
+                  "LOKET_SECRET_KEY": "office-node-centre-secret-0123456789abcdef",
+                  "LOKET_NODE_OFFLINE_AFTER_S": "3"}  # fmt: skip
+    centre = Site(f"http://127.0.0.1:{centre_port}", centre_env, pg_demo_url)
+    bookings = centre.script("office", "22")
+    for role, username in (("officer", "budi"), ("supervisor", "sari")):
+        done = centre.loket("staff", "add", "--office", OFFICE, "--role", role, "--username", username,
+                            input=f"{PASSWORD}\n{PASSWORD}\n")  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    registered = centre.loket("node", "register", "--office", OFFICE)
+    assert registered.returncode == 0, registered.stderr
+    token = registered.stdout.strip().split()[-1]
+    node_db = f"sqlite:///{tmp_path / 'node.db'}"
+    node_env = {
+        **base,
+        "LOKET_DATABASE_URL": node_db,
+        "LOKET_SECRET_KEY": "office-node-office-secret-0123456789abcdef",
+        "LOKET_NODE_TOKEN": token,
+        "LOKET_NODE_SYNC_INTERVAL_S": "0.5",
+        "LOKET_NODE_CENTRAL_URL": f"http://127.0.0.1:{proxy_port}",
+        "LOKET_NODE_OFFICE": OFFICE,
+        "LOKET_BOARD_POLL_S": "1",
+    }
+    node = Site(f"http://127.0.0.1:{node_port}", node_env, node_db)
+    assert node.loket("db", "upgrade").returncode == 0
+    processes: list[subprocess.Popen[bytes]] = []
+    proxy = TcpProxy(proxy_port, centre_port).start()
+    try:
+        processes.append(serve([], centre_env, tmp_path / "centre.log", centre_port))
+        processes.append(
+            serve(["--office-node", "--central", f"http://127.0.0.1:{proxy_port}", "--office", OFFICE],
+                  node_env, tmp_path / "node.log", node_port)
+        )  # fmt: skip
+        yield Deployment(centre, node, proxy, bookings)
+    finally:
+        for process in reversed(processes):
+            stop(process)
+        proxy.stop()
+
+
+def until(what: str, check: Callable[[], Any], within: float = SETTLE_S) -> Any:
+    deadline = time.monotonic() + within
+    while True:
+        result = check()
+        if result:
+            return result
+        assert time.monotonic() < deadline, f"{what}: not within {within} s"
+        time.sleep(0.25)
+
+
+def signed_in(site: Site, username: str) -> httpx.Client:
+    client = httpx.Client(base_url=site.url, timeout=30)
+
+    def attempt() -> bool:
+        done = client.post("/api/v1/staff/login", json={"username": username, "password": PASSWORD})
+        if done.status_code == 200:
+            client.headers["X-CSRF-Token"] = done.json()["csrf_token"]
+        return done.status_code == 200
+
+    until(f"{username} signs in at {site.url}", attempt)  # the node: once its first pull has landed
+    return client
+
+
+def floor_rows(db_url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """The office's floor as stored: tickets, stage visits, transitions, floor audit entries."""
+    engine = sa.create_engine(db_url)
+    queries = {
+        "tickets": "SELECT ticket, booking_code, stage, queue_state, station_code, checked_in_at, called_by, "
+        "due_date FROM tickets WHERE office_code = :o ORDER BY ticket",
+        "visits": "SELECT ticket, visit, stage, queued_at, called_at, finished_at, station_code, officer, "
+        "outcome FROM stage_visits WHERE office_code = :o ORDER BY ticket, visit",
+        "transitions": "SELECT ticket, from_stage, to_stage, actor, station_code, at FROM stage_transitions "
+        "WHERE office_code = :o ORDER BY at, ticket, to_stage",
+        "audit": "SELECT action, subject, actor, at FROM audit_log WHERE office_code = :o "
+        "AND action LIKE 'floor.%' ORDER BY at, action, subject",
+    }
+    try:
+        with engine.connect() as conn:
+            return {
+                name: [tuple(_same(v) for v in row) for row in conn.execute(sa.text(q), {"o": OFFICE})]
+                for name, q in queries.items()
+            }
+    finally:
+        engine.dispose()
+
+
+def _same(value: Any) -> Any:
+    """Moments as text the same on both databases (SQLite stores them as text)."""
+    from datetime import datetime
+
+    if isinstance(value, datetime):
+        return value.isoformat()[:26].replace("T", " ")
+    if isinstance(value, str) and len(value) >= 19 and value[10] in " T" and value[4] == "-":
+        return value[:26].replace("T", " ").split("+")[0]
+    return value
+
+
+def test_the_office_floor_runs_through_an_outage_and_the_centre_converges(deployment: Deployment) -> None:
+    centre, node, proxy = deployment.centre, deployment.node, deployment.proxy
+    officer = signed_in(node, "budi")
+    # Link up: a booking made at the centre now reaches the node and is checked in there.
+    late = centre.script("book", "40")
+
+    def checked_in() -> Any:
+        done = officer.post(f"/api/v1/offices/{OFFICE}/check-in", json=late)
+        return done.json() if done.status_code == 201 else None
+
+    first = until("the central booking checks in at the node", checked_in)
+    day = first["date"]
+    supervisor = signed_in(centre, "sari")
+    until(
+        "the centre shows the node's check-in",
+        lambda: (
+            supervisor.get(f"/api/v1/offices/{OFFICE}/tickets/{day}/{first['ticket']}").status_code == 200
+        ),
+    )
+
+    # Link cut: the office goes on.
+    proxy.cut()
+    until(
+        "the node sees the link down",
+        lambda: officer.get(f"/api/v1/offices/{OFFICE}/node/link").json()["online"] is False,
+    )
+    conflicted = deployment.bookings[21]
+    assert centre.script("cancel", conflicted["booking_code"], conflicted["nik"]) == {"status": "cancelled"}
+    for booking in deployment.bookings[:20]:
+        assert officer.post(f"/api/v1/offices/{OFFICE}/check-in", json=booking).status_code == 201
+    assert (
+        officer.post(f"/api/v1/offices/{OFFICE}/stations/INT1/state", json={"state": "open"}).status_code
+        == 200
+    )
+    boards = []
+    for i in range(21):  # the 20 and the one checked in before the cut
+        called = officer.post(f"/api/v1/offices/{OFFICE}/stations/INT1/call-next")
+        assert called.status_code == 200 and called.json()["ticket"], called.text
+        boards.append(
+            httpx.get(f"{node.url}/api/v1/offices/{OFFICE}/board", timeout=10).json()["calls"][0]["ticket"]
+        )
+        assert boards[-1] == called.json()["ticket"]  # the board follows every call
+        done = officer.post(f"/api/v1/offices/{OFFICE}/stations/INT1/complete", json={"outcome": "done"})
+        assert done.status_code == 200, done.text
+        if i == 10:
+            down = {"state": "down", "reason": "Printer macet"}
+            assert officer.post(f"/api/v1/offices/{OFFICE}/stations/INT1/state", json=down).status_code == 200
+            assert (
+                officer.post(
+                    f"/api/v1/offices/{OFFICE}/stations/INT1/state", json={"state": "open"}
+                ).status_code
+                == 200
+            )
+    assert len(set(boards)) == 21
+    # The booking the centre cancelled meanwhile checks in at the office (it cannot know).
+    assert officer.post(f"/api/v1/offices/{OFFICE}/check-in", json=conflicted).status_code == 201
+    link = officer.get(f"/api/v1/offices/{OFFICE}/node/link").json()
+    assert link["online"] is False and link["offline_since"] and link["waiting"] >= 20 * 3 + 1
+    assert supervisor.get(f"/api/v1/offices/{OFFICE}/node/link").json()["online"] is False
+
+    # Link restored: within the set time the centre shows what the office did, the refused
+    # check-in apart (it is a case).
+    proxy.restore()
+    until(
+        "the journal is uploaded",
+        lambda: (
+            (s := officer.get(f"/api/v1/offices/{OFFICE}/node/link").json())["online"] and s["waiting"] == 0
+        ),
+    )
+    office_view = floor_rows(node.db_url)
+    office_view["tickets"] = [t for t in office_view["tickets"] if t[1] != conflicted["booking_code"]]
+    office_view["audit"] = [a for a in office_view["audit"] if a[1] != conflicted["booking_code"]]
+    refused = _ticket_of(node, conflicted)
+    office_view["transitions"] = [t for t in office_view["transitions"] if t[0] != refused]
+    office_view["visits"] = [v for v in office_view["visits"] if v[0] != refused]
+    central_view = floor_rows(centre.db_url)
+    for name, rows in office_view.items():
+        assert central_view[name] == rows, (name, set(central_view[name]) ^ set(rows))
+    assert len(office_view["tickets"]) == 21
+    # The figures: the same measurements, the refused check-in's arrival apart.
+    office_sup = signed_in(node, "sari")
+    central_stats, office_stats = (
+        c.get(f"/api/v1/offices/{OFFICE}/stats", params={"date": day}).json()
+        for c in (supervisor, office_sup)
+    )
+    assert [s["served"] for s in central_stats["stages"]] == [s["served"] for s in office_stats["stages"]]
+    assert central_stats["stages"][0]["served"] == 21
+
+    def measured(hours: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{k: v for k, v in h.items() if k != "arrivals"} for h in hours]
+
+    assert measured(central_stats["hours"]) == measured(office_stats["hours"])
+    arrivals = [
+        sum(h["arrivals"] for h in s["hours"] if h["stage"] == "intake")
+        for s in (central_stats, office_stats)
+    ]
+    assert arrivals == [21, 22]
+
+    # A second forced upload of every event changes nothing.
+    again = node.loket("node", "sync", "--all")
+    assert again.returncode == 0, again.stderr
+    assert floor_rows(centre.db_url) == central_view
+    cases = supervisor.get(f"/api/v1/offices/{OFFICE}/node/cases").json()
+    assert [(c["kind"], c["subject"]) for c in cases] == [("booking_changed", conflicted["booking_code"])]
+    assert cases[0]["centre_version"]["booking"]["status"] == "cancelled"
+    assert cases[0]["node_version"]["effect"]["action"] == "floor.check_in"
+    # The supervisor's page at the centre shows the case with both versions.
+    page = supervisor.get(f"/offices/{OFFICE}/node").text
+    assert conflicted["booking_code"] in page and "cancelled" in page and "floor.check_in" in page
+
+
+def _ticket_of(node: Site, booking: dict[str, str]) -> str:
+    engine = sa.create_engine(node.db_url)
+    try:
+        with engine.connect() as conn:
+            return str(conn.execute(sa.text("SELECT ticket FROM tickets WHERE booking_code = :b"),
+                                    {"b": booking["booking_code"]}).scalar_one())  # fmt: skip
+    finally:
+        engine.dispose()
