@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from loket.services import booking as booking_service
-from loket.services import checkin, floor, floor_views, node_central, node_journal, node_sync
+from loket.services import checkin, floor, floor_views, node_central, node_journal, node_offline, node_sync
 from loket.services import stations as station_service
 from loket.services.catalog import Catalog
 from loket.store.database import Database
@@ -116,15 +116,19 @@ async def test_mirror_journal_upload_once_and_conflict(
     code, nik = booked[3]
     await booking_service.cancel_booking(centre, Catalog(ttl=0), code, nik, at(8, 25))
     await checkin.check_in(node, "PLG", code, nik, policy=POLICY, actor="kiosk", now=at(8, 30))
+    # A receipt the node cannot verify (a booking it has never heard of), flagged for review.
+    await node_offline.flag_for_review(
+        node, "PLG", "PLG-UNKNOWN1", note="NTPN 1234", actor="budi", now=at(8, 40)
+    )
     journal = await rows(node, journal_table, "seq")
     assert [e["kind"] for e in journal] == [
         "check_in", "check_in", "check_in", "station_state", "call_next", "complete_stage",
-        "call_next", "complete_stage", "station_state", "station_state", "check_in",
+        "call_next", "complete_stage", "station_state", "station_state", "check_in", "flag_review",
     ]  # fmt: skip
 
     # The link is back: one upload, in order.
     done = await upload(centre, node, token)
-    assert (done.applied, done.skipped, done.conflicts) == (10, 0, 1)
+    assert (done.applied, done.skipped, done.conflicts) == (11, 0, 2)
     node_tickets = [t for t in await rows(node, tickets, "ticket") if t["booking_code"] != code]
     assert floor_state(await rows(centre, tickets, "ticket")) == floor_state(node_tickets)
     node_audit = [a for a in await rows(node, audit_log, "at") if a["subject"] != code]
@@ -135,11 +139,14 @@ async def test_mirror_journal_upload_once_and_conflict(
     # A second, forced upload of everything changes nothing.
     before = (await rows(centre, tickets, "ticket"), len(await rows(centre, audit_log, "at")))
     again = await upload(centre, node, token, everything=True)
-    assert (again.applied, again.skipped, again.conflicts) == (0, 11, 0)
+    assert (again.applied, again.skipped, again.conflicts) == (0, 12, 0)
     assert (await rows(centre, tickets, "ticket"), len(await rows(centre, audit_log, "at"))) == before
 
     # The cancelled-and-checked-in booking is a case with both versions, resolved and audited.
-    [case] = await node_central.conflict_cases(centre, "PLG")
+    case, review = sorted(await node_central.conflict_cases(centre, "PLG"), key=lambda c: c["kind"])
+    assert (review["kind"], review["subject"], review["centre_version"]["booking"]) == (
+        "payment_missing", "PLG-UNKNOWN1", None,
+    )  # fmt: skip
     assert case["kind"] == "booking_changed" and case["subject"] == code
     assert case["centre_version"]["booking"]["status"] == "cancelled"
     assert case["node_version"]["effect"]["detail"]["ticket"] == "A-004"

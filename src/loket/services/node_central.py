@@ -17,7 +17,7 @@ from typing import Any
 
 from loket.domain.calling import FloorPolicy
 from loket.domain.errors import DomainError, InvalidInput, NotFound, Unauthorized
-from loket.services import checkin, floor, stations  # noqa: F401  (they register their floor events)
+from loket.services import checkin, floor, node_offline, stations  # noqa: F401  (they register their events)
 from loket.services.audit import record
 from loket.services.catalog import Catalog
 from loket.services.floor_bus import BoardBus
@@ -152,6 +152,7 @@ async def apply_journal(
                 await node_central_repo.mark_applied(conn, applied_row(marker, "noop"))
         applied += 1
         conflicts += await _check_ticket(db, office_code, event, result, now)
+        conflicts += await _check_review(db, office_code, event, now)
     async with db.write() as conn:
         row = await node_central_repo.node(conn, office_code)
         await node_central_repo.seen(
@@ -239,6 +240,21 @@ async def _check_ticket(
     async with db.write() as conn:
         centre = {"ticket": central, "message": "The centre issued another number for this check-in"}
         await _add_case(conn, office_code, event, "ticket_number", office_ticket, centre, now)
+    return 1
+
+
+async def _check_review(db: Database, office_code: str, event: dict[str, Any], now: datetime) -> int:
+    """A booking the office flagged for review (a receipt it could not verify): a case unless the
+    centre has it paid."""
+    if event["kind"] != "flag_review":
+        return 0
+    code = str(event["args"].get("booking_code", "")).strip().upper()
+    async with db.write() as conn:
+        booking = (await node_mirror_repo.booking_versions(conn, office_code, [code])).get(code)
+        if booking is not None and booking["status"] in ("paid", "checked_in"):
+            return 0
+        centre = {"booking": booking, "message": "The centre has no payment for this booking"}
+        await _add_case(conn, office_code, event, "payment_missing", code, centre, now)
     return 1
 
 

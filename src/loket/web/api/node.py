@@ -10,8 +10,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel, Field
 
-from loket.domain.errors import Unauthorized
-from loket.services import node_central
+from loket.domain.errors import DomainError, Unauthorized
+from loket.services import node_central, node_offline
 from loket.settings import floor_policy
 from loket.web.api.openapi import STAFF_ERRORS
 from loket.web.auth import Officer, Supervisor
@@ -46,6 +46,20 @@ class UploadPublic(BaseModel):
 
 class Resolution(BaseModel):
     resolution: str = Field(min_length=1, max_length=32)
+
+
+def offline_refusal(request: Request, refused: DomainError) -> DomainError:
+    """On an office node, a check-in refusal that may only mean an old mirror says so."""
+    link = getattr(request.app.state, "node_link", None)
+    last = link.state.last_pull_at if link is not None else None
+    return node_offline.unverifiable(refused, on_node=link is not None, last_sync=last)
+
+
+class ReviewCreate(BaseModel):
+    booking_code: str = Field(min_length=1, max_length=40)
+    note: str = Field(
+        default="", max_length=500, description="What the officer saw (e.g. the receipt's NTPN)"
+    )
 
 
 def bearer(authorization: str | None) -> str:
@@ -124,3 +138,14 @@ async def get_link(
         db, staff.office_code or "", now=now, offline_after_s=settings.node_offline_after_s
     )
     return {"role": "centre", **(status or {"office_code": staff.office_code, "online": None})}
+
+
+@router.post(
+    "/api/v1/offices/{code}/node/reviews", status_code=201, responses=STAFF_ERRORS, summary="Flag for review"
+)
+async def post_review(body: ReviewCreate, staff: Officer, db: DbDep, now: NowDep) -> dict[str, str]:
+    """A booking the node cannot verify offline, flagged by the officer (e.g. a printed bank receipt)."""
+    await node_offline.flag_for_review(
+        db, staff.office_code or "", body.booking_code, note=body.note, actor=staff.username, now=now
+    )
+    return {"booking_code": body.booking_code.strip().upper(), "status": "flagged"}

@@ -18,6 +18,7 @@ from loket.i18n import translate
 from loket.services import checkin, floor, floor_views, kiosks, node_central
 from loket.services import stations as station_service
 from loket.settings import floor_policy
+from loket.web.api.node import offline_refusal
 from loket.web.auth import Officer, Staff, Supervisor
 from loket.web.board_bus import bus_of
 from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep, catalog_of
@@ -250,9 +251,10 @@ async def kiosk_check_in(
             verified_in_person=verified_in_person == "yes",
             bus=bus_of(request),
         )
-    except DomainError as exc:
-        if exc.status in (401, 403):
+    except DomainError as refused:
+        if refused.status in (401, 403):
             raise
+        exc = offline_refusal(request, refused)
         return render(
             request,
             "floor/_ticket.html",
