@@ -4,6 +4,7 @@ itself (two processes and a proxy that is cut) is tests/topology/test_office_nod
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -154,3 +155,45 @@ async def test_mirror_journal_upload_once_and_conflict(
     await node_central.resolve_case(centre, "PLG", case["id"], "accept_office", actor="sari", now=at(13))
     actions = [a["action"] for a in await rows(centre, audit_log, "at")]
     assert "node.conflict" in actions and "node.resolve" in actions
+
+
+async def test_two_uploads_of_one_journal_at_once_apply_it_once_on_postgresql(
+    pg_only_url: str, node: Database, journaling: None
+) -> None:
+    """The node retried while its first upload was still running: the centre applies each event once."""
+    from datetime import date
+
+    from loket.services.demo import load_demo
+
+    centre = Database(pg_only_url, pool_size=10)
+    try:
+        await load_demo(centre, now=at(8, 30, date(2017, 12, 28)))
+        token = await node_central.register_node(centre, "PLG", actor="test", now=at(7))
+        booked = [await book_and_pay(centre, i) for i in range(6)]
+        await node_sync.load_mirror(node, await node_central.mirror(centre, "PLG", token, now=at(7, 30)))
+        for code, nik in booked:
+            await checkin.check_in(node, "PLG", code, nik, policy=POLICY, actor="kiosk", now=at(8, 1))
+        await station_service.set_station_state(node, "PLG", "INT1", "open", officer="budi", now=at(8, 2))
+        for minute in range(3, 9):
+            await floor.call_next(node, "PLG", "INT1", officer="budi", now=at(8, minute))
+            await floor.complete_stage(
+                node, "PLG", "INT1", "done", officer="budi", policy=POLICY, now=at(8, minute)
+            )
+        events = await node_sync.outgoing(node, "PLG")
+        both = await asyncio.gather(
+            *(
+                node_central.apply_journal(
+                    centre, "PLG", token, node_time=at(12), events=events, now=at(12), policy=POLICY
+                )
+                for _ in range(2)
+            )
+        )
+        assert sorted((d.applied, d.skipped) for d in both) == [(0, len(events)), (len(events), 0)]
+        assert floor_state(await rows(centre, tickets, "ticket")) == floor_state(
+            await rows(node, tickets, "ticket")
+        )
+        assert floor_audit(await rows(centre, audit_log, "at")) == floor_audit(
+            await rows(node, audit_log, "at")
+        )
+    finally:
+        await centre.dispose()

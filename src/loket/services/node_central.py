@@ -9,8 +9,11 @@ uploads racing on one event cannot both apply it."""
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -117,6 +120,54 @@ async def apply_journal(
             )
         if event["args"].get("office_code") != office_code:
             raise InvalidInput("node_event_office", "A journal event of another office", field="office_code")
+    async with _one_upload(db, office_code) as held:
+        done = await _apply(db, office_code, events, offset, now, policy, bus, catalog)
+        if held is not None:
+            await _record_upload(held, office_code, done, now)
+        else:
+            async with db.write() as conn:
+                await _record_upload(conn, office_code, done, now)
+    return done
+
+
+async def _record_upload(conn: Any, office_code: str, done: UploadResult, now: datetime) -> None:
+    row = await node_central_repo.node(conn, office_code)
+    await node_central_repo.seen(
+        conn,
+        office_code,
+        now,
+        last_upload_at=now,
+        clock_offset_s=done.clock_offset_s,
+        events_applied=int(row.events_applied) + done.applied,
+    )
+
+
+_SQLITE_UPLOADS: dict[str, asyncio.Lock] = {}
+
+
+@asynccontextmanager
+async def _one_upload(db: Database, office_code: str) -> AsyncIterator[Any]:
+    """One upload of an office at a time (docs/locking.md, "Office nodes"): on PostgreSQL the
+    connection holding the office's node row, which also records the upload."""
+    if db.dialect != "postgresql":
+        async with _SQLITE_UPLOADS.setdefault(office_code, asyncio.Lock()):
+            yield None
+        return
+    async with db.write() as held:
+        await node_central_repo.lock_node(held, office_code)
+        yield held
+
+
+async def _apply(
+    db: Database,
+    office_code: str,
+    events: list[dict[str, Any]],
+    offset: float,
+    now: datetime,
+    policy: FloorPolicy,
+    bus: BoardBus | None,
+    catalog: Catalog | None,
+) -> UploadResult:
     async with db.read() as conn:
         done = await node_central_repo.applied_ids(conn, office_code, [e["id"] for e in events])
     applied = skipped = conflicts = 0
@@ -153,16 +204,6 @@ async def apply_journal(
         applied += 1
         conflicts += await _check_ticket(db, office_code, event, result, now)
         conflicts += await _check_review(db, office_code, event, now)
-    async with db.write() as conn:
-        row = await node_central_repo.node(conn, office_code)
-        await node_central_repo.seen(
-            conn,
-            office_code,
-            now,
-            last_upload_at=now,
-            clock_offset_s=offset,
-            events_applied=int(row.events_applied) + applied,
-        )
     return UploadResult(applied, skipped, conflicts, offset)
 
 

@@ -1,9 +1,13 @@
 """The centre's side of office nodes (issue 19): registered nodes and their link, applied journal
 events, conflict cases. Never commits.
 
-Lock policy: an event is applied in the transaction of the floor write it replays, and its row in
-`node_applied_events` is inserted there too: two uploads of the same event race on that primary
-key, the second fails and rolls back, so an event changes the centre at most once."""
+Lock policy: one upload of an office at a time. The upload holds the office's `office_nodes` row
+FOR UPDATE on a connection of its own while it replays the batch (on SQLite, a single process,
+an asyncio lock per office does it), so a second upload of the same events waits and then finds
+them applied. Within an upload, an event is applied in the transaction of the floor write it
+replays, and its row in `node_applied_events` is inserted there too; should two uploads still
+race on one event, the second fails on that primary key and rolls back, so an event changes the
+centre at most once."""
 
 from __future__ import annotations
 
@@ -35,6 +39,12 @@ async def node(conn: AsyncConnection, office_code: str) -> Any:
 
 async def nodes(conn: AsyncConnection) -> list[Any]:
     return list((await conn.execute(select(office_nodes).order_by(office_nodes.c.office_code))).all())
+
+
+async def lock_node(conn: AsyncConnection, office_code: str) -> None:
+    """Hold the office's node row (FOR UPDATE on PostgreSQL) for the duration of one upload."""
+    query = select(office_nodes.c.office_code).where(office_nodes.c.office_code == office_code)
+    await conn.execute(dialect.locked(conn, query))
 
 
 async def seen(conn: AsyncConnection, office_code: str, now: datetime, **values: Any) -> None:
