@@ -88,6 +88,22 @@ async def mirror(
     }
 
 
+async def wait_for_change(
+    db: Database, office_code: str, token: str, since: str, *, timeout_s: float, step_s: float = 1.0
+) -> dict[str, Any]:
+    """Long-poll: answer as soon as the office's bookings changed after the mark `since` (or at
+    `timeout_s` with no change); the node then pulls at once instead of at its next interval."""
+    await check_token(db, office_code, token)
+    waited = 0.0
+    while True:
+        async with db.read() as conn:
+            mark = await node_mirror_repo.last_change(conn, office_code)
+        if mark != since or waited >= timeout_s:
+            return {"changed": mark != since, "mark": mark}
+        await asyncio.sleep(step_s)
+        waited += step_s
+
+
 def _call_args(fn: Any, args: dict[str, Any], handles: dict[str, Any]) -> dict[str, Any]:
     names = inspect.signature(fn).parameters
     call = {name: decode(value) for name, value in args.items() if name in names}

@@ -77,6 +77,30 @@ class NodeLink:
                 await asyncio.wait_for(self._wake.wait(), self.interval_s)
             self._wake.clear()
 
+    async def listen(self, wait_s: float = 25.0, retry_s: float = 2.0) -> None:
+        """The centre's push: a long-poll that returns when the office's bookings change there."""
+        mark = ""
+        failed = False
+        while True:
+            try:
+                answer = await self._client.get(
+                    f"/api/v1/node/{self.office_code}/changes",
+                    params={"since": mark, "wait_s": wait_s},
+                    timeout=wait_s + 10,
+                )
+                answer.raise_for_status()
+                told = answer.json()
+            except (httpx.HTTPError, ValueError):
+                if not failed:
+                    self.wake()  # a round notices the link is down and says so on every page
+                failed = True
+                await asyncio.sleep(min(self.interval_s, retry_s))
+                continue
+            if failed or (told["changed"] and mark):
+                self.wake()  # the link is back, or the centre has news: upload and pull now
+            failed = False
+            mark = told["mark"]
+
     async def close(self) -> None:
         await self._client.aclose()
 

@@ -158,3 +158,12 @@ async def booking_versions(
         row.booking_code: {k: _plain(v) for k, v in row._mapping.items()}
         for row in (await conn.execute(query))
     }
+
+
+async def last_change(conn: AsyncConnection, office_code: str) -> str:
+    """A mark that moves whenever a mirrored booking of the office changes (the node's push)."""
+    from sqlalchemy import func
+
+    query = select(func.max(bookings.c.updated_at), func.count()).where(bookings.c.office_code == office_code)
+    latest, count = (await conn.execute(query)).one()
+    return f"{_plain(latest) or ''}/{count}"

@@ -67,7 +67,11 @@ def start_node_link(app: FastAPI, settings: Settings, clock: Clock) -> asyncio.T
     app.state.node_link = link
     app.state.templates.env.globals["node_link"] = lambda: link.state  # the banner of every staff page
     node_journal.set_waker(link.wake)
-    return asyncio.create_task(link.run())
+
+    async def both() -> None:
+        await asyncio.gather(link.run(), link.listen())
+
+    return asyncio.create_task(both())
 
 
 def create_app(settings: Settings, *, db: Database | None = None, clock: Clock = utcnow) -> FastAPI:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, Query, Request
 from pydantic import BaseModel, Field
 
 from loket.domain.errors import DomainError, Unauthorized
@@ -79,6 +79,19 @@ async def get_mirror(
 ) -> dict[str, Any]:
     return await node_central.mirror(
         db, code.upper(), bearer(authorization), now=now, country=settings.holiday_country
+    )
+
+
+@router.get("/api/v1/node/{code}/changes", summary="Long-poll: wait until the office's bookings change")
+async def get_changes(
+    code: str,
+    db: DbDep,
+    since: str = "",
+    wait_s: Annotated[float, Query(ge=0, le=60)] = 25,
+    authorization: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    return await node_central.wait_for_change(
+        db, code.upper(), bearer(authorization), since[:80], timeout_s=wait_s
     )
 
 
