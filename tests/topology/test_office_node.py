@@ -165,6 +165,13 @@ def test_the_office_floor_runs_through_an_outage_and_the_centre_converges(deploy
     # The supervisor's page at the centre shows the case with both versions.
     page = supervisor.get(f"/offices/{OFFICE}/node").text
     assert conflicted["booking_code"] in page and "cancelled" in page and "floor.check_in" in page
+    # The supervisor resolves it: a choice not offered is refused, naming the field; once only.
+    resolve = f"/api/v1/offices/{OFFICE}/node/cases/{cases[0]['id']}/resolve"
+    bad = supervisor.post(resolve, json={"resolution": "guess"})
+    assert bad.status_code == 422 and bad.json()["field"] == "resolution"
+    assert supervisor.post(resolve, json={"resolution": "accept_office"}).status_code == 200
+    assert supervisor.post(resolve, json={"resolution": "keep_central"}).json()["error"] == "node_case_closed"
+    assert "Terima tindakan kantor" in supervisor.get(f"/offices/{OFFICE}/node").text
 
 
 def _ticket_of(node: Site, booking: dict[str, str]) -> str:
