@@ -13,12 +13,14 @@ from pydantic import BaseModel, Field
 from loket.domain.errors import DomainError, Unauthorized
 from loket.services import node_central, node_offline
 from loket.settings import floor_policy
-from loket.web.api.openapi import STAFF_ERRORS
+from loket.web.api.openapi import STAFF_ERRORS, responses
 from loket.web.auth import Officer, Supervisor
 from loket.web.board_bus import bus_of
 from loket.web.deps import CatalogDep, DbDep, NowDep, SettingsDep
 
 router = APIRouter(tags=["office node"])
+# The node's own calls: a wrong token is 401, a bad batch 422.
+NODE_ERRORS = responses(401, 404, 422)
 
 
 class JournalEvent(BaseModel):
@@ -69,7 +71,9 @@ def bearer(authorization: str | None) -> str:
     return token.strip()
 
 
-@router.get("/api/v1/node/{code}/mirror", summary="What the office's node keeps (node token)")
+@router.get(
+    "/api/v1/node/{code}/mirror", responses=NODE_ERRORS, summary="What the office's node keeps (node token)"
+)
 async def get_mirror(
     code: str,
     db: DbDep,
@@ -82,7 +86,11 @@ async def get_mirror(
     )
 
 
-@router.get("/api/v1/node/{code}/changes", summary="Long-poll: wait until the office's bookings change")
+@router.get(
+    "/api/v1/node/{code}/changes",
+    responses=NODE_ERRORS,
+    summary="Long-poll: wait until the office's bookings change",
+)
 async def get_changes(
     code: str,
     db: DbDep,
@@ -95,7 +103,12 @@ async def get_changes(
     )
 
 
-@router.post("/api/v1/node/{code}/journal", response_model=UploadPublic, summary="Upload the node's journal")
+@router.post(
+    "/api/v1/node/{code}/journal",
+    response_model=UploadPublic,
+    responses=NODE_ERRORS,
+    summary="Upload the node's journal",
+)
 async def post_journal(
     code: str,
     body: JournalUpload,
