@@ -324,6 +324,18 @@ class Settings(BaseSettings):
     header_timeout_s: float = Field(
         10.0, gt=0, le=300, description="`loket serve`: seconds a client may take to send a request's head."
     )
+    office_node: bool = Field(
+        False, description="Serve as an office node: the floor on this database, synced with the centre."
+    )
+    node_central_url: str = Field("", description="Office node: base URL of the central server.")
+    node_office: str = Field("", description="Office node: the code of the office it serves.")
+    node_token: str = Field("", description="Office node: its token (`loket node register` at the centre).")
+    node_sync_interval_s: float = Field(
+        15.0, gt=0, le=3600, description="Office node: seconds between rounds of upload and pull."
+    )
+    node_offline_after_s: float = Field(
+        60.0, gt=0, le=86_400, description="Centre: seconds without contact before a node counts as offline."
+    )
 
 
 def booking_policy(settings: Settings) -> BookingPolicy:

@@ -29,6 +29,7 @@ FILL = {
     "action": "call",
     "device_id": "0a1b2c3d",
     "refund_id": "R-0001",
+    "case_id": "0" * 32,
 }
 
 

@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("plan", "plan"),
     "history": ("history", "history_app"),
     "serve": ("serve", "serve"),
+    "node": ("node", "node_app"),
     "worker": ("worker", "worker"),
 }
 

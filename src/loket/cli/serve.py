@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -13,11 +14,34 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
     workers: Annotated[int | None, typer.Option(help="Server processes")] = None,
+    office_node: Annotated[
+        bool,
+        typer.Option(
+            "--office-node", help="Serve one office's floor from this database, synced with --central"
+        ),
+    ] = False,
+    central: Annotated[str | None, typer.Option(help="Office node: base URL of the central server")] = None,
+    office: Annotated[str | None, typer.Option(help="Office node: the office it serves")] = None,
 ) -> None:
     """Serve the web app (JSON API under /api/v1, pages, OpenAPI docs at /docs)."""
     import uvicorn
 
+    if office_node:
+        # uvicorn builds the app from the environment (web/main.py): the options go there.
+        os.environ["LOKET_OFFICE_NODE"] = "true"
+        if central:
+            os.environ["LOKET_NODE_CENTRAL_URL"] = central
+        if office:
+            os.environ["LOKET_NODE_OFFICE"] = office.upper()
     settings = get_settings()
+    if settings.office_node and not (
+        settings.node_central_url and settings.node_office and settings.node_token
+    ):
+        typer.echo("loket serve: an office node needs --central, --office and LOKET_NODE_TOKEN", err=True)
+        raise typer.Exit(2)
+    if settings.office_node and (workers or settings.workers) > 1:
+        typer.echo("loket serve: an office node runs one process", err=True)
+        raise typer.Exit(2)
     try:
         with_secret(settings)  # refused here, before a worker starts (web/main.py checks again)
     except InsecureSecret as refused:

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from loket.domain.audit_chain import Break, Entry, Walk, entry_mac, mac_ok, seal
+from loket.services import node_journal
 from loket.settings import DEFAULT_SECRET_KEY
 from loket.store import audit_repo
 from loket.store.database import Connection, Database
@@ -89,6 +90,8 @@ async def record(
         office_code=office_code, actor=actor, action=action, subject=subject, detail=detail, now=now
     )
     await audit_repo.append(conn, row)
+    # An office node journals the floor event with it; the centre marks a replayed event applied.
+    await node_journal.on_audit(conn, row)
 
 
 async def seal_office(db: Database, office_code: str, now: datetime, batch: int = SEAL_BATCH) -> int:

@@ -35,6 +35,7 @@ from loket.domain.office import Office
 from loket.domain.workflow import Stage, check_transition
 from loket.services.audit import record
 from loket.services.floor_bus import BoardBus, wake_boards
+from loket.services.node_journal import journaled
 from loket.store import booking_repo, floor_repo, offices_repo, quota_repo
 from loket.store.database import Connection, Database
 
@@ -181,6 +182,7 @@ async def _back_with_documents(
     return await floor_repo.ticket(conn, office.code, ticket.day, ticket.ticket)
 
 
+@journaled("check_in")
 async def check_in(
     db: Database,
     office_code: str,
@@ -284,6 +286,7 @@ async def priority_quota_left(conn: Connection, office: Office, day: date) -> in
     return int(capacity) - booked - walk_ins
 
 
+@journaled("walk_in")
 async def walk_in(
     db: Database,
     office_code: str,

@@ -33,6 +33,7 @@ from loket.services import floor_notices
 from loket.services.audit import record
 from loket.services.catalog import Catalog
 from loket.services.floor_bus import BoardBus, wake_boards
+from loket.services.node_journal import journaled
 from loket.store import floor_repo, offices_repo
 from loket.store.database import Connection, Database
 
@@ -112,6 +113,7 @@ async def cached_office(catalog: Catalog | None, db: Database, office_code: str)
     return (await catalog.get(db, office_code)).office if catalog is not None else None
 
 
+@journaled("call_next")
 async def call_next(
     db: Database,
     office_code: str,
@@ -196,6 +198,7 @@ async def call_next(
     return _called(row, st, stage=stage, recalls=0, called_at=now)
 
 
+@journaled("recall")
 async def recall(
     db: Database,
     office_code: str,
@@ -225,6 +228,7 @@ async def recall(
     return _called(row, st, recalls=row.recalls + 1, called_at=now)
 
 
+@journaled("no_show")
 async def mark_no_show(
     db: Database,
     office_code: str,
@@ -256,6 +260,7 @@ async def mark_no_show(
     return str(row.ticket)
 
 
+@journaled("complete_stage")
 async def complete_stage(
     db: Database,
     office_code: str,
@@ -343,6 +348,7 @@ async def complete_stage(
     return StageDone(row.ticket, source.value, target.value, due)
 
 
+@journaled("transfer")
 async def transfer(
     db: Database,
     office_code: str,

@@ -14,10 +14,12 @@ from loket.services import survey
 from loket.services.audit import record
 from loket.services.floor import current_ticket, station_locked
 from loket.services.floor_bus import BoardBus, wake_boards
+from loket.services.node_journal import journaled
 from loket.store import floor_repo
 from loket.store.database import Database
 
 
+@journaled("hand_over")
 async def hand_over(
     db: Database,
     office_code: str,
@@ -69,6 +71,7 @@ async def hand_over(
     return str(row.ticket)
 
 
+@journaled("station_state")
 async def set_station_state(
     db: Database,
     office_code: str,

@@ -14,13 +14,14 @@ from fastapi import FastAPI
 from loket import __version__
 from loket.clock import Clock, utcnow
 from loket.logs import install_log_masking
-from loket.services import floor_views
+from loket.services import floor_views, node_journal
 from loket.services.audit import use_audit_key
 from loket.services.billing.codes import provider_from
 from loket.services.board_hub import BoardHub
 from loket.services.catalog import Catalog
 from loket.services.fanout import Fanout
 from loket.services.floor_bus import BoardBus
+from loket.services.node_sync import NodeLink
 from loket.services.shared_limits import open_redis
 from loket.settings import Settings, audit_secret
 from loket.store.database import Database
@@ -40,6 +41,7 @@ from loket.web.api import (
     staff,
     verification,
 )
+from loket.web.api import node as node_api
 from loket.web.api.openapi import complete_schema
 from loket.web.body_limits import BodyLimitMiddleware
 from loket.web.errors import install_error_handlers
@@ -58,9 +60,32 @@ from loket.web.pages import (
 )
 from loket.web.pages import floor as floor_pages
 from loket.web.pages import kiosk as kiosk_pages
+from loket.web.pages import node as node_pages
 from loket.web.pages import staff as staff_pages
 from loket.web.templating import make_templates
 from loket.web.warmup import warm_up
+
+
+def start_node_link(app: FastAPI, settings: Settings, clock: Clock) -> asyncio.Task[None] | None:
+    """On an office node: the link to the centre, run in the background (services/node_sync.py)."""
+    if not settings.office_node:
+        return None
+    link = NodeLink(
+        app.state.db,
+        central_url=settings.node_central_url,
+        office_code=settings.node_office,
+        token=settings.node_token,
+        interval_s=settings.node_sync_interval_s,
+        clock=clock,
+    )
+    app.state.node_link = link
+    app.state.templates.env.globals["node_link"] = lambda: link.state  # the banner of every staff page
+    node_journal.set_waker(link.wake)
+
+    async def both() -> None:
+        await asyncio.gather(link.run(), link.listen())
+
+    return asyncio.create_task(both())
 
 
 def create_app(settings: Settings, *, db: Database | None = None, clock: Clock = utcnow) -> FastAPI:
@@ -85,9 +110,15 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
         await anyio.to_thread.run_sync(warm_up, app)
         fanout = app.state.fanout
         listening = asyncio.create_task(fanout.run()) if fanout is not None else None
+        syncing = start_node_link(app, settings, clock)
         try:
             yield
         finally:
+            if syncing is not None:
+                syncing.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await syncing
+                await app.state.node_link.close()
             await app.state.board_hub.close()
             await app.state.billing.close()
             if listening is not None:
@@ -110,6 +141,7 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     app.state.settings = settings
     app.state.clock = clock
     app.state.templates = make_templates()
+    app.state.templates.env.globals["node_link"] = lambda: None  # a central server has no link banner
     static = assets.loaded()
     app.state.templates.env.globals["url_for"] = assets.static_url_for(static)
     app.state.catalog = Catalog(ttl=settings.catalog_ttl_s, country=settings.holiday_country)
@@ -139,7 +171,10 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     if db is not None:
         app.state.db = db
     install_error_handlers(app)
+    app.state.node_link = None
+    node_journal.enable(settings.office_node)
     app.include_router(health.router)
+    app.include_router(node_api.router)
     app.include_router(docs.router)
     app.include_router(offices.router)
     app.include_router(bookings.router)
@@ -161,6 +196,7 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     app.include_router(floor_pages.router)
     app.include_router(floor_documents.router)
     app.include_router(kiosk_pages.router)
+    app.include_router(node_pages.router)
     app.include_router(planning.router)
     app.include_router(reports.router)
     app.include_router(security.router)

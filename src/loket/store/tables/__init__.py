@@ -23,6 +23,13 @@ from loket.store.tables.floor import (
 )
 from loket.store.tables.history import HISTORY_SOURCES, daily_applications
 from loket.store.tables.national import holiday_overrides, national_admins
+from loket.store.tables.node import (
+    node_applied_events,
+    node_conflicts,
+    node_journal,
+    node_links,
+    office_nodes,
+)
 from loket.store.tables.offices import (
     extra_service_days,
     office_closures,
@@ -81,12 +88,17 @@ __all__ = [
     "metadata",
     "national_admins",
     "nik_holds",
+    "node_applied_events",
+    "node_conflicts",
+    "node_journal",
+    "node_links",
     "notify_outbox",
     "ntpn_claims",
     "office_closures",
     "office_document_items",
     "office_fk",
     "office_hours",
+    "office_nodes",
     "office_sessions",
     "offices",
     "payments",

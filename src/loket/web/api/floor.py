@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
+from loket.domain.errors import DomainError
 from loket.domain.office import Session
 from loket.services import checkin, floor, floor_views, office_admin
 from loket.services import stations as station_service
@@ -42,6 +43,7 @@ from loket.web.api.floor_schemas import (
     TransferredPublic,
     WalkInCreate,
 )
+from loket.web.api.node import offline_refusal
 from loket.web.api.openapi import STAFF_ERRORS
 from loket.web.auth import Officer, Supervisor
 from loket.web.board_bus import board_stream, bus_of, hub_of
@@ -91,17 +93,20 @@ def called_public(c: Called | None, station: str) -> CalledPublic:
 async def post_check_in(
     body: CheckInCreate, staff: Officer, request: Request, db: DbDep, now: NowDep, settings: SettingsDep
 ) -> TicketPublic:
-    issued = await checkin.check_in(
-        db,
-        staff.office_code or "",
-        body.booking_code,
-        body.nik,
-        policy=floor_policy(settings),
-        actor=staff.username,
-        now=now,
-        verified_in_person=body.verified_in_person,
-        bus=bus_of(request),
-    )
+    try:
+        issued = await checkin.check_in(
+            db,
+            staff.office_code or "",
+            body.booking_code,
+            body.nik,
+            policy=floor_policy(settings),
+            actor=staff.username,
+            now=now,
+            verified_in_person=body.verified_in_person,
+            bus=bus_of(request),
+        )
+    except DomainError as refused:
+        raise offline_refusal(request, refused) from refused
     return ticket_public(issued)
 
 

@@ -15,10 +15,11 @@ from loket.domain.msgid import N_
 from loket.domain.office import Office
 from loket.domain.workflow import MISSING_DOCUMENTS, Outcome, Stage, outcome_target
 from loket.i18n import translate
-from loket.services import checkin, floor, floor_views, kiosks
+from loket.services import checkin, floor, floor_views, kiosks, node_central
 from loket.services import documents as documents_service
 from loket.services import stations as station_service
 from loket.settings import floor_policy
+from loket.web.api.node import offline_refusal
 from loket.web.auth import Officer, Staff, Supervisor
 from loket.web.board_bus import bus_of
 from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep, catalog_of
@@ -257,9 +258,10 @@ async def kiosk_check_in(
             verified_in_person=verified_in_person == "yes",
             bus=bus_of(request),
         )
-    except DomainError as exc:
-        if exc.status in (401, 403):
+    except DomainError as refused:
+        if refused.status in (401, 403):
             raise
+        exc = offline_refusal(request, refused)
         return render(
             request,
             "floor/_ticket.html",
@@ -301,6 +303,10 @@ async def supervisor_panel(
         kiosks=await kiosks.office_kiosks(db, code),
         office=await _office(request, db, code),
         since=_moment,
+        # At the centre: the office's node if it is offline, and the cases it left (issue 19).
+        node=None
+        if request.app.state.node_link is not None
+        else await node_central.node_status(db, code, now=now, offline_after_s=settings.node_offline_after_s),
     )
 
 
