@@ -30,6 +30,9 @@ FILL = {
     "device_id": "0a1b2c3d",
     "refund_id": "R-0001",
     "case_id": "0" * 32,
+    "booking_code": "PLG-AAAAAAAAAA",
+    "item": "ektp",
+    "decision": "verify",
 }
 
 
