@@ -199,6 +199,7 @@ async def book_slot(
                 if ctx.sweep_due() and await expire_lapsed(db, now, plan.office_code):
                     continue
             ctx.mark_full(session_key, FULL_MEMORY_S)
+            ctx.drop_alternative(plan.day.isoformat(), plan.session.name, plan.category.value)
             raise _quota_full(await nearest_alternatives(db, catalog, plan, now))
         if result.outcome is Outcome.NIK_HELD:
             if not stale_checked:
@@ -245,8 +246,14 @@ async def nearest_alternatives(
 
     if (hit := cached()) is not None:
         return hit
-    # Single-flight: when a session sells out, every later applicant asks the same question.
-    async with ctx.lock(("alternatives", key)):
+    # Single-flight: when a session sells out, every later applicant asks the same question. One
+    # of them recomputes the answer; while it does, the others get the last one (at most
+    # ALTERNATIVES_TTL_S old plus one computation) rather than queueing behind it.
+    lock = ctx.lock(("alternatives", key))
+    last = ctx.alternatives.get(key)
+    if last is not None and lock.locked():
+        return last[1]
+    async with lock:
         if (hit := cached()) is not None:
             return hit
         first = plan.day - timedelta(days=14)
@@ -314,7 +321,6 @@ def _office_of(code: str) -> str:
 def _not_found() -> NotFound:
     # One answer for an unknown code and a wrong NIK: no way to probe which codes exist.
     return NotFound("booking_not_found", "No booking matches this code and NIK", field="booking_code")
-
 
 
 async def find_booking(db: Database, code: str, nik: str, now: datetime) -> BookingView:
