@@ -92,8 +92,12 @@ def forecast_timings() -> None:
     plg = synthetic_history(date(2013, 1, 1), date(2017, 12, 29))
     timed(f"6c. forecast predict, 5 years of PLG weekdays ({len(plg)} rows)", lambda: run(plg, demo_spec()))
     shift = daily_series(date(2020, 1, 1), 4 * 365)
-    shift = make_history([(d, c * (20.0 if i > 1000 else 1.0)) for i, (d, c) in
-                          enumerate(zip(shift.days, shift.counts, strict=True))])
+    shift = make_history(
+        [
+            (d, c * (20.0 if i > 1000 else 1.0))
+            for i, (d, c) in enumerate(zip(shift.days, shift.counts, strict=True))
+        ]
+    )
     awkward = {
         "8 weeks daily": daily_series(date(2024, 1, 1), 56),
         "84 weekdays (the 5-minute case)": plg.head(84),
@@ -113,10 +117,22 @@ def forecast_timings() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "five.csv"
         path.write_text(history_to_csv(five), encoding="utf-8")
-        loket = [str(Path(sys.executable).with_name("loket")), "forecast", "predict", "--history", str(path),
-                 "--country", "US", "--horizon", "60", "--json"]
-        timed("6e. `loket forecast predict` on the 5-year file, end to end",
-              lambda: subprocess.run(loket, check=True, capture_output=True))
+        loket = [
+            str(Path(sys.executable).with_name("loket")),
+            "forecast",
+            "predict",
+            "--history",
+            str(path),
+            "--country",
+            "US",
+            "--horizon",
+            "60",
+            "--json",
+        ]
+        timed(
+            "6e. `loket forecast predict` on the 5-year file, end to end",
+            lambda: subprocess.run(loket, check=True, capture_output=True),
+        )
 
 
 def main() -> None:
@@ -131,8 +147,10 @@ def main() -> None:
         lambda: simulate_period(model, demand, seed=1),
     )
     wait = period.mean_wait_min["biometrics"]
-    print(f"   applicants {period.applicants:,}, overtime {period.overtime_hours:.0f} h over "
-          f"{period.days_with_overtime} days, mean biometrics wait {wait:.0f} min")
+    print(
+        f"   applicants {period.applicants:,}, overtime {period.overtime_hours:.0f} h over "
+        f"{period.days_with_overtime} days, mean biometrics wait {wait:.0f} min"
+    )
 
     fault = [Fault.parse("biometrics:10:00-13:00")]
     _, day = timed(
@@ -149,20 +167,28 @@ def main() -> None:
         f"3. backtest, 5 years ({len(five)} rows), 28-day folds over the last 3 years",
         lambda: backtest(five, 28, forecasters, folds=28, min_train=2 * 261),
     )
-    print(f"   folds {scores['model'].folds}: MASE model {scores['model'].mase:.3f}, "
-          f"seasonal naive {scores['naive'].mase:.3f}")
+    print(
+        f"   folds {scores['model'].folds}: MASE model {scores['model'].mase:.3f}, "
+        f"seasonal naive {scores['naive'].mase:.3f}"
+    )
 
     took_bare, _ = timed(
         f"4. bare SimPy M/M/5, {period.applicants:,} customers", lambda: bare_mmc_year(period.applicants)
     )
-    print(f"   office year / bare SimPy: {took_year / took_bare:.1f}x "
-          "(three stages, sessions, no-shows, walk-ins, per-day setup)")
+    print(
+        f"   office year / bare SimPy: {took_year / took_bare:.1f}x "
+        "(three stages, sessions, no-shows, walk-ins, per-day setup)"
+    )
 
     loaded = Loaded(synthetic_history(), demo_spec(), demo_calendar(), "synthetic")
-    timed("5a. planning page: forecast with hold-out + December plan",
-          lambda: overview(loaded, model, date(2017, 12, 1), date(2017, 12, 29)))
-    timed("5b. planning page: what-if, 60 replications",
-          lambda: what_if(model, date(2017, 12, 28), 200, fault, replications=60))
+    timed(
+        "5a. planning page: forecast with hold-out + December plan",
+        lambda: overview(loaded, model, date(2017, 12, 1), date(2017, 12, 29)),
+    )
+    timed(
+        "5b. planning page: what-if, 60 replications",
+        lambda: what_if(model, date(2017, 12, 28), 200, fault, replications=60),
+    )
     forecast_timings()
 
 
