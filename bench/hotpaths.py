@@ -332,12 +332,16 @@ def tree_cpu_s(root: int) -> float:
     return sum(times.get(pid, 0.0) for pid in inside)
 
 
+_watcher: psycopg.Connection | None = None
+
+
 def backends_cpu_s(dsn: str, database: str) -> float:
     """CPU seconds used so far by the PostgreSQL backends serving `database` (same host)."""
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        pids = [
-            row[0] for row in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (database,))
-        ]
+    global _watcher
+    if _watcher is None or _watcher.closed:  # one connection for the whole run: the server is shared
+        _watcher = psycopg.connect(dsn, autocommit=True)
+    query = "SELECT pid FROM pg_stat_activity WHERE datname = %s"
+    pids = [row[0] for row in _watcher.execute(query, (database,))]
     total = 0.0
     for pid in pids:
         try:
