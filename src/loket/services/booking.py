@@ -250,9 +250,9 @@ async def nearest_alternatives(
     # of them recomputes the answer; while it does, the others get the last one (at most
     # ALTERNATIVES_TTL_S old plus one computation) rather than queueing behind it.
     lock = ctx.lock(("alternatives", key))
-    last = ctx.alternatives.get(key)
-    if last is not None and lock.locked():
-        return last[1]
+    previous = ctx.alternatives.get(key)
+    if previous is not None and lock.locked():
+        return previous[1]
     async with lock:
         if (hit := cached()) is not None:
             return hit
