@@ -62,7 +62,7 @@ def write_bodies(path: Path, bodies: list[dict[str, object]]) -> Path:
 
 
 def wait_for(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # a loaded shared machine starts a server slowly
     while True:
         try:
             if httpx.get(url + "/healthz", timeout=2).status_code == 200:
