@@ -175,6 +175,7 @@ def run_one(kind: str, args: argparse.Namespace) -> None:
             "LOKET_LOG_LEVEL": "warning",
             "LOKET_RATE_LIMIT": "off",  # every client is this machine's one address
             "LOKET_MAX_BOOKINGS_PER_ADDRESS": "0",
+            "LOKET_VERIFY_CONTACT": "false",  # the latency of a booking, not of a code
         }
         server = None
         try:

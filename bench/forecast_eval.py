@@ -79,19 +79,38 @@ def load_rdataset(
 
 
 SERIES = (
-    Series("US births 1985-88", lambda: load_rdataset(
-        "mosaicData", "Births", "births", first=date(1985, 1, 1)), CalendarSpec("US")),
-    Series("Chicago L Clark/Lake 2013-16", lambda: load_rdataset(
-        "modeldata", "Chicago", "ridership", scale=1000, first=date(2012, 9, 1)), CalendarSpec("US")),
-    Series("Puerto Rico deaths 2015-18", lambda: load_rdataset(
-        "dslabs", "pr_death_counts", "deaths"), CalendarSpec("PR")),
-    Series("US births 1978 (1 year)", lambda: load_rdataset(
-        "mosaicData", "Births78", "births"), CalendarSpec("US")),
-    Series("S&P 500 volume 2015 (weekdays, 10 mo)", lambda: load_rdataset(
-        "gt", "sp500", "volume", scale=1e-6, first=date(2015, 1, 1), last=date(2015, 10, 31)),
-        CalendarSpec("US")),
-    Series("Rail-trail riders 2005 (90 days)", lambda: load_rdataset(
-        "mosaicData", "Riders", "riders"), CalendarSpec("US")),
+    Series(
+        "US births 1985-88",
+        lambda: load_rdataset("mosaicData", "Births", "births", first=date(1985, 1, 1)),
+        CalendarSpec("US"),
+    ),
+    Series(
+        "Chicago L Clark/Lake 2013-16",
+        lambda: load_rdataset("modeldata", "Chicago", "ridership", scale=1000, first=date(2012, 9, 1)),
+        CalendarSpec("US"),
+    ),
+    Series(
+        "Puerto Rico deaths 2015-18",
+        lambda: load_rdataset("dslabs", "pr_death_counts", "deaths"),
+        CalendarSpec("PR"),
+    ),
+    Series(
+        "US births 1978 (1 year)",
+        lambda: load_rdataset("mosaicData", "Births78", "births"),
+        CalendarSpec("US"),
+    ),
+    Series(
+        "S&P 500 volume 2015 (weekdays, 10 mo)",
+        lambda: load_rdataset(
+            "gt", "sp500", "volume", scale=1e-6, first=date(2015, 1, 1), last=date(2015, 10, 31)
+        ),
+        CalendarSpec("US"),
+    ),
+    Series(
+        "Rail-trail riders 2005 (90 days)",
+        lambda: load_rdataset("mosaicData", "Riders", "riders"),
+        CalendarSpec("US"),
+    ),
     Series("PLG demo 2014-17 (synthetic)", lambda: synthetic_history(date(2014, 1, 1)), demo_spec(), False),
 )
 
@@ -158,10 +177,14 @@ def main() -> None:
     if not have_prophet and not args.no_prophet:
         print("prophet is not installed (pip install -e '.[bench]'): its column is skipped")
 
-    print(f"rolling origin: at most {args.folds} folds x {args.horizon} rows, {args.step} rows apart; "
-          "MASE (lower is better)")
-    head = (f"| {'series':38} | rows | folds | {'Loket':>6} | {'s-naive':>7} | {'H-W':>6} | {'Prophet':>7} "
-            f"| Loket cov80 | Loket models | secs |")
+    print(
+        f"rolling origin: at most {args.folds} folds x {args.horizon} rows, {args.step} rows apart; "
+        "MASE (lower is better)"
+    )
+    head = (
+        f"| {'series':38} | rows | folds | {'Loket':>6} | {'s-naive':>7} | {'H-W':>6} | {'Prophet':>7} "
+        f"| Loket cov80 | Loket models | secs |"
+    )
     print(head)
     print("|" + "|".join("-" * (len(cell)) for cell in head.split("|")[1:-1]) + "|")
     for series in SERIES:

@@ -20,6 +20,7 @@ import json
 import os
 import secrets
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -61,7 +62,7 @@ def write_bodies(path: Path, bodies: list[dict[str, object]]) -> Path:
 
 
 def wait_for(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # a loaded shared machine starts a server slowly
     while True:
         try:
             if httpx.get(url + "/healthz", timeout=2).status_code == 200:
@@ -97,6 +98,13 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", type=int, default=1, help="server processes, for both servers")
     parser.add_argument("--days", type=int, default=12, help="service days of free places")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure each path this many times, bare and Loket alternating; the medians are reported "
+        "(on a shared machine the load changes between runs: alternating keeps each ratio fair)",
+    )
     parser.add_argument(
         "--profile",
         type=Path,
@@ -173,18 +181,22 @@ def measure(
         from bare_endpoint import SCHEMA
 
         conn.execute(SCHEMA)
-        rows = [("PLG", d, s, "regular", PER_DAY // len(SESSIONS)) for d in free_days for s in SESSIONS]
+        # The bare endpoint never runs out over several rounds (Loket's free bodies are split per round).
+        rows = [("PLG", d, s, "regular", 1_000_000) for d in free_days for s in SESSIONS]
         rows += [("PLG", full_day, s, "regular", 1) for s in SESSIONS]
         with conn.cursor() as cur:
             cur.executemany("INSERT INTO bare_places VALUES (%s, %s, %s, %s, %s)", rows)
 
-    free = write_bodies(
-        workdir / "free.jsonl",
-        [
-            applicant(i, seed=7).booking_body(free_days[i // PER_DAY], session=SESSIONS[i % len(SESSIONS)])
-            for i in range(PER_DAY * len(free_days))
-        ],
-    )
+    every_free = [
+        applicant(i, seed=7).booking_body(free_days[i // PER_DAY], session=SESSIONS[i % len(SESSIONS)])
+        for i in range(PER_DAY * len(free_days))
+    ]
+    per_round = len(every_free) // args.rounds
+    # Each round books applicants of its own (a NIK sent twice would be answered 409).
+    free_rounds = [
+        write_bodies(workdir / f"free{r}.jsonl", every_free[r * per_round : (r + 1) * per_round])
+        for r in range(args.rounds)
+    ]
     warm = write_bodies(
         workdir / "warm.jsonl", [applicant(i, seed=11).booking_body(full_day) for i in range(3000)]
     )
@@ -230,26 +242,42 @@ def measure(
         processes.append(process)
         wait_for(f"http://127.0.0.1:{ports[kind]}", process)
 
-    figures: dict[str, dict[str, WrkRun]] = {"healthz": {}, "booking": {}, "sold_out": {}}
+    rounds: dict[str, dict[str, list[WrkRun]]] = {
+        name: {"bare": [], "loket": []} for name in ("healthz", "booking", "sold_out")
+    }
     for kind in ("bare", "loket"):  # warm: connections open, statements prepared, caches filled
         url = f"http://127.0.0.1:{ports[kind]}"
         run(url + "/healthz", seconds=2, connections=args.connections)
         run(url + BOOK_PATH, seconds=2, connections=args.connections, bodies=warm)
-    for path, bodies, name in (
-        ("/healthz", None, "healthz"),
-        (BOOK_PATH, free, "booking"),
-        (BOOK_PATH, full, "sold_out"),
-    ):
-        for kind in ("bare", "loket"):
-            spy = profile(args, name, processes[0]) if kind == "loket" else None
-            figures[name][kind] = run(
-                f"http://127.0.0.1:{ports[kind]}{path}",
-                seconds=args.seconds,
-                connections=args.connections,
-                bodies=bodies,
-            )
-            if spy is not None:
-                spy.wait(timeout=60)
+    for r in range(args.rounds):
+        for path, bodies, name in (
+            ("/healthz", None, "healthz"),
+            (BOOK_PATH, free_rounds[r], "booking"),
+            (BOOK_PATH, full, "sold_out"),
+        ):
+            for kind in ("bare", "loket"):
+                spy = profile(args, name, processes[0]) if kind == "loket" and r == 0 else None
+                server = processes[0 if kind == "loket" else 1]
+                cpu_before = tree_cpu_s(server.pid), backends_cpu_s(PG_ADMIN, names[kind])
+                result = run(
+                    f"http://127.0.0.1:{ports[kind]}{path}",
+                    seconds=args.seconds,
+                    connections=args.connections,
+                    bodies=bodies,
+                )
+                # CPU per request: what the load on a shared machine changes least.
+                result.server_cpu_ms = (
+                    1000 * (tree_cpu_s(server.pid) - cpu_before[0]) / max(1, result.requests)
+                )
+                result.db_cpu_ms = (
+                    1000 * (backends_cpu_s(PG_ADMIN, names[kind]) - cpu_before[1]) / max(1, result.requests)
+                )
+                rounds[name][kind].append(result)
+                if spy is not None:
+                    spy.wait(timeout=60)
+    figures = {
+        name: {kind: median_run(runs) for kind, runs in by_kind.items()} for name, by_kind in rounds.items()
+    }
 
     sold_out_answer = httpx.post(
         f"http://127.0.0.1:{ports['loket']}{BOOK_PATH}",
@@ -263,12 +291,78 @@ def measure(
             name: {kind: vars(result) for kind, result in by_kind.items()}
             for name, by_kind in figures.items()
         },
+        "rounds": args.rounds,
+        # The median of the rounds' ratios (each round's bare and Loket runs are neighbours in time).
         "ratios": {
-            name: round(by_kind["loket"].rps / by_kind["bare"].rps, 3) for name, by_kind in figures.items()
+            name: round(
+                statistics.median(
+                    lk.rps / bare.rps for lk, bare in zip(by_kind["loket"], by_kind["bare"], strict=True)
+                ),
+                3,
+            )
+            for name, by_kind in rounds.items()
+        },
+        "round_ratios": {
+            name: [
+                round(lk.rps / bare.rps, 3)
+                for lk, bare in zip(by_kind["loket"], by_kind["bare"], strict=True)
+            ]
+            for name, by_kind in rounds.items()
         },
         "oversold": {"loket": oversold(loket_dsn, LOKET_OVERSOLD), "bare": oversold(bare_dsn, BARE_OVERSOLD)},
         "sold_out_answer": sold_out_answer,
     }
+
+
+TICK_S = 1 / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_s(root: int) -> float:
+    """CPU seconds (user + system) used so far by `root` and its descendants (Linux /proc)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        times[pid] = (int(fields[11]) + int(fields[12])) * TICK_S
+    inside = {root}
+    for _ in range(4):  # uvicorn's supervisor, its workers (and nothing deeper)
+        inside |= {pid for pid, parent in parents.items() if parent in inside}
+    return sum(times.get(pid, 0.0) for pid in inside)
+
+
+_watcher: psycopg.Connection | None = None
+
+
+def backends_cpu_s(dsn: str, database: str) -> float:
+    """CPU seconds used so far by the PostgreSQL backends serving `database` (same host)."""
+    global _watcher
+    if _watcher is None or _watcher.closed:  # one connection for the whole run: the server is shared
+        _watcher = psycopg.connect(dsn, autocommit=True)
+    query = "SELECT pid FROM pg_stat_activity WHERE datname = %s"
+    pids = [row[0] for row in _watcher.execute(query, (database,))]
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) * TICK_S
+    return total
+
+
+def median_run(runs: list[WrkRun]) -> WrkRun:
+    """Each figure the median of the rounds' figures."""
+    return WrkRun(
+        **{
+            field: type(getattr(runs[0], field))(statistics.median(getattr(r, field) for r in runs))
+            for field in vars(runs[0])
+        }
+    )
 
 
 def profile(
@@ -302,17 +396,22 @@ def profile(
 
 def print_table(report: dict[str, object]) -> None:
     figures: dict[str, dict[str, dict[str, float]]] = report["figures"]  # type: ignore[assignment]
-    print(f"workers={report['workers']} connections={report['connections']} seconds={report['seconds']}")
+    print(
+        f"workers={report['workers']} connections={report['connections']} seconds={report['seconds']} "
+        f"rounds={report['rounds']} (medians)"
+    )
     print(
         f"{'path':10} {'Loket/s':>9} {'p50':>8} {'p99':>8} {'non2xx':>7} | {'bare/s':>9} {'p50':>8} "
-        f"{'p99':>8} {'non2xx':>7} | ratio"
+        f"{'p99':>8} {'non2xx':>7} | ratio | CPU ms/request Loket app+db, bare app+db"
     )
     for name, by_kind in figures.items():
         lk, bare = by_kind["loket"], by_kind["bare"]
         print(
             f"{name:10} {lk['rps']:9.0f} {lk['p50_ms']:7.1f}ms {lk['p99_ms']:7.1f}ms {lk['non_2xx']:7d} | "
             f"{bare['rps']:9.0f} {bare['p50_ms']:7.1f}ms {bare['p99_ms']:7.1f}ms {bare['non_2xx']:7d} | "
-            f"{lk['rps'] / bare['rps']:.2f}"
+            f"{report['ratios'][name]:.2f}  | "  # type: ignore[index]
+            f"{lk['server_cpu_ms']:.2f}+{lk['db_cpu_ms']:.2f}, "
+            f"{bare['server_cpu_ms']:.2f}+{bare['db_cpu_ms']:.2f}"
         )
     print(f"oversold: {report['oversold']}")
 

@@ -43,6 +43,8 @@ class WrkRun:
     p99_ms: float
     non_2xx: int
     errors: int
+    server_cpu_ms: float = 0.0  # CPU per request of the server's processes (hotpaths.py fills it)
+    db_cpu_ms: float = 0.0  # and of its PostgreSQL backends
 
 
 def _ms(text: str) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time, get_day_names
@@ -20,6 +21,12 @@ def rupiah(amount: int, locale: str = DEFAULT_LOCALE) -> str:
     if isinstance(amount, float | bool) or amount != int(amount):
         raise TypeError("money is whole rupiah, never a float or a fraction")
     # Rupiah amounts are written the Indonesian way in both languages, as on the bank slip.
+    return _rupiah(int(amount))
+
+
+@lru_cache(maxsize=1024)
+def _rupiah(amount: int) -> str:
+    # Cached: a handful of tariffs are formatted on every booking answer (babel is slow at it).
     return "Rp " + format_decimal(amount, locale="id")
 
 

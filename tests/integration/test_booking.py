@@ -140,6 +140,32 @@ async def test_full_session_answers_quota_full_with_alternatives(
     await invariants(demo)
 
 
+async def test_a_session_that_sells_out_is_no_longer_offered_as_an_alternative(
+    demo: Database, catalog: Catalog, clock: FrozenClock, policy: BookingPolicy
+) -> None:
+    await quota_service.set_day_capacity(demo, catalog, "PLG", DAY, "regular", 6, actor="t", now=clock())
+    await booking_service.book_slot(
+        demo, catalog, "PLG", request_for(applicant(3)), policy=policy, now=clock()
+    )
+    with pytest.raises(Conflict) as first:
+        await booking_service.book_slot(
+            demo, catalog, "PLG", request_for(applicant(4)), policy=policy, now=clock()
+        )
+    assert first.value.extra["alternatives"][0]["session"] == "09:00"  # the answer is now cached
+    await booking_service.book_slot(
+        demo, catalog, "PLG", request_for(applicant(5), session="09:00"), policy=policy, now=clock()
+    )
+    for person, session in ((applicant(6), "09:00"), (applicant(7), "08:00")):
+        with pytest.raises(Conflict) as full:
+            await booking_service.book_slot(
+                demo, catalog, "PLG", request_for(person, session=session), policy=policy, now=clock()
+            )
+        offered = full.value.extra["alternatives"]
+        assert offered and all((a["date"], a["session"]) != (DAY.isoformat(), "09:00") for a in offered)
+        assert all(a["left"] > 0 for a in offered)
+    await invariants(demo)
+
+
 async def test_one_active_booking_per_nik_across_offices(
     demo: Database, catalog: Catalog, clock: FrozenClock, policy: BookingPolicy
 ) -> None:

@@ -60,9 +60,8 @@ def serve(
         # same-host proxy pass a client's forged header through (issue 21).
         proxy_headers=False,
         forwarded_allow_ips="",
-        # h11 bounds the request head (so a 50 MB header or 100k headers are refused) and our
-        # protocol closes clients that send their head too slowly.
-        http="loket.web.server_protocol:HeadTimeoutH11Protocol",
-        h11_max_incomplete_event_size=settings.max_header_bytes,
+        # httptools with a bound on the request head's size (a 50 MB header or 100k headers are
+        # refused) and a deadline on it (clients that send their head too slowly are closed).
+        http="loket.web.server_protocol:HeadLimitProtocol",
         timeout_keep_alive=5,
     )

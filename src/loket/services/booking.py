@@ -228,6 +228,7 @@ async def book_slot(
                 if ctx.sweep_due() and await expire_lapsed(db, now, plan.office_code):
                     continue
             ctx.mark_full(session_key, FULL_MEMORY_S)
+            ctx.drop_alternative(plan.day.isoformat(), plan.session.name, plan.category.value)
             raise _quota_full(await nearest_alternatives(db, catalog, plan, now))
         if result.outcome is Outcome.NIK_HELD:
             if not stale_checked:
@@ -274,8 +275,14 @@ async def nearest_alternatives(
 
     if (hit := cached()) is not None:
         return hit
-    # Single-flight: when a session sells out, every later applicant asks the same question.
-    async with ctx.lock(("alternatives", key)):
+    # Single-flight: when a session sells out, every later applicant asks the same question. One
+    # of them recomputes the answer; while it does, the others get the last one (at most
+    # ALTERNATIVES_TTL_S old plus one computation) rather than queueing behind it.
+    lock = ctx.lock(("alternatives", key))
+    previous = ctx.alternatives.get(key)
+    if previous is not None and lock.locked():
+        return previous[1]
+    async with lock:
         if (hit := cached()) is not None:
             return hit
         first = plan.day - timedelta(days=14)

@@ -46,6 +46,13 @@ class OfficeContext:
     def mark_full(self, key: tuple[date, Any, str], for_s: float = 0.5) -> None:
         self.full_until[key] = time.monotonic() + for_s
 
+    def drop_alternative(self, day: str, session: str, category: str) -> None:
+        """A session was just found full: no cached 'full' answer may still offer it."""
+        for key, (at, offered) in list(self.alternatives.items()):
+            if key[1] == category and any(a["date"] == day and a["session"] == session for a in offered):
+                kept = [a for a in offered if not (a["date"] == day and a["session"] == session)]
+                self.alternatives[key] = (at, kept)
+
     def lock(self, key: object) -> asyncio.Lock:
         """One lock per key, for single-flight computations on this office's data."""
         found = self.locks.get(key)
@@ -99,8 +106,15 @@ class Catalog:
             previous = self._entries.get(office_code)
             entry = OfficeContext(office, calendar, fees, time.monotonic(), releases=releases)
             if previous is not None:
-                # Opened days stay opened; the rest is per refresh.
+                # A refresh after `ttl` is not a change (a change drops the entry: `forget`): opened
+                # days, the answers to 'full' and their locks carry over. Dropping them every `ttl`
+                # sent every applicant of a sold-out session back to the database at once, the
+                # sold-out answer's p99 of a second (docs/performance.md).
                 entry.open_days = previous.open_days
+                entry.alternatives = previous.alternatives
+                entry.full_until = previous.full_until
+                entry.locks = previous.locks
+                entry.swept_at = previous.swept_at
             self._entries[office_code] = entry
             return entry
 

@@ -18,9 +18,15 @@ from loket.settings import Settings
 from loket.store.database import Database
 
 
-async def get_db(request: Request) -> Database:
+def db_of(request: Request) -> Database:
+    """The process's database handle; for the hot routes, which read the app's state directly
+    (each dependency FastAPI resolves costs a few percent of a booking's CPU: docs/performance.md)."""
     db: Database = request.app.state.db
     return db
+
+
+async def get_db(request: Request) -> Database:
+    return db_of(request)
 
 
 def catalog_of(request: Request) -> Catalog:
@@ -44,14 +50,22 @@ async def get_billing(request: Request) -> BillingProvider:
     return billing_of(request)
 
 
-async def get_settings(request: Request) -> Settings:
+def settings_of(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-async def get_now(request: Request) -> datetime:
+async def get_settings(request: Request) -> Settings:
+    return settings_of(request)
+
+
+def now_of(request: Request) -> datetime:
     now: datetime = request.app.state.clock()
     return now
+
+
+async def get_now(request: Request) -> datetime:
+    return now_of(request)
 
 
 def request_locale(request: Request) -> str:

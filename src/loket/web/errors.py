@@ -16,6 +16,7 @@ from loket.i18n import N_, translate
 from loket.services.bad_input import BAD_VALUE_ERRORS
 from loket.services.outage import UNAVAILABLE_ERRORS, is_unavailable
 from loket.web.deps import request_locale
+from loket.web.responses import JSONBytes
 
 log = logging.getLogger("loket.web")
 
@@ -116,7 +117,8 @@ def install_error_handlers(app: FastAPI) -> None:
             page.headers.update(headers or {})
             return page
         body = domain_error_body(exc, request_locale(request))
-        return JSONResponse(body, status_code=exc.status, headers=headers)
+        # orjson: a sold-out answer (409 with its alternatives) is what most applicants get in a rush.
+        return JSONBytes(body, status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -140,9 +142,7 @@ def install_error_handlers(app: FastAPI) -> None:
             msgid = VALIDATION_MESSAGES.get(kind)
             params = {k: ctx[k] for k in ("first", "last") if k in ctx} if kind in WITH_PARAMS else {}
             message = translate(locale, msgid, **params) if msgid else str(err.get("msg", kind))
-            errors.append(
-                {"field": _field_of(tuple(err.get("loc", ()))), "reason": kind, "message": message}
-            )
+            errors.append({"field": _field_of(tuple(err.get("loc", ()))), "reason": kind, "message": message})
         first = errors[0] if errors else {"field": "body", "reason": "invalid", "message": ""}
         code = "malformed_json" if first["reason"] == "json_invalid" else "validation_error"
         body = {"error": code, "field": first["field"], "message": first["message"], "errors": errors}

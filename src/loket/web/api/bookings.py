@@ -38,7 +38,20 @@ from loket.web.api.schemas import (
 from loket.web.auth import Supervisor
 from loket.web.booking_request import booking_request
 from loket.web.dates import Day
-from loket.web.deps import BillingDep, CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep
+from loket.web.deps import (
+    BillingDep,
+    CatalogDep,
+    DbDep,
+    LocaleDep,
+    NowDep,
+    SettingsDep,
+    billing_of,
+    catalog_of,
+    db_of,
+    now_of,
+    request_locale,
+    settings_of,
+)
 from loket.web.limits import check_rate
 from loket.web.responses import JSONBytes
 
@@ -114,17 +127,11 @@ async def get_availability(
     },
     summary="Take a place and get a billing code; pay before `pay_before`",
 )
-async def create_booking(
-    code: str,
-    body: BookingCreate,
-    request: Request,
-    db: DbDep,
-    catalog: CatalogDep,
-    now: NowDep,
-    locale: LocaleDep,
-    settings: SettingsDep,
-    billing: BillingDep,
-) -> JSONBytes:
+async def create_booking(code: str, body: BookingCreate, request: Request) -> JSONBytes:
+    # The app's state read directly rather than through six dependencies: this is the hot path
+    # of a quota release, and FastAPI's resolving of each costs more than reading it.
+    db, catalog, settings = db_of(request), catalog_of(request), settings_of(request)
+    now, locale, billing = now_of(request), request_locale(request), billing_of(request)
     await check_rate(request, "booking", body.nik)
     booking = await booking_service.book_slot(
         db,
