@@ -116,8 +116,14 @@ def quota_template(
     settings = get_settings()
     run(
         lambda db: set_template(
-            db, office.upper(), weekday, category, capacity,
-            actor="cli", now=utcnow(), catalog=catalog(settings),
+            db,
+            office.upper(),
+            weekday,
+            category,
+            capacity,
+            actor="cli",
+            now=utcnow(),
+            catalog=catalog(settings),
         ),
         settings=settings,
     )

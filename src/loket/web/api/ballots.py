@@ -108,6 +108,7 @@ async def post_entry(
         policy=booking_policy(settings),
         locale=locale,
         now=now,
+        secret=settings.secret_key,
     )
     return entry_public(view)
 

@@ -73,6 +73,7 @@ async def join_submit(
             waitlist=waitlist,
             locale=locale,
             now=now,
+            secret=settings.secret_key,
         )
     except DomainError as exc:
         prefix = "" if exc.field in ("phone", "email", "session") else "p0-"

@@ -79,6 +79,7 @@ async def ballot_enter(
             policy=policy,
             locale=locale,
             now=now,
+            secret=settings.secret_key,
         )
     except DomainError as exc:
         prefix = "" if exc.field in ("phone", "email", "session", "date", None) else "p0-"
