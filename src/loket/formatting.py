@@ -14,6 +14,7 @@ DEFAULT_LOCALE = "id"
 SUPPORTED_LOCALES = ("id", "en")
 
 
+
 def rupiah(amount: int, locale: str = DEFAULT_LOCALE) -> str:
     """Whole rupiah with dots for thousands whatever the language: `Rp 355.000`."""
     if isinstance(amount, float | bool) or amount != int(amount):

@@ -49,7 +49,9 @@ def translate(locale: str, message: str, **params: Any) -> str:
     return text % params if params else text
 
 
-def pick_locale(query: str | None, cookie: str | None, accept_language: str | None, default: str) -> str:
+def pick_locale(
+    query: str | None, cookie: str | None, accept_language: str | None, default: str
+) -> str:
     """The language to answer in: ?lang=, then the lang cookie, then Accept-Language, then default."""
     for explicit in (query, cookie):
         if explicit and explicit.lower()[:2] in SUPPORTED_LOCALES:

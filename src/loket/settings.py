@@ -199,9 +199,7 @@ class Settings(BaseSettings):
         60, ge=1, le=2000, description="Most simulation replications one planning page request may run."
     )
     planning_chart_days: int = Field(
-        120,
-        ge=7,
-        le=3660,
+        120, ge=7, le=3660,
         description="Days of history the planning page's forecast chart shows before the forecast.",
     )
     # --- Fair allocation and security (issue 7, docs/security.md) ---

@@ -67,7 +67,7 @@ def answer(view) -> tuple:  # type: ignore[no-untyped-def,type-arg]
     fields = dataclasses.asdict(view)
     for own in ("entry_code", "first_name", "booking_code", "verification", "entered_at"):
         fields.pop(own, None)
-    return tuple(sorted(fields.items())) + (view.verification is not None,)
+    return (*sorted(fields.items()), view.verification is not None)
 
 
 async def test_a_waiting_list_entry_counts_only_after_its_code(

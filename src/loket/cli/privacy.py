@@ -51,5 +51,7 @@ def privacy_purge(
     settings = get_settings()
     keep = settings.retention_days if days is None else days
     folder = Path(settings.documents_dir)
-    done = run(lambda db: purge_personal_data(db, utcnow(), keep, documents_dir=folder), settings=settings)
+    done = run(
+        lambda db: purge_personal_data(db, utcnow(), keep, documents_dir=folder), settings=settings
+    )
     console.print(", ".join(f"{k} {v}" for k, v in done.items()))

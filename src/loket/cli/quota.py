@@ -116,14 +116,8 @@ def quota_template(
     settings = get_settings()
     run(
         lambda db: set_template(
-            db,
-            office.upper(),
-            weekday,
-            category,
-            capacity,
-            actor="cli",
-            now=utcnow(),
-            catalog=catalog(settings),
+            db, office.upper(), weekday, category, capacity,
+            actor="cli", now=utcnow(), catalog=catalog(settings),
         ),
         settings=settings,
     )

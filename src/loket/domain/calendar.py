@@ -166,7 +166,9 @@ class WorkingCalendar:
             if self.is_service_day(day):
                 yield day
 
-    def next_service_days(self, start: date, count: int, *, include_start: bool = True) -> list[date]:
+    def next_service_days(
+        self, start: date, count: int, *, include_start: bool = True
+    ) -> list[date]:
         """The next `count` service days from `start` (itself included when it is one)."""
         if count < 0:
             raise ValueError("count must not be negative")

@@ -56,7 +56,9 @@ class NikInfo:
         """The latest reading that is not in the future (used when no birth date is stated)."""
         candidates = [d for d in self.possible_birth_dates() if d <= today]
         if not candidates:
-            raise invalid("nik", "nik_birth_date_future", "The birth date in the NIK lies in the future")
+            raise invalid(
+                "nik", "nik_birth_date_future", "The birth date in the NIK lies in the future"
+            )
         return max(candidates)
 
 

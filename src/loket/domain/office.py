@@ -77,7 +77,9 @@ def check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise invalid("timezone", "timezone_unknown", "Unknown time zone %(zone)s", zone=name) from exc
+        raise invalid(
+            "timezone", "timezone_unknown", "Unknown time zone %(zone)s", zone=name
+        ) from exc
     return name
 
 

@@ -127,8 +127,6 @@ def require_national(identity: StaffIdentity) -> None:
     """Forbidden unless `identity` is a national administrator."""
     if not identity.national:
         raise Forbidden("forbidden", "Only a national administrator may do this", field=None)
-
-
 def sign_in_delay_s(failures: int, free: int, cap_s: int) -> int:
     """Seconds before the next sign-in attempt of a name from one address is checked, after
     `failures` failures in a row: none for the first `free - 1`, then 1, 2, 4, 8... up to `cap_s`.

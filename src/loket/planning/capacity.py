@@ -44,7 +44,9 @@ class Roster:
 
 
 def _down_minutes(stage: str, faults: Sequence[Fault], stations: int) -> float:
-    return sum((f.end_min - f.start_min) * min(f.stations, stations) for f in faults if f.stage == stage)
+    return sum(
+        (f.end_min - f.start_min) * min(f.stations, stations) for f in faults if f.stage == stage
+    )
 
 
 def _finish_minute(

@@ -141,13 +141,8 @@ def required_report(
 ) -> dict[str, float | int]:
     """`{agents, positions, service_level, p_wait, asa_s, occupancy}` for a target."""
     need = erlang.required_agents(
-        arrivals,
-        period_min * 60,
-        aht_s,
-        target_sl,
-        target_s,
-        max_occupancy=max_occupancy,
-        shrinkage=shrinkage,
+        arrivals, period_min * 60, aht_s, target_sl, target_s,
+        max_occupancy=max_occupancy, shrinkage=shrinkage,
     )
     return {
         "agents": need.agents,

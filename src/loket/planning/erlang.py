@@ -86,7 +86,9 @@ def average_wait(load: float, agents: int, aht_s: float) -> float:
     return erlang_c(load, agents) * aht_s / (agents - load)
 
 
-def evaluate(arrivals: float, period_s: float, aht_s: float, agents: int, target_s: float) -> ErlangResult:
+def evaluate(
+    arrivals: float, period_s: float, aht_s: float, agents: int, target_s: float
+) -> ErlangResult:
     """Erlang C figures for a fixed number of agents."""
     load = traffic(arrivals, period_s, aht_s)
     return ErlangResult(

@@ -18,28 +18,8 @@ from loket.domain.calendar import Closure, national_holidays
 
 # Countries where the Hijri calendar moves everyday life (Ramadan, Eid, umrah and hajj travel).
 HIJRI_COUNTRIES = frozenset(
-    {
-        "ID",
-        "MY",
-        "BN",
-        "SG",
-        "SA",
-        "AE",
-        "QA",
-        "KW",
-        "BH",
-        "OM",
-        "EG",
-        "JO",
-        "MA",
-        "TN",
-        "DZ",
-        "PK",
-        "BD",
-        "TR",
-        "IR",
-        "IQ",
-    }
+    {"ID", "MY", "BN", "SG", "SA", "AE", "QA", "KW", "BH", "OM", "EG", "JO", "MA", "TN", "DZ",
+     "PK", "BD", "TR", "IR", "IQ"}
 )
 # School-holiday windows (month, day, month, day) by country; Indonesia's follow the school year
 # (end of June to mid July) and the semester break around the year end.

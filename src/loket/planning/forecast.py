@@ -275,10 +275,7 @@ class CountModel:
         if reason or self.choice is None:
             model = FALLBACK_MODEL
             mean, alpha, extra = weekly_level(
-                self.train_days,
-                self.train_y,
-                days,
-                season=self.season,
+                self.train_days, self.train_y, days, season=self.season,
                 halflife=self.settings.fallback_halflife,
             )
             dispersion = alpha + extra
@@ -394,7 +391,9 @@ def _fit(history: History, settings: ForecastSettings | None) -> CountModel:
     )
     guard = settings.guard_multiple * max(float(np.max(y)) if len(y) else 0.0, GUARD_FLOOR)
     train_days = tuple(d for d, used in zip(days, use, strict=True) if used)
-    model = CountModel(settings, days[0], history.season, closed, guard, train_days, y[use])
+    model = CountModel(
+        settings, days[0], history.season, closed, guard, train_days, y[use]
+    )
     if len(train_days) < 2 * history.season:
         model.failure = "too few open days to fit the calendar model"
         return model

@@ -53,7 +53,9 @@ class History:
 
     def head(self, n: int) -> History:
         """The first `n` rows (a training window)."""
-        return History(self.days[:n], self.counts[:n], self.office, self.source, self.synthetic, self.notes)
+        return History(
+            self.days[:n], self.counts[:n], self.office, self.source, self.synthetic, self.notes
+        )
 
     def between(self, first: date, last: date) -> History:
         """Rows with `first <= day <= last`."""
@@ -179,29 +181,19 @@ def parse_import_csv(text: str) -> list[ImportRow]:
             day = date.fromisoformat(raw_day)
         except ValueError:
             raise invalid(
-                "date",
-                "history_date",
-                "Line %(line)d: %(value)s is not a date (YYYY-MM-DD)",
-                line=line,
-                value=repr(raw_day),
+                "date", "history_date", "Line %(line)d: %(value)s is not a date (YYYY-MM-DD)",
+                line=line, value=repr(raw_day),
             ) from None
         if not _WHOLE.fullmatch(raw_count) or int(raw_count) > MAX_DAILY_COUNT:
             raise invalid(
-                "count",
-                "history_count",
+                "count", "history_count",
                 "Line %(line)d: the count %(value)s must be a whole number from 0 to %(max)d",
-                line=line,
-                value=repr(raw_count),
-                max=MAX_DAILY_COUNT,
+                line=line, value=repr(raw_count), max=MAX_DAILY_COUNT,
             )
         if (office, day) in seen:
             raise invalid(
-                "date",
-                "history_duplicate",
-                "Line %(line)d: %(day)s already appears on line %(first)d",
-                line=line,
-                day=day.isoformat(),
-                first=seen[(office, day)],
+                "date", "history_duplicate", "Line %(line)d: %(day)s already appears on line %(first)d",
+                line=line, day=day.isoformat(), first=seen[(office, day)],
             )
         seen[(office, day)] = line
         found.append(ImportRow(line, office, day, int(raw_count)))

@@ -100,10 +100,7 @@ def plan_chart(plan: CapacityPlan, *, fmt: str = "svg", text: Translate = _same)
     days = _dates([d.day for d in plan.days])
     ax.bar(days, [d.demand for d in plan.days], color="#9bbcf2", label=text(N_("forecast demand")))
     ax.plot(
-        days,
-        [d.regular_capacity for d in plan.days],
-        color="#c0392b",
-        lw=1.5,
+        days, [d.regular_capacity for d in plan.days], color="#c0392b", lw=1.5,
         label=text(N_("regular capacity")),
     )
     ax.plot(days, [d.served for d in plan.days], "k.", label=text(N_("planned served")))
@@ -112,10 +109,7 @@ def plan_chart(plan: CapacityPlan, *, fmt: str = "svg", text: Translate = _same)
     ax.xaxis.set_major_formatter(DateFormatter("%d-%m"))
     twin = ax.twinx()
     twin.step(
-        days,
-        [d.overtime_hours for d in plan.days],
-        where="mid",
-        color="#e67e22",
+        days, [d.overtime_hours for d in plan.days], where="mid", color="#e67e22",
         label=text(N_("overtime (h)")),
     )
     twin.set_ylabel(text(N_("overtime hours")))

@@ -139,12 +139,7 @@ class OfficeModel:
     closes_min: float = 16 * 60
     friday_extra_min: float = 30
     sessions: tuple[tuple[float, float], ...] = (
-        (480, 540),
-        (540, 600),
-        (600, 660),
-        (660, 720),
-        (780, 840),
-        (840, 900),
+        (480, 540), (540, 600), (600, 660), (660, 720), (780, 840), (840, 900),
     )
     no_show: float = 0.05
     walk_in_share: float = 0.05
@@ -251,8 +246,7 @@ def run_day(
     down_stages = {f.stage for f in faults} | {b.stage for b in model.breakdowns}
     resources: list[simpy.Resource | simpy.PriorityResource] = [
         # Only a stage that can be taken down needs priorities (the fault jumps the queue).
-        simpy.PriorityResource(env, capacity=s.stations)
-        if s.name in down_stages
+        simpy.PriorityResource(env, capacity=s.stations) if s.name in down_stages
         else simpy.Resource(env, capacity=s.stations)
         for s in model.stages
     ]
@@ -499,12 +493,8 @@ def simulate_period(
             totals.append(run.total_wait)
             overtime += run.overtime_min
             per_day.append(
-                {
-                    "date": day.isoformat(),
-                    "applicants": run.applicants,
-                    "overtime_min": round(run.overtime_min, 1),
-                    "unserved_at_close": run.unserved_at_close,
-                }
+                {"date": day.isoformat(), "applicants": run.applicants,
+                 "overtime_min": round(run.overtime_min, 1), "unserved_at_close": run.unserved_at_close}
             )
             tick()
     all_total = np.concatenate(totals) if totals else np.zeros(0)

@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from loket.domain import contact_code as rules
+from loket.domain.ballot import check_entry_window
 from loket.domain.booking import (
     ACTIVE_STATUSES,
     BookingPlan,
@@ -29,7 +30,6 @@ from loket.domain.booking import (
     new_billing_code,
     pay_deadline,
 )
-from loket.domain.ballot import check_entry_window
 from loket.domain.contact_code import Purpose, State, Verdict
 from loket.domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from loket.domain.identity import mask_nik, normalize_phone, parse_nik

@@ -48,7 +48,9 @@ def _not_found() -> NotFound:
     return NotFound("survey_not_found", "This survey link is not valid", field="token")
 
 
-async def invite_after_collection(conn: Connection, office_code: str, ticket: Any, now: datetime) -> bool:
+async def invite_after_collection(
+    conn: Connection, office_code: str, ticket: Any, now: datetime
+) -> bool:
     """In the hand-over's transaction: one survey invitation per booked application, sent via the outbox."""
     if not ticket.booking_code:
         return False  # a walk-in left no phone or e-mail to send the link to
@@ -70,7 +72,9 @@ class SurveyInvite:
     answered: bool
 
 
-async def _invitation(conn: Connection, token: str, now: datetime, valid_days: int, *, lock: bool) -> Any:
+async def _invitation(
+    conn: Connection, token: str, now: datetime, valid_days: int, *, lock: bool
+) -> Any:
     row = await survey_repo.invitation(conn, _office_of(token), token_hash(token), lock=lock)
     if row is None or (row.answered_at is None and now > row.invited_at + timedelta(days=valid_days)):
         raise _not_found()

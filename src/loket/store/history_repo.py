@@ -23,6 +23,7 @@ from loket.store.tables import bookings, daily_applications, tickets
 NOT_APPLICATIONS = (Status.CANCELLED.value, Status.EXPIRED.value)
 
 
+
 async def upsert_days(
     conn: AsyncConnection,
     office_code: str,

@@ -140,7 +140,9 @@ def install_error_handlers(app: FastAPI) -> None:
             msgid = VALIDATION_MESSAGES.get(kind)
             params = {k: ctx[k] for k in ("first", "last") if k in ctx} if kind in WITH_PARAMS else {}
             message = translate(locale, msgid, **params) if msgid else str(err.get("msg", kind))
-            errors.append({"field": _field_of(tuple(err.get("loc", ()))), "reason": kind, "message": message})
+            errors.append(
+                {"field": _field_of(tuple(err.get("loc", ()))), "reason": kind, "message": message}
+            )
         first = errors[0] if errors else {"field": "body", "reason": "invalid", "message": ""}
         code = "malformed_json" if first["reason"] == "json_invalid" else "validation_error"
         body = {"error": code, "field": first["field"], "message": first["message"], "errors": errors}

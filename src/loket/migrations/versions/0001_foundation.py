@@ -55,7 +55,9 @@ def upgrade() -> None:
         sa.Column("office_code", sa.String(length=8), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("reason", sa.String(length=200), nullable=False),
-        sa.ForeignKeyConstraint(["office_code"], ["offices.code"], name="fk_extra_service_days_office"),
+        sa.ForeignKeyConstraint(
+            ["office_code"], ["offices.code"], name="fk_extra_service_days_office"
+        ),
         sa.PrimaryKeyConstraint("office_code", "day", name=op.f("pk_extra_service_days")),
     )
     op.create_table(
@@ -65,7 +67,9 @@ def upgrade() -> None:
         sa.Column("end_date", sa.Date(), nullable=False),
         sa.Column("reason", sa.String(length=200), nullable=False),
         sa.CheckConstraint("start_date <= end_date", name=op.f("ck_office_closures_order")),
-        sa.ForeignKeyConstraint(["office_code"], ["offices.code"], name="fk_office_closures_office"),
+        sa.ForeignKeyConstraint(
+            ["office_code"], ["offices.code"], name="fk_office_closures_office"
+        ),
         sa.PrimaryKeyConstraint("office_code", "start_date", name=op.f("pk_office_closures")),
     )
     op.create_table(
@@ -85,7 +89,9 @@ def upgrade() -> None:
         sa.Column("starts", sa.Time(), nullable=False),
         sa.Column("ends", sa.Time(), nullable=False),
         sa.CheckConstraint("starts < ends", name=op.f("ck_office_sessions_order")),
-        sa.ForeignKeyConstraint(["office_code"], ["offices.code"], name="fk_office_sessions_office"),
+        sa.ForeignKeyConstraint(
+            ["office_code"], ["offices.code"], name="fk_office_sessions_office"
+        ),
         sa.PrimaryKeyConstraint("office_code", "starts", name=op.f("pk_office_sessions")),
     )
     op.create_table(

@@ -80,7 +80,9 @@ def upgrade() -> None:
             "office_code", "statement_id", "line", name=op.f("pk_bank_statement_exceptions")
         ),
     )
-    op.create_index("ix_statement_exceptions_paid", "bank_statement_exceptions", ["office_code", "paid_at"])
+    op.create_index(
+        "ix_statement_exceptions_paid", "bank_statement_exceptions", ["office_code", "paid_at"]
+    )
     # A booking made while the provider is down has no code until the worker fetches it.
     with op.batch_alter_table("bookings") as batch:
         batch.alter_column("billing_code", existing_type=sa.String(length=15), nullable=True)

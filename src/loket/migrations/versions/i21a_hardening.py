@@ -52,6 +52,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("office_code", "ntpn", "billing_code", name=op.f("pk_refused_payments")),
     )
 
+
     # The guards are transient (failures of the last day): recreated with their new key.
     op.drop_table("login_guards")
     _login_guards(("username", "address"))

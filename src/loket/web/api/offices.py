@@ -39,9 +39,12 @@ def office_public(office: Office) -> OfficePublic:
             OfficeHoursPublic(weekday=wd, opens=o.strftime("%H:%M"), closes=c.strftime("%H:%M"))
             for wd, (o, c) in sorted(office.hours.items())
         ],
-        sessions=[SessionPublic(session=s.name, ends=s.ends.strftime("%H:%M")) for s in office.sessions],
+        sessions=[
+            SessionPublic(session=s.name, ends=s.ends.strftime("%H:%M")) for s in office.sessions
+        ],
         stations=[
-            StationPublic(code=s.code, kind=s.kind, name=s.name, number=s.number) for s in office.stations
+            StationPublic(code=s.code, kind=s.kind, name=s.name, number=s.number)
+            for s in office.stations
         ],
     )
 
@@ -50,7 +53,8 @@ def office_public(office: Office) -> OfficePublic:
 async def list_offices(db: DbDep, catalog: CatalogDep) -> list[OfficeSummary]:
     found = await catalog.offices(db)
     return [
-        OfficeSummary(code=o.code, name=o.name, timezone=o.timezone, zone=o.zone_abbreviation) for o in found
+        OfficeSummary(code=o.code, name=o.name, timezone=o.timezone, zone=o.zone_abbreviation)
+        for o in found
     ]
 
 
@@ -81,7 +85,9 @@ async def office_calendar(
 ) -> CalendarPublic:
     first = from_ or now.date()
     last = to or first + timedelta(days=30)
-    office, days = await office_service.calendar_days(db, code.upper(), first, last, settings.holiday_country)
+    office, days = await office_service.calendar_days(
+        db, code.upper(), first, last, settings.holiday_country
+    )
     return CalendarPublic(
         office=office.code,
         days=[
@@ -113,7 +119,9 @@ async def office_due_date(
     start: Annotated[Day, Query(description="Start date (YYYY-MM-DD), not counted")],
     working_days: Annotated[int, Query(description="Working days after the start")] = 4,
 ) -> DueDatePublic:
-    due = await office_service.due_date(db, code.upper(), start, working_days, settings.holiday_country)
+    due = await office_service.due_date(
+        db, code.upper(), start, working_days, settings.holiday_country
+    )
     return DueDatePublic(
         office=code.upper(),
         start=start,

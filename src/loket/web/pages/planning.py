@@ -125,7 +125,9 @@ async def _scenario(
             )
         breakdown = f"{breakdown_stage}:{breakdown_mtbf:g}:{breakdown_mttr:g}"
     cap = settings.planning_web_replications
-    return Scenario(first, last, day or first, arrivals, fault, min(replications or cap, cap), breakdown)
+    return Scenario(
+        first, last, day or first, arrivals, fault, min(replications or cap, cap), breakdown
+    )
 
 
 class _Cache:
@@ -192,13 +194,8 @@ async def _compute(
             sim = await cache.get(
                 (key, s.day, arrivals, s.fault, s.breakdown, s.replications),
                 partial(
-                    what_if,
-                    inputs.model,
-                    s.day,
-                    arrivals,
-                    faults,
-                    replications=s.replications,
-                    breakdowns=breakdowns,
+                    what_if, inputs.model, s.day, arrivals, faults,
+                    replications=s.replications, breakdowns=breakdowns,
                 ),
             )
         except ValueError as exc:
@@ -360,12 +357,8 @@ async def chart(
     text = partial(translate, locale)  # labels and legends in the page's language
     if kind == "forecast":
         work = partial(
-            plots.forecast_chart,
-            view.loaded.history,
-            view.forecast,
-            fmt=fmt,
-            days=settings.planning_chart_days,
-            text=text,
+            plots.forecast_chart, view.loaded.history, view.forecast, fmt=fmt,
+            days=settings.planning_chart_days, text=text,
         )
     elif kind == "plan":
         work = partial(plots.plan_chart, view.plan, fmt=fmt, text=text)
