@@ -308,3 +308,13 @@ async def find_entry(db: Database, code: str, nik: str) -> EntryView:
     if row is None or not nik_matches(row.nik, nik):
         raise _not_found()
     return entry_view(row)
+
+
+async def verified_entry(db: Database, office_code: str, code: str) -> EntryView:
+    """The entry whose contact code was just entered (the page that follows the code; no NIK asked,
+    the code page was the proof). Shows nothing personal beyond what the receipt shows."""
+    async with db.read() as conn:
+        row = await ballot_repo.entry_by_code(conn, office_code, code)
+    if row is None:
+        raise _not_found()
+    return entry_view(row)

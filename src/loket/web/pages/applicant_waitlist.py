@@ -85,6 +85,10 @@ async def join_submit(
             **identity.context(),
             **context,
         )
+    if entry.verification is not None:  # the entry waits once the contact's code is entered
+        return RedirectResponse(
+            f"/entry-verify/{entry.office_code}/{entry.verification.code_id}", status_code=303
+        )
     return RedirectResponse(f"/waitlist/{entry.entry_code}", status_code=303)
 
 
