@@ -5,6 +5,7 @@ databases; verification ON."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import date, timedelta
 
@@ -188,3 +189,39 @@ async def test_a_ballot_entry_is_drawn_only_after_its_code(
     assert (await ballot_draw.verify_ballot(demo, "PLG", BALLOT_DAY)).ok
     del never
     await invariants(demo)
+
+
+async def test_the_right_entry_code_entered_at_once_counts_once(
+    demo: Database, catalog: Catalog, clock: FrozenClock, verify_policy: BookingPolicy
+) -> None:
+    await quota_service.set_day_capacity(demo, catalog, "PLG", DAY, "regular", 6, actor="t", now=clock())
+    await verified_booking(demo, catalog, clock, verify_policy, applicant(0))
+    joined = await waitlist_service.join_waitlist(
+        demo,
+        catalog,
+        "PLG",
+        request_for(applicant(52)),
+        policy=verify_policy,
+        waitlist=WAIT,
+        locale="id",
+        now=clock(),
+        secret=SECRET,
+    )
+    assert joined.verification is not None
+    code_id = joined.verification.code_id
+    code = await sent_code(demo, code_id)
+    results = await asyncio.gather(
+        *[
+            verification.verify_entry(demo, "PLG", code_id, code, secret=SECRET, now=clock())
+            for _ in range(8)
+        ],
+        return_exceptions=True,
+    )
+    assert [r for r in results if not isinstance(r, BaseException)] == [joined.entry_code]
+    assert all(
+        isinstance(r, Conflict) and r.code == "booking_not_confirmed"
+        for r in results
+        if r != joined.entry_code
+    )
+    view = await waitlist_service.find_entry(demo, joined.entry_code, waitlist=WAIT, now=clock())
+    assert (view.status, view.position) == ("waiting", 1)
