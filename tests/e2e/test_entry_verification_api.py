@@ -76,11 +76,34 @@ async def test_a_ballot_entry_answers_the_same_for_a_held_nik_and_counts_after_i
     )
     assert counted.status_code == 200 and counted.json() == {"entry_code": free.json()["entry_code"]}
 
+    # The pages: the entry form sends to the code page, the right code to the entry's receipt.
+    person = applicant(43)
+    form = {
+        "session": "08:00",
+        "flexible": "yes",
+        "people": "1",
+        "phone": "081377770013",
+        "email": "",
+        "p0-nik": person.nik,
+        "p0-full_name": person.full_name,
+        "p0-birth_date": person.birth_date.isoformat(),
+        "p0-sex": person.sex,
+        "p0-service": "new",
+        "p0-product": "regular",
+    }
+    page = await verifying.post(f"/ballot/PLG/{BALLOT}", data=form)
+    assert page.status_code == 303 and page.headers["location"].startswith("/entry-verify/PLG/"), page.text
+    code_page = await verifying.get(page.headers["location"])
+    assert code_page.status_code == 200 and 'autocomplete="one-time-code"' in code_page.text
+    pid = page.headers["location"].rsplit("/", 1)[1]
+    receipt = await verifying.post(page.headers["location"], data={"code": await otp(demo, pid)})
+    assert receipt.status_code == 200 and 'data-entry="PLG-B' in receipt.text, receipt.text
+
     clock.now = closes
     csrf = await sign_in(verifying, "sari")
     drawn = await verifying.post(f"/api/v1/offices/PLG/ballots/{BALLOT}/draw", headers={"X-CSRF-Token": csrf})
     assert drawn.status_code == 200, drawn.text
-    assert (drawn.json()["entries"], drawn.json()["won"]) == (1, 1)
+    assert (drawn.json()["entries"], drawn.json()["won"]) == (2, 2)
     mine = await verifying.post(
         "/api/v1/ballot-entries/lookup",
         json={"entry_code": free.json()["entry_code"], "nik": applicant(42).nik},
