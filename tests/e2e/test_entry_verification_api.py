@@ -65,6 +65,13 @@ async def test_a_ballot_entry_answers_the_same_for_a_held_nik_and_counts_after_i
     assert shape(squat.json()) == shape(free.json())  # not 409 active_booking_exists
     assert free.json()["status"] == "unverified"
 
+    status = await verifying.post(
+        "/ballot-status",
+        data={"entry_code": free.json()["entry_code"], "nik": applicant(42).nik},
+        headers={"Accept-Language": "en"},
+    )
+    assert 'data-entry-status="unverified"' in status.text and "enter the code sent" in status.text
+
     sid = squat.json()["verification_id"]
     refused = await verifying.post(
         f"/api/v1/offices/PLG/entry-verifications/{sid}", json={"code": await otp(demo, sid)}
