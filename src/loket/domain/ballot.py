@@ -33,6 +33,9 @@ class EntryStatus(StrEnum):
     WON = "won"  # a booking was made, awaiting payment as usual
     WAITLISTED = "waitlisted"  # on the session's waiting list, in draw order
     INELIGIBLE = "ineligible"  # could not be booked at the draw (e.g. the NIK holds another booking)
+    # Entered with LOKET_VERIFY_CONTACT on, its code not yet entered: not drawn, and replaced by the
+    # next entry for the same NIK and day (docs/security.md, "NIK squatting").
+    UNVERIFIED = "unverified"
 
 
 @dataclass(frozen=True)

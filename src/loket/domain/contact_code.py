@@ -24,6 +24,8 @@ TRIES = 3
 class Purpose(StrEnum):
     BOOKING = "booking"  # confirms the contact of pending bookings
     RELEASE = "release"  # the real holder releasing a booking made with their NIK
+    WAITLIST = "waitlist"  # a waiting-list entry counts (is offered places) once its contact is verified
+    BALLOT = "ballot"  # a ballot entry is drawn once its contact is verified
 
 
 class State(StrEnum):

@@ -19,6 +19,9 @@ class WaitStatus(StrEnum):
     ACCEPTED = "accepted"
     PASSED = "passed"  # the offer was not taken in time; the place went on to the next person
     WITHDRAWN = "withdrawn"
+    # Joined with LOKET_VERIFY_CONTACT on, its code not yet entered: not offered, not counted, and
+    # replaced by the next join for the same NIK and session (docs/security.md, "NIK squatting").
+    UNVERIFIED = "unverified"
 
 
 # An entry in one of these still counts as waiting for the session.

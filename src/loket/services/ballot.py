@@ -20,10 +20,13 @@ from loket.domain.ballot import (
     office_of_entry_code,
 )
 from loket.domain.booking import BookingPolicy, BookingRequest, plan_booking
+from loket.domain.contact_code import Purpose
 from loket.domain.errors import Conflict, NotFound, invalid
 from loket.domain.identity import nik_matches
+from loket.services import contact_verification
 from loket.services.audit import record
 from loket.services.catalog import Catalog
+from loket.services.contact_verification import CodeSent
 from loket.store import ballot_repo, booking_repo, offices_repo
 from loket.store.database import Database, on_commit
 
@@ -46,6 +49,8 @@ class EntryView:
     waitlist_code: str | None
     first_name: str
     entered_at: datetime
+    # Set while the entry waits for its contact's code (issue 21): where it went, and its handle.
+    verification: CodeSent | None = None
 
 
 def entry_view(row: Any) -> EntryView:
@@ -177,8 +182,15 @@ async def enter_ballot(
     policy: BookingPolicy,
     locale: str,
     now: datetime,
+    secret: str = "",
 ) -> EntryView:
-    """Enter a ballot day's draw: one entry per NIK, limited per phone, e-mail and network address."""
+    """Enter a ballot day's draw: one entry per NIK, limited per phone, e-mail and network address.
+
+    With `policy.verify_contact` the entry is drawn only once the code sent to its contact is
+    entered (contact_verification.verify_entry); whether the NIK holds a booking is checked then,
+    so this answer is the same for a held NIK and a free one (no oracle). An entry never verified
+    is replaced by the next entry with its NIK, so it cannot keep the real person out."""
+    verify = policy.verify_contact
     ctx = await catalog.get(db, office_code)
     plan = plan_booking(
         request, ctx.office, ctx.calendar, ctx.fees, replace(policy, window_days=ENTRY_WINDOW_DAYS), now
@@ -188,9 +200,12 @@ async def enter_ballot(
     async with db.write() as conn:
         row = await ballot_repo.release_row(conn, office_code, plan.day, lock="share")
         check_entry_window(ballot_repo.release_of(row) if row else None, ctx.office, now)
-        if await ballot_repo.entry_of_nik(conn, office_code, plan.day, plan.nik) is not None:
+        earlier = await ballot_repo.entry_of_nik(conn, office_code, plan.day, plan.nik)
+        if earlier is not None and earlier.status == EntryStatus.UNVERIFIED.value:
+            await ballot_repo.delete_unverified(conn, office_code, earlier.entry_code)
+        elif earlier is not None:
             raise _already_entered()
-        if await booking_repo.hold_of(conn, plan.nik) is not None:
+        if not verify and await booking_repo.hold_of(conn, plan.nik) is not None:
             raise Conflict("active_booking_exists", "This NIK already has an active booking", field="nik")
         for key in sorted(limits):
             if not await ballot_repo.take_contact(conn, office_code, plan.day, key, limits[key]):
@@ -217,7 +232,7 @@ async def enter_ballot(
                 "client_ip": plan.client_ip,
                 "client_fp": plan.client_fp,
                 "entered_at": now,
-                "status": EntryStatus.ENTERED.value,
+                "status": (EntryStatus.UNVERIFIED if verify else EntryStatus.ENTERED).value,
                 "rank": None,
                 "drawn_session": None,
                 "booking_code": None,
@@ -239,8 +254,23 @@ async def enter_ballot(
             },
             now=now,
         )
+        sent = None
+        if verify:
+            sent = await contact_verification.start_entry_code(
+                conn,
+                Purpose.BALLOT,
+                office_code=office_code,
+                entry_code=code,
+                nik=plan.nik,
+                phone=plan.phone,
+                email=plan.email,
+                locale=locale,
+                secret=secret,
+                now=now,
+                client_ip=plan.client_ip,
+            )
         entered = await ballot_repo.entry_by_code(conn, office_code, code)
-    return entry_view(entered)
+    return replace(entry_view(entered), verification=sent)
 
 
 def _already_entered() -> Conflict:
@@ -276,5 +306,15 @@ async def find_entry(db: Database, code: str, nik: str) -> EntryView:
     async with db.read() as conn:
         row = await ballot_repo.entry_by_code(conn, office, clean)
     if row is None or not nik_matches(row.nik, nik):
+        raise _not_found()
+    return entry_view(row)
+
+
+async def verified_entry(db: Database, office_code: str, code: str) -> EntryView:
+    """The entry whose contact code was just entered (the page that follows the code; no NIK asked,
+    the code page was the proof). Shows nothing personal beyond what the receipt shows."""
+    async with db.read() as conn:
+        row = await ballot_repo.entry_by_code(conn, office_code, code)
+    if row is None:
         raise _not_found()
     return entry_view(row)

@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from loket.domain import contact_code as rules
+from loket.domain.ballot import check_entry_window
 from loket.domain.booking import (
     ACTIVE_STATUSES,
     BookingPlan,
@@ -30,9 +31,10 @@ from loket.domain.booking import (
     pay_deadline,
 )
 from loket.domain.contact_code import Purpose, State, Verdict
-from loket.domain.errors import Conflict, InvalidInput, NotFound
+from loket.domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from loket.domain.identity import mask_nik, normalize_phone, parse_nik
 from loket.domain.notification import Event
+from loket.domain.waitlist import WaitStatus
 from loket.notify.events import about_booking_rows
 from loket.notify.outbox import outbox_rows
 from loket.services.audit import record
@@ -41,8 +43,16 @@ from loket.services.billing.provider import BillingProvider
 from loket.services.catalog import Catalog
 from loket.services.notifications import about_booking
 from loket.services.refunds import open_paid_cancellation_refund
-from loket.services.waitlist_offers import place_freed
-from loket.store import billing_repo, booking_repo, contact_code_repo, outbox_repo
+from loket.services.waitlist_offers import offer_free_places, place_freed
+from loket.store import (
+    ballot_repo,
+    billing_repo,
+    booking_repo,
+    contact_code_repo,
+    offices_repo,
+    outbox_repo,
+    waitlist_repo,
+)
 from loket.store.database import Connection, Database, on_commit
 
 
@@ -481,3 +491,156 @@ async def _release_squatted(conn: Connection, catalog: Catalog, claim: Any, now:
     )
     office = held.office_code
     on_commit(conn, lambda: catalog.forget_alternatives(office))
+
+
+# --- Waiting-list and ballot entries: counted once their contact is verified -----------------
+
+ENTRY_PURPOSES = (Purpose.WAITLIST.value, Purpose.BALLOT.value)
+
+
+async def start_entry_code(
+    conn: Connection,
+    purpose: Purpose,
+    *,
+    office_code: str,
+    entry_code: str,
+    nik: str,
+    phone: str | None,
+    email: str | None,
+    locale: str,
+    secret: str,
+    now: datetime,
+    client_ip: str | None = None,
+) -> CodeSent:
+    """In the join's (or entry's) transaction: a code to the entry's contact; the entry is not
+    offered places or drawn until it is entered. The holder of a NIK already booked is told."""
+    if not secret:
+        raise ValueError("contact codes need the server's secret key")  # a caller's mistake
+    row, messages, code_id = _code_rows(
+        office_code=office_code,
+        purpose=purpose,
+        phone=phone,
+        email=email,
+        locale=locale,
+        secret=secret,
+        now=now,
+        client_ip=client_ip,
+    )
+    await contact_code_repo.add_code(conn, row)
+    await contact_code_repo.add_pending(
+        conn,
+        [
+            {
+                "office_code": office_code,
+                "booking_code": entry_code,
+                "code_id": code_id,
+                "state": "pending",
+                "kk_hash": None,
+                "finished_at": None,
+            }
+        ],
+    )
+    await outbox_repo.enqueue(conn, messages)
+    await _tell_holder(conn, nik, code_id, now)
+    await record(
+        conn,
+        office_code=office_code,
+        actor="applicant",
+        action="contact.code_sent",
+        subject=code_id,
+        detail={"entry": entry_code},
+        now=now,
+    )
+    return CodeSent(office_code, code_id, rules.masked_contact(phone, email), row["expires_at"])
+
+
+async def _nik_held(conn: Connection, nik: str, now: datetime) -> bool:
+    """Whether an active booking (not one lapsed unpaid) holds the NIK."""
+    held = await contact_code_repo.holding_booking(conn, nik)
+    if held is None or held.status not in ACTIVE_STATUSES:
+        return False
+    return not (held.status == Status.AWAITING_PAYMENT.value and held.pay_before <= now)
+
+
+async def _count_entry(
+    conn: Connection, purpose: str, office_code: str, entry_code: str, now: datetime
+) -> bool:
+    """The entry counts from now on; False when it is gone, its NIK is held, or its ballot closed."""
+    if purpose == Purpose.WAITLIST.value:
+        entry = await waitlist_repo.entry_by_code(conn, office_code, entry_code, lock=True)
+        if entry is None or await _nik_held(conn, entry.nik, now):
+            return False
+        if not await waitlist_repo.verify_entry(conn, office_code, entry_code, now):
+            return False
+        # A place may have freed while the code was on its way: offer it now, in line order.
+        await offer_free_places(conn, office_code, entry.day, entry.starts, entry.category, now)
+        return True
+    entry = await ballot_repo.entry_by_code(conn, office_code, entry_code)
+    if entry is None or await _nik_held(conn, entry.nik, now):
+        return False
+    release = await ballot_repo.release_row(conn, office_code, entry.day, lock="share")
+    office = await offices_repo.load_office(conn, office_code)
+    try:
+        check_entry_window(ballot_repo.release_of(release) if release else None, office, now)
+    except DomainError:
+        return False  # the draw has closed meanwhile: the entry cannot count any more
+    return await ballot_repo.verify_entry(conn, office_code, entry_code)
+
+
+async def _drop_entry(conn: Connection, purpose: str, office_code: str, entry_code: str) -> None:
+    if purpose == Purpose.WAITLIST.value:
+        entry = await waitlist_repo.entry_by_code(conn, office_code, entry_code, lock=True)
+        if entry is not None and entry.status == WaitStatus.UNVERIFIED.value:
+            await waitlist_repo.delete_entry(conn, entry)
+    else:
+        await ballot_repo.delete_unverified(conn, office_code, entry_code)
+
+
+async def verify_entry(
+    db: Database, office_code: str, code_id: str, typed: str, *, secret: str, now: datetime
+) -> str:
+    """The code entered for a waiting-list or ballot entry: right, the entry counts; its entry code.
+
+    A right code for an entry whose NIK holds an active booking answers exactly as a code used up
+    by wrong tries (`booking_not_confirmed`), and the entry is dropped: no oracle here either."""
+    code = rules.clean_code(typed)
+    async with db.write() as conn:
+        counted = await contact_code_repo.count_try(conn, office_code, code_id, now)
+        if counted is None or counted.purpose not in ENTRY_PURPOSES:
+            verdict = Verdict.SPENT
+        else:
+            verdict = rules.judge(secret, code_id, code, counted.code_hash, counted.tries_left)
+        left = int(counted.tries_left) if counted is not None else 0
+        entry_code = None
+        if counted is not None and counted.purpose in ENTRY_PURPOSES and verdict is not Verdict.WRONG:
+            purpose = str(counted.purpose)
+            entry_code = await contact_code_repo.pending_subject(conn, office_code, code_id)
+            ok = verdict is Verdict.RIGHT and entry_code is not None
+            ok = ok and await _count_entry(conn, purpose, office_code, str(entry_code), now)
+            if not ok:
+                verdict = Verdict.SPENT
+                if entry_code is not None:
+                    await _drop_entry(conn, purpose, office_code, entry_code)
+            if entry_code is not None:
+                await contact_code_repo.finish_booking(
+                    conn, office_code, entry_code, "verified" if ok else "refused", now
+                )
+            await contact_code_repo.finish_code(
+                conn, office_code, code_id, (State.VERIFIED if ok else State.FAILED).value, now
+            )
+            await record(
+                conn,
+                office_code=office_code,
+                actor="applicant",
+                action="contact.verified" if ok else "contact.refused",
+                subject=code_id,
+                detail={"entry": entry_code},
+                now=now,
+            )
+    if verdict is Verdict.WRONG:
+        raise InvalidInput(
+            "code_wrong", "This code is not right; %(left)d tries left", field="code", left=left
+        )
+    if verdict is Verdict.SPENT or entry_code is None:
+        raise not_confirmed()
+    return entry_code

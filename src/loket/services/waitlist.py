@@ -4,7 +4,7 @@ lock policy in store/waitlist_repo.py (docs/locking.md, "Waiting list")."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -16,6 +16,7 @@ from loket.domain.booking import (
     new_booking_code,
     plan_booking,
 )
+from loket.domain.contact_code import Purpose
 from loket.domain.errors import Conflict, NotFound
 from loket.domain.identity import nik_matches
 from loket.domain.waitlist import (
@@ -30,12 +31,14 @@ from loket.domain.waitlist import (
     offer_open,
     office_of_entry_code,
 )
+from loket.services import contact_verification
 from loket.services.audit import record
 from loket.services.billing.codes import fetch_code
 from loket.services.billing.provider import BillingProvider
 from loket.services.booking import BookingConfirmation, confirmation
 from loket.services.booking_rows import new_booking
 from loket.services.catalog import Catalog
+from loket.services.contact_verification import CodeSent
 from loket.services.quotas import open_days
 from loket.services.waitlist_offers import hand_on, offer_free_places
 from loket.store import booking_repo, waitlist_repo
@@ -58,6 +61,8 @@ class WaitlistView:
     offer_deadline: datetime | None
     booking_code: str | None
     locale: str
+    # Set while the entry waits for its contact's code (issue 21): where it went, and its handle.
+    verification: CodeSent | None = None
 
 
 def _not_found() -> NotFound:
@@ -98,8 +103,14 @@ async def join_waitlist(
     waitlist: WaitlistPolicy,
     locale: str,
     now: datetime,
+    secret: str = "",
 ) -> WaitlistView:
-    """Queue for a full session; the person is offered the next place that frees up there."""
+    """Queue for a full session; the person is offered the next place that frees up there.
+
+    With `policy.verify_contact` the entry waits (is offered places) only once the code sent to
+    its contact is entered (contact_verification.verify_entry), and the answer is the same whether
+    or not the NIK holds a booking: that is checked when the code is entered (no oracle)."""
+    verify = policy.verify_contact
     ctx = await catalog.get(db, office_code)
     plan = plan_booking(request, ctx.office, ctx.calendar, ctx.fees, policy, now)
     check_bookable(ctx.releases.get(plan.day), ctx.office, now)  # a ballot day waits for its draw
@@ -112,9 +123,9 @@ async def join_waitlist(
             conn, plan.office_code, plan.day, plan.session.starts, plan.category.value, plan.nik
         )
         check_may_join(int(left), existing is not None and existing.status in OPEN_STATUSES)
-        if await booking_repo.hold_of(conn, plan.nik) is not None:
+        if not verify and await booking_repo.hold_of(conn, plan.nik) is not None:
             raise Conflict("active_booking_exists", "This NIK already has an active booking", field="nik")
-        if existing is not None:  # an earlier, closed entry for this session: start afresh
+        if existing is not None:  # an earlier, closed (or unverified) entry for this session: start afresh
             await waitlist_repo.delete_entry(conn, existing)
         code = new_entry_code(plan.office_code)
         await waitlist_repo.insert_entry(
@@ -135,7 +146,7 @@ async def join_waitlist(
                 "validity_years": request.validity_years,
                 "service": plan.service.value,
                 "locale": locale,
-                "status": WaitStatus.WAITING.value,
+                "status": (WaitStatus.UNVERIFIED if verify else WaitStatus.WAITING).value,
                 "joined_at": now,
                 "seq": new_id(),
                 "offered_at": None,
@@ -158,8 +169,23 @@ async def join_waitlist(
             },
             now=now,
         )
+        sent = None
+        if verify:
+            sent = await contact_verification.start_entry_code(
+                conn,
+                Purpose.WAITLIST,
+                office_code=plan.office_code,
+                entry_code=code,
+                nik=plan.nik,
+                phone=plan.phone,
+                email=plan.email,
+                locale=locale,
+                secret=secret,
+                now=now,
+                client_ip=plan.client_ip,
+            )
         row = await waitlist_repo.entry_by_code(conn, plan.office_code, code)
-        return await _view(conn, row, waitlist, now)
+        return replace(await _view(conn, row, waitlist, now), verification=sent)
 
 
 async def find_entry(db: Database, code: str, *, waitlist: WaitlistPolicy, now: datetime) -> WaitlistView:

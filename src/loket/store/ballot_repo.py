@@ -11,11 +11,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from loket.domain.ballot import Mode, Release
+from loket.domain.ballot import EntryStatus, Mode, Release
 from loket.store import dialect
 from loket.store.tables import ballot_contacts, ballot_entries, day_releases, places
 
@@ -108,6 +108,10 @@ async def take_contact(conn: AsyncConnection, office_code: str, day: date, conta
     return (await conn.execute(stmt)).first() is not None
 
 
+# An entry whose contact code was not entered yet is neither drawn nor counted nor published.
+_counted = ballot_entries.c.status != EntryStatus.UNVERIFIED.value
+
+
 async def insert_entry(conn: AsyncConnection, values: dict[str, Any]) -> bool:
     """Insert an entry; False when the NIK (or the entry code) already has one for the day."""
     stmt = dialect.insert(conn, ballot_entries).values(**values).on_conflict_do_nothing()
@@ -131,7 +135,7 @@ async def entry_by_code(conn: AsyncConnection, office_code: str, code: str) -> R
 async def entries_of_day(conn: AsyncConnection, office_code: str, day: date) -> list[Row[Any]]:
     query = (
         select(ballot_entries)
-        .where(ballot_entries.c.office_code == office_code, ballot_entries.c.day == day)
+        .where(ballot_entries.c.office_code == office_code, ballot_entries.c.day == day, _counted)
         .order_by(ballot_entries.c.rank, ballot_entries.c.entry_code)
     )
     return list((await conn.execute(query)).all())
@@ -141,9 +145,35 @@ async def entry_count(conn: AsyncConnection, office_code: str, day: date) -> int
     query = (
         select(func.count())
         .select_from(ballot_entries)
-        .where(ballot_entries.c.office_code == office_code, ballot_entries.c.day == day)
+        .where(ballot_entries.c.office_code == office_code, ballot_entries.c.day == day, _counted)
     )
     return int((await conn.execute(query)).scalar_one())
+
+
+async def verify_entry(conn: AsyncConnection, office_code: str, code: str) -> bool:
+    """An unverified entry counts from now on (its contact's code was entered); False if it is gone."""
+    result = await conn.execute(
+        update(ballot_entries)
+        .where(
+            ballot_entries.c.office_code == office_code,
+            ballot_entries.c.entry_code == code,
+            ballot_entries.c.status == EntryStatus.UNVERIFIED.value,
+        )
+        .values(status=EntryStatus.ENTERED.value)
+        .returning(ballot_entries.c.entry_code)
+    )
+    return result.first() is not None
+
+
+async def delete_unverified(conn: AsyncConnection, office_code: str, code: str) -> None:
+    """An entry whose code was refused or replaced never counted: it goes (the NIK may enter again)."""
+    await conn.execute(
+        delete(ballot_entries).where(
+            ballot_entries.c.office_code == office_code,
+            ballot_entries.c.entry_code == code,
+            ballot_entries.c.status == EntryStatus.UNVERIFIED.value,
+        )
+    )
 
 
 async def set_outcome(conn: AsyncConnection, row: Any, **values: Any) -> None:

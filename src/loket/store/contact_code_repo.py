@@ -30,6 +30,17 @@ async def add_pending(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> 
         await conn.execute(booking_verifications.insert(), list(rows))
 
 
+async def pending_subject(conn: AsyncConnection, office_code: str, code_id: str) -> str | None:
+    """What a code still pending is for, when it is not a booking: a waiting-list or ballot entry's
+    code (kept in `booking_verifications.booking_code`, which is wide enough and never collides)."""
+    query = select(booking_verifications.c.booking_code).where(
+        booking_verifications.c.office_code == office_code,
+        booking_verifications.c.code_id == code_id,
+        booking_verifications.c.state == "pending",
+    )
+    return (await conn.execute(query)).scalar()
+
+
 async def count_try(conn: AsyncConnection, office_code: str, code_id: str, now: datetime) -> Row[Any] | None:
     """Count one try of a live code before it is compared; the row as it is after, or None when the
     code is unknown, used, expired or out of tries."""

@@ -38,6 +38,21 @@ async def insert_entry(conn: AsyncConnection, row: dict[str, Any]) -> None:
     await conn.execute(entries.insert().values(**row))
 
 
+async def verify_entry(conn: AsyncConnection, office_code: str, code: str, now: datetime) -> bool:
+    """An unverified entry starts waiting (its contact's code was entered); False if it is gone."""
+    result = await conn.execute(
+        update(entries)
+        .where(
+            entries.c.office_code == office_code,
+            entries.c.entry_code == code,
+            entries.c.status == WaitStatus.UNVERIFIED.value,
+        )
+        .values(status=WaitStatus.WAITING.value, updated_at=now)
+        .returning(entries.c.entry_code)
+    )
+    return result.first() is not None
+
+
 async def delete_entry(conn: AsyncConnection, entry: Any) -> None:
     """Remove a closed entry (the person joins the same session afresh)."""
     await conn.execute(

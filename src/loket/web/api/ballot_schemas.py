@@ -66,11 +66,17 @@ class BallotEntryPublic(BaseModel):
     session: str
     category: str
     flexible: bool
-    status: str = Field(description="entered, won, waitlisted or ineligible")
+    status: str = Field(description="unverified, entered, won, waitlisted or ineligible")
     rank: int | None
     booking_code: str | None
     waitlist_code: str | None
     entered_at: datetime
+    # While contacts are verified (issue 21) the entry is drawn only once its code is entered.
+    verification_id: str | None = Field(
+        default=None, description="Where to enter the contact's code: .../entry-verifications/{id}"
+    )
+    sent_to: str | None = Field(default=None, description="The contact the code went to, masked")
+    expires_at: datetime | None = None
 
 
 class DrawPublic(BaseModel):

@@ -45,6 +45,9 @@ def entry_public(view: EntryView) -> BallotEntryPublic:
         booking_code=view.booking_code,
         waitlist_code=view.waitlist_code,
         entered_at=view.entered_at,
+        verification_id=view.verification.code_id if view.verification else None,
+        sent_to=view.verification.sent_to if view.verification else None,
+        expires_at=view.verification.expires_at if view.verification else None,
     )
 
 
@@ -108,6 +111,7 @@ async def post_entry(
         policy=booking_policy(settings),
         locale=locale,
         now=now,
+        secret=settings.secret_key,
     )
     return entry_public(view)
 

@@ -169,6 +169,12 @@ class VerifiedPublic(BaseModel):
     bookings: list[BookingPublic]
 
 
+class EntryVerifiedPublic(BaseModel):
+    """A waiting-list or ballot entry whose contact was verified: it counts from now on."""
+
+    entry_code: str
+
+
 class NikReleaseCreate(StrictBody):
     nik: str = Field(max_length=40)
     kk: str = Field(max_length=40, description="Family card (KK) number, 16 digits")

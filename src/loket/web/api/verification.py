@@ -15,6 +15,7 @@ from loket.web.api.openapi import PUBLIC_ERRORS
 from loket.web.api.schemas import (
     CodeEntry,
     CodeSentPublic,
+    EntryVerifiedPublic,
     NikReleaseCreate,
     NikReleasePublic,
     VerifiedPublic,
@@ -85,6 +86,28 @@ async def enter_code(
             }
         )
     return VerifiedPublic.model_validate({"bookings": shown})
+
+
+@router.post(
+    "/offices/{code}/entry-verifications/{verification_id}",
+    response_model=EntryVerifiedPublic,
+    responses=PUBLIC_ERRORS,
+    summary="Enter the code sent to a waiting-list or ballot entry's contact: the entry counts",
+)
+async def enter_entry_code(
+    code: str,
+    verification_id: str,
+    body: CodeEntry,
+    request: Request,
+    db: DbDep,
+    now: NowDep,
+    settings: SettingsDep,
+) -> EntryVerifiedPublic:
+    await check_rate(request, "lookup", verification_id)
+    entry_code = await verification.verify_entry(
+        db, code.upper(), verification_id, body.code, secret=settings.secret_key, now=now
+    )
+    return EntryVerifiedPublic(entry_code=entry_code)
 
 
 @router.post(

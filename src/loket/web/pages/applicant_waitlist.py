@@ -73,6 +73,7 @@ async def join_submit(
             waitlist=waitlist,
             locale=locale,
             now=now,
+            secret=settings.secret_key,
         )
     except DomainError as exc:
         prefix = "" if exc.field in ("phone", "email", "session") else "p0-"
@@ -83,6 +84,10 @@ async def join_submit(
             errors=field_errors(exc, locale, prefix),
             **identity.context(),
             **context,
+        )
+    if entry.verification is not None:  # the entry waits once the contact's code is entered
+        return RedirectResponse(
+            f"/entry-verify/{entry.office_code}/{entry.verification.code_id}", status_code=303
         )
     return RedirectResponse(f"/waitlist/{entry.entry_code}", status_code=303)
 

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from loket.domain.ballot import Mode
 from loket.domain.errors import DomainError, NotFound
@@ -79,6 +79,7 @@ async def ballot_enter(
             policy=policy,
             locale=locale,
             now=now,
+            secret=settings.secret_key,
         )
     except DomainError as exc:
         prefix = "" if exc.field in ("phone", "email", "session", "date", None) else "p0-"
@@ -95,6 +96,19 @@ async def ballot_enter(
             **identity.context(),
             **context,
         )
+    if entry.verification is not None:  # the entry counts once the contact's code is entered
+        return RedirectResponse(
+            f"/entry-verify/{entry.office_code}/{entry.verification.code_id}", status_code=303
+        )
+    return render(request, "security/ballot_entered.html", entry=entry, **context)
+
+
+async def entered_page(
+    request: Request, db: DbDep, catalog: Catalog, now: NowDep, office: str, code: str
+) -> Response:
+    """The receipt of an entry whose contact code was just entered (contact_code.py sends here)."""
+    entry = await ballot_service.verified_entry(db, office, code)
+    context = await _ballot_context(catalog, db, office, entry.day, now)
     return render(request, "security/ballot_entered.html", entry=entry, **context)
 
 

@@ -16,6 +16,7 @@ from loket.web.api.verification import RELEASE_DONE
 from loket.web.client import client_ip
 from loket.web.deps import CatalogDep, DbDep, LocaleDep, NowDep, SettingsDep, billing_of
 from loket.web.limits import check_rate
+from loket.web.pages import ballot as ballot_pages
 from loket.web.pages.applicant_common import (
     RECENT_COOKIE,
     RECENT_TTL_S,
@@ -109,6 +110,52 @@ async def booking_code_entry(
         secure=settings.cookie_secure,
     )
     return response
+
+
+@router.get("/entry-verify/{office}/{code_id}", response_class=HTMLResponse)
+@html_errors
+async def entry_code_form(
+    request: Request, office: str, code_id: str, db: DbDep, catalog: CatalogDep
+) -> Response:
+    return await _code_page(request, db, catalog, office.upper(), code_id, {}, 200)
+
+
+@router.post("/entry-verify/{office}/{code_id}", response_class=HTMLResponse)
+@html_errors
+async def entry_code_entry(
+    request: Request,
+    office: str,
+    code_id: str,
+    db: DbDep,
+    catalog: CatalogDep,
+    now: NowDep,
+    locale: LocaleDep,
+    settings: SettingsDep,
+) -> Response:
+    """The code of a waiting-list or ballot entry: right, the entry counts (issue 21)."""
+    await check_rate(request, "lookup", code_id)
+    typed = str((await request.form()).get("code", ""))
+    try:
+        entry_code = await verification.verify_entry(
+            db, office.upper(), code_id, typed, secret=settings.secret_key, now=now
+        )
+    except DomainError as exc:
+        if exc.code in ("code_wrong", "code_format"):
+            return await _code_page(
+                request, db, catalog, office.upper(), code_id, field_errors(exc, locale), exc.status
+            )
+        return render(
+            request,
+            "applicant/code_refused.html",
+            status_code=exc.status,
+            message=error_message(exc, locale),
+            office_code=office.upper(),
+        )
+    if entry_code.startswith(
+        f"{office.upper()}-W"
+    ):  # a waiting-list entry: its page, where the code is the key
+        return RedirectResponse(f"/waitlist/{entry_code}", status_code=303)
+    return await ballot_pages.entered_page(request, db, catalog, now, office.upper(), entry_code)
 
 
 def _release_form(
