@@ -30,7 +30,8 @@ async def tell_near(conn: Connection, office: Office, day: date, near: int, now:
     if near <= 0:
         return 0
     added = 0
-    front = (await floor_repo.waiting(conn, office.code, day, list(NEAR_STAGES)))[: near + 1]
+    # Only the front is read: every call-next runs this, and the whole waiting room is hundreds of rows.
+    front = await floor_repo.waiting(conn, office.code, day, list(NEAR_STAGES), limit=near + 1)
     if not any(t.booking_code for t in front):
         return 0
     rate = await service_rate(conn, office, Stage.INTAKE, now)  # read once for the whole front

@@ -319,11 +319,7 @@ async def logout(db: Database, token: str, *, now: datetime) -> None:
 async def authenticate(db: Database, token: str, *, now: datetime) -> tuple[StaffIdentity, str] | None:
     """The identity and CSRF token of a live session, or None."""
     async with db.read() as conn:
-        found = await staff_repo.session(conn, token_hash(token), now)
-        if found is None:
-            return None
-        ident = await staff_repo.identity(conn, found.username)
-    return (ident, found.csrf_token) if ident is not None else None
+        return await staff_repo.session_identity(conn, token_hash(token), now)
 
 
 async def office_staff(db: Database, office_code: str) -> list[dict[str, object]]:

@@ -257,10 +257,12 @@ async def claim_next(
 
 
 async def waiting(
-    conn: AsyncConnection, office_code: str, day: date, stages: Sequence[str]
+    conn: AsyncConnection, office_code: str, day: date, stages: Sequence[str], *, limit: int | None = None
 ) -> list[Row[Any]]:
-    """Waiting tickets of the stages, in policy order."""
+    """Waiting tickets of the stages, in policy order (the first `limit` of them when given)."""
     query = select(tickets).where(_queue_scope(office_code, day, stages, None)).order_by(*POLICY_ORDER)
+    if limit is not None:
+        query = query.limit(limit)
     return list((await conn.execute(query)).all())
 
 
