@@ -18,6 +18,8 @@ import psycopg
 import pytest
 
 from loket.clock import FrozenClock
+from loket.services.audit import use_audit_key
+from loket.settings import DEFAULT_SECRET_KEY
 from loket.store.database import Database
 
 from .database_templates import PostgresTemplates, Recipe, SqliteTemplates
@@ -126,3 +128,14 @@ async def demo(db: Database, demo_url: str) -> Database:
 def clock() -> FrozenClock:
     """Thursday 28 December 2017, 08:30 WIB: the day of the story."""
     return FrozenClock(STORY_NOW)
+
+
+@pytest.fixture(autouse=True)
+def _one_audit_key() -> Iterator[None]:
+    """The key audit entries are MACed with is process-wide (services/audit.py): a test that builds
+    an app or runs a command with its own secret changes it. Put the default back after each test,
+    so that the session's demo templates, made during some test's set-up, and every later test's
+    entries are made and checked with one key (else a later seal calls the demo's rows foreign)."""
+    yield
+    use_audit_key(DEFAULT_SECRET_KEY)
+

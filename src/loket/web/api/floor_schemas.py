@@ -188,7 +188,7 @@ class TransitionPublic(BaseModel):
 
 class TicketHistoryPublic(BaseModel):
     ticket: str
-    booking_code: str | None = Field(None, description="The booking the ticket was issued for; none for a walk-in")
+    booking_code: str | None = Field(None, description="The booking of the ticket; none for a walk-in")
     day: str
     category: str
     stage: str

@@ -162,7 +162,12 @@ class CodeSentPublic(BaseModel):
 
 
 class CodeEntry(StrictBody):
-    code: str = Field(max_length=20, description="The 6 digits sent to the contact", examples=["123456"])
+    code: str = Field(
+        max_length=20,
+        pattern=r"^[ -]*([0-9][ -]*){6}$",  # six digits; spaces and dashes as people type them
+        description="The 6 digits sent to the contact",
+        examples=["123456"],
+    )
 
 
 class VerifiedPublic(BaseModel):
@@ -176,8 +181,8 @@ class EntryVerifiedPublic(BaseModel):
 
 
 class NikReleaseCreate(StrictBody):
-    nik: str = Field(max_length=40)
-    kk: str = Field(max_length=40, description="Family card (KK) number, 16 digits")
+    nik: str = Field(max_length=40, pattern=r"^[0-9]{16}$", description="16-digit NIK")
+    kk: str = Field(max_length=40, pattern=r"^[0-9]{16}$", description="Family card (KK) number, 16 digits")
     phone: str = Field(max_length=40, description="A contact of yours, new or not: the code goes there")
     email: str | None = Field(default=None, max_length=254)
 

@@ -128,6 +128,7 @@ async def start_release(
     settings: SettingsDep,
 ) -> JSONBytes:
     await check_rate(request, "lookup", body.nik)
+    await catalog.get(db, code.upper())  # an unknown office is a 404 before any field is judged
     sent = await verification.start_release(
         db,
         catalog,
