@@ -53,6 +53,21 @@ async def _code_page(
     )
 
 
+async def _refused(
+    request: Request, db: DbDep, catalog: Catalog, office: str, code_id: str, exc: DomainError, locale: str
+) -> Response:
+    """A code that can be typed again (wrong, mistyped): the form with the error; else the end."""
+    if exc.code in ("code_wrong", "code_format"):
+        return await _code_page(request, db, catalog, office, code_id, field_errors(exc, locale), exc.status)
+    return render(
+        request,
+        "applicant/code_refused.html",
+        status_code=exc.status,
+        message=error_message(exc, locale),
+        office_code=office,
+    )
+
+
 @router.get("/booking-verify/{office}/{code_id}", response_class=HTMLResponse)
 @html_errors
 async def booking_code_form(
@@ -89,17 +104,7 @@ async def booking_code_entry(
             billing_backoff_max_s=settings.billing_backoff_max_s,
         )
     except DomainError as exc:
-        if exc.code in ("code_wrong", "code_format"):
-            return await _code_page(
-                request, db, catalog, office.upper(), code_id, field_errors(exc, locale), exc.status
-            )
-        return render(
-            request,
-            "applicant/code_refused.html",
-            status_code=exc.status,
-            message=error_message(exc, locale),
-            office_code=office.upper(),
-        )
+        return await _refused(request, db, catalog, office.upper(), code_id, exc, locale)
     response = RedirectResponse("/booking-done", status_code=303)
     response.set_cookie(
         RECENT_COOKIE,
@@ -140,20 +145,8 @@ async def entry_code_entry(
             db, office.upper(), code_id, typed, secret=settings.secret_key, now=now
         )
     except DomainError as exc:
-        if exc.code in ("code_wrong", "code_format"):
-            return await _code_page(
-                request, db, catalog, office.upper(), code_id, field_errors(exc, locale), exc.status
-            )
-        return render(
-            request,
-            "applicant/code_refused.html",
-            status_code=exc.status,
-            message=error_message(exc, locale),
-            office_code=office.upper(),
-        )
-    if entry_code.startswith(
-        f"{office.upper()}-W"
-    ):  # a waiting-list entry: its page, where the code is the key
+        return await _refused(request, db, catalog, office.upper(), code_id, exc, locale)
+    if entry_code.startswith(f"{office.upper()}-W"):  # a waiting-list entry: its page, keyed by the code
         return RedirectResponse(f"/waitlist/{entry_code}", status_code=303)
     return await ballot_pages.entered_page(request, db, catalog, now, office.upper(), entry_code)
 
