@@ -182,9 +182,9 @@ async def book_slot(
     await open_days(db, ctx, plan.day, plan.day)
     stale_checked = swept = False
     session_key = (plan.day, plan.session.starts, plan.category.value)
-    if ctx.known_full(session_key):
+    if ctx.known_full(session_key, FULL_MEMORY_S):
         # Sold out a moment ago in this process: answer without a query. A place freed elsewhere
-        # (cancellation, expiry) is bookable again within FULL_MEMORY_S.
+        # (cancellation, expiry) is bookable again within FULL_MEMORY_S and one re-check.
         raise _quota_full(await nearest_alternatives(db, catalog, plan, now))
     pending = policy.verify_contact
     for attempt in range(ATTEMPTS):
@@ -201,6 +201,8 @@ async def book_slot(
             pending=pending,
         )
         result = await booking_repo.take_place(db, new)
+        if result.outcome is not Outcome.FULL and result.outcome is not Outcome.RETRY:
+            ctx.unmark_full(session_key)  # a place was there: whoever re-checked, others may try too
         if result.outcome is Outcome.RETRY:
             if attempt + 1 < ATTEMPTS:
                 log.info("retrying booking after %s", type(result.error).__name__)

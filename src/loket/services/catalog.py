@@ -38,13 +38,29 @@ class OfficeContext:
     # Days released other than first-come-at-once (scheduled fcfs, ballots): see domain/ballot.py.
     releases: dict[date, Release] = field(default_factory=dict)
 
-    def known_full(self, key: tuple[date, Any, str]) -> bool:
-        """True while a recent attempt found the session full (so a sold-out answer costs no query)."""
+    def known_full(self, key: tuple[date, Any, str], recheck_s: float = 0.5) -> bool:
+        """True while a recent attempt found the session full (so a sold-out answer costs no query).
+
+        When the memory runs out, the first caller goes to the database to check again and every
+        other keeps the answer 'full' for up to `recheck_s` meanwhile: letting them all through
+        sent every applicant of the next ~100 ms to the database at once, twice a second, the
+        sold-out answers' p99 of 400-600 ms (docs/performance.md). The checker clears the mark
+        when it finds a place (`unmark_full`) and renews it when it finds none (`mark_full`)."""
         until = self.full_until.get(key)
-        return until is not None and time.monotonic() < until
+        if until is None:
+            return False
+        now = time.monotonic()
+        if now < until:
+            return True
+        self.full_until[key] = now + recheck_s
+        return False
 
     def mark_full(self, key: tuple[date, Any, str], for_s: float = 0.5) -> None:
         self.full_until[key] = time.monotonic() + for_s
+
+    def unmark_full(self, key: tuple[date, Any, str]) -> None:
+        """A place of the session was there after all: the next applicants go to the database."""
+        self.full_until.pop(key, None)
 
     def drop_alternative(self, day: str, session: str, category: str) -> None:
         """A session was just found full: no cached 'full' answer may still offer it."""
@@ -79,6 +95,8 @@ class Catalog:
         self._loading: dict[str, asyncio.Lock] = {}
         self._offices: tuple[float, tuple[Office, ...]] | None = None
         self._offices_lock = asyncio.Lock()
+        # Counts changes (`forget`): a load that a change overtook is not kept as fresh.
+        self._generation = 0
         # Told (kind, office) after a local forget, to tell the other processes (services/fanout.py).
         self.on_change: Callable[[str, str | None], None] | None = None
 
@@ -89,15 +107,24 @@ class Catalog:
         return None
 
     async def get(self, db: Database, office_code: str) -> OfficeContext:
-        """The office's cached context, loaded (once, however many ask at the same time) when stale."""
+        """The office's cached context, loaded (once, however many ask at the same time) when stale.
+
+        A context past its `ttl` is refreshed by one caller while the others keep using it: with
+        every request of a rush waiting on the refresh (four queries and the calendar), the whole
+        process stalled every `ttl` seconds (docs/performance.md). After a change (`forget`) there
+        is nothing to keep using: every caller waits for the new context."""
         entry = self._fresh(office_code)
         if entry is not None:
             return entry
         lock = self._loading.setdefault(office_code, asyncio.Lock())
+        stale = self._entries.get(office_code)
+        if stale is not None and lock.locked():
+            return stale
         async with lock:
             entry = self._fresh(office_code)
             if entry is not None:
                 return entry
+            generation = self._generation
             async with db.read() as conn:
                 office = await offices_repo.load_office(conn, office_code)
                 calendar = await offices_repo.load_calendar(conn, office_code, country=self.country)
@@ -115,7 +142,10 @@ class Catalog:
                 entry.full_until = previous.full_until
                 entry.locks = previous.locks
                 entry.swept_at = previous.swept_at
-            self._entries[office_code] = entry
+            if generation == self._generation:
+                self._entries[office_code] = entry
+            # else a change came while this read ran: the next caller reads again. This one's
+            # answer was read after its request arrived, as a load with no change in between.
             return entry
 
     async def offices(self, db: Database) -> list[Office]:
@@ -145,6 +175,7 @@ class Catalog:
         `local`: only this process (the change came from another one)."""
         if self.on_change is not None and not local:
             self.on_change("forget", office_code)
+        self._generation += 1
         self._offices = None
         if office_code is None:
             self._entries.clear()

@@ -46,6 +46,7 @@ from loket.web.api.openapi import complete_schema
 from loket.web.body_limits import BodyLimitMiddleware
 from loket.web.errors import install_error_handlers
 from loket.web.limits import make_limiter
+from loket.web.hot_routes import HotRoutes
 from loket.web.middleware import SecurityMiddleware
 from loket.web.pages import (
     applicant,
@@ -63,7 +64,7 @@ from loket.web.pages import kiosk as kiosk_pages
 from loket.web.pages import node as node_pages
 from loket.web.pages import staff as staff_pages
 from loket.web.templating import make_templates
-from loket.web.warmup import warm_up
+from loket.web.warmup import settle_heap, warm_up
 
 
 def start_node_link(app: FastAPI, settings: Settings, clock: Clock) -> asyncio.Task[None] | None:
@@ -108,6 +109,7 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
             )
         # Code, locale data and templates the first pages would otherwise load (web/warmup.py).
         await anyio.to_thread.run_sync(warm_up, app)
+        settle_heap()
         fanout = app.state.fanout
         listening = asyncio.create_task(fanout.run()) if fanout is not None else None
         syncing = start_node_link(app, settings, clock)
@@ -209,6 +211,9 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    # Innermost: the rush's two routes go straight to their endpoints (web/hot_routes.py), after
+    # the security and body-limit middleware have done their part.
+    app.add_middleware(HotRoutes)
     app.add_middleware(BodyLimitMiddleware, settings=settings)  # inside: rate limits come first
     app.add_middleware(SecurityMiddleware, settings=settings, limiter=app.state.limiter)
     return app

@@ -9,6 +9,7 @@ worker thread so that the event loop stays free (the lifespan awaits it).
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 from datetime import date
@@ -49,3 +50,15 @@ def warm_up(app: FastAPI) -> None:
             log.exception("template %s does not compile", name)
     # FastAPI builds each included router's route contexts on the first url_path_for.
     app.url_path_for("static", path="loket.css")
+
+
+def settle_heap() -> None:
+    """Move what start-up loaded out of the collector's sight (`gc.freeze`).
+
+    A warm server holds some 300,000 objects (modules, templates, locale data, the route table)
+    that live as long as the process. Every full collection walked them all: under a booking rush
+    that was a pause of 100-160 ms every second or so, the whole p99 of the sold-out answers
+    (bench/hotpaths.py, docs/performance.md). Frozen, they are never walked again; what requests
+    allocate is collected as before."""
+    gc.collect()
+    gc.freeze()
