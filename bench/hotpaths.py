@@ -231,13 +231,15 @@ def measure(
         ],
     }
     envs = {"loket": env, "bare": {**os.environ, "BARE_DSN": bare_dsn, "BARE_POOL_SIZE": pool}}
+    logs = {kind: workdir / f"{kind}.log" for kind in commands}
     for kind, command in commands.items():
         process = subprocess.Popen(
             command,
             env=envs[kind],
             cwd=Path(__file__).parent,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            # Warnings and errors only (log level warning): an answer that was not meant is in here.
+            stderr=logs[kind].open("wb"),
         )
         processes.append(process)
         wait_for(f"http://127.0.0.1:{ports[kind]}", process)
@@ -279,6 +281,8 @@ def measure(
         name: {kind: median_run(runs) for kind, runs in by_kind.items()} for name, by_kind in rounds.items()
     }
 
+    # What the servers logged (warnings and errors): a booking refused by an error shows here.
+    server_log = {kind: path.read_text(errors="replace").splitlines()[-20:] for kind, path in logs.items()}
     sold_out_answer = httpx.post(
         f"http://127.0.0.1:{ports['loket']}{BOOK_PATH}",
         json=applicant(29_999, seed=13).booking_body(full_day),
@@ -311,6 +315,7 @@ def measure(
         },
         "oversold": {"loket": oversold(loket_dsn, LOKET_OVERSOLD), "bare": oversold(bare_dsn, BARE_OVERSOLD)},
         "sold_out_answer": sold_out_answer,
+        "server_log_tail": server_log,
     }
 
 

@@ -17,14 +17,13 @@ frees its place, drops the NIK hold and decrements the contact counters in the s
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from enum import StrEnum
-from functools import lru_cache
 from typing import Any
 
+import orjson
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -302,26 +301,17 @@ PG_TAKE_PLACE_SKIP = PG_TAKE_PLACE.format(skip="SKIP LOCKED")
 PG_TAKE_PLACE_WAIT = PG_TAKE_PLACE.format(skip="")
 
 
-@lru_cache(maxsize=64)
-def _isoformat(value: date | time) -> str:
-    return value.isoformat()  # cached: the rows of one booking repeat `now` many times
-
-
-def _column_value(value: Any) -> str:
-    if isinstance(value, date | time):  # datetime is a date too
-        return _isoformat(value)
-    raise TypeError(f"{type(value).__name__} is not a column value")
-
-
-# One encoder for every call: json.dumps(default=...) would build a new one each time.
-_ROWS_JSON = json.JSONEncoder(default=_column_value)
+def _rows_json(value: Any) -> str:
+    """Rows as JSON for json_populate_record: orjson writes dates, times and aware datetimes in ISO
+    8601, as `isoformat` does, several times faster than the stdlib encoder on this hot path."""
+    return orjson.dumps(value).decode()
 
 
 def pg_params(new: NewBooking) -> dict[str, Any]:
     """The parameters of `PG_TAKE_PLACE`: the booking column by column, the other rows as JSON."""
     b = new.booking
     keys = sorted(new.limits)
-    to_json = _ROWS_JSON.encode
+    to_json = _rows_json
     return {
         "office": b["office_code"],
         "code": b["booking_code"],

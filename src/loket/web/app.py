@@ -45,8 +45,8 @@ from loket.web.api import node as node_api
 from loket.web.api.openapi import complete_schema
 from loket.web.body_limits import BodyLimitMiddleware
 from loket.web.errors import install_error_handlers
-from loket.web.limits import make_limiter
 from loket.web.hot_routes import HotRoutes
+from loket.web.limits import make_limiter
 from loket.web.middleware import SecurityMiddleware
 from loket.web.pages import (
     applicant,

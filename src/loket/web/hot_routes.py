@@ -99,7 +99,7 @@ def _handler_of(app: Any, exc: Exception) -> Callable[..., Awaitable[Response]] 
     handlers = app.exception_handlers
     for kind in type(exc).__mro__:
         if kind in handlers:
-            return handlers[kind]  # type: ignore[no-any-return]
+            return handlers[kind]
     return None
 
 
