@@ -64,6 +64,7 @@ bench: install
 	$(BIN)/python -m pip install -q -e '.[bench]'
 	$(BIN)/python bench/hotpaths.py
 	$(BIN)/python bench/hotpaths.py --workers 2
+	$(BIN)/python bench/drivers.py
 	$(BIN)/python bench/booking_rush.py --db sqlite
 	$(BIN)/python bench/booking_rush.py --db postgresql
 	$(BIN)/python bench/floor.py --db postgresql
