@@ -64,6 +64,22 @@ def json_shape_ok(value: Any, max_depth: int, max_items: int) -> None:
         stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
 
 
+def replayed(body: bytes, after: Message | None, receive: Receive) -> Receive:
+    """A `receive` that hands on a body already read whole, then what came after it."""
+    delivered = False
+
+    async def replay() -> Message:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        if after is not None:
+            return after
+        return await receive()
+
+    return replay
+
+
 class BodyLimitMiddleware:
     """Refuse bodies over the size limit (413) and JSON bodies too deep or too big (422)."""
 
@@ -98,18 +114,7 @@ class BodyLimitMiddleware:
         except Refused as refused:
             await self._refuse(scope, headers, send, refused)
             return
-        delivered = False
-
-        async def replay() -> Message:
-            nonlocal delivered
-            if not delivered:
-                delivered = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            if after is not None:
-                return after
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replayed(body, after, receive), send)
 
     async def _read(self, receive: Receive, limit: int) -> tuple[bytes, Message | None]:
         chunks: list[bytes] = []

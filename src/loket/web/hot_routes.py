@@ -29,6 +29,7 @@ from starlette.responses import Response
 from loket.web.api.bookings import create_booking
 from loket.web.api.health import healthz
 from loket.web.api.schemas import BookingCreate
+from loket.web.body_limits import replayed
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -62,9 +63,9 @@ class HotRoutes:
         parsed = self._valid(scope, body)
         if parsed is None:
             # Bad input or an unusual request: FastAPI answers it, from the same bytes.
-            await self.app(scope, _replay(body, after, receive), send)
+            await self.app(scope, replayed(body, after, receive), send)
             return
-        request = Request(scope, _replay(body, after, receive))
+        request = Request(scope, replayed(body, after, receive))
         await self._answer(scope, receive, send, create_booking, code, parsed, request)
 
     @staticmethod
@@ -113,18 +114,3 @@ async def _read(receive: Receive) -> tuple[bytes, Message | None]:
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             return b"".join(chunks), None
-
-
-def _replay(body: bytes, after: Message | None, receive: Receive) -> Receive:
-    delivered = False
-
-    async def replay() -> Message:
-        nonlocal delivered
-        if not delivered:
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        if after is not None:
-            return after
-        return await receive()
-
-    return replay
