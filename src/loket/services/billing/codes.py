@@ -67,8 +67,12 @@ async def fetch_code(
 ) -> str | None:
     """Ask the provider for an awaited code and write it; None while it is awaited (or never will be)."""
     async with db.read() as conn:
-        row = await booking_repo.booking_by_code(conn, office_code, booking_code)
+        # The request first: a racing attempt writes the code and the request's state in one
+        # transaction, so once the state is seen to have moved the code is there to be read too
+        # (read the other way round, the booking could be read just before that commit and the
+        # request just after: an issued request answered with no code).
         request = await billing_repo.request(conn, office_code, booking_code)
+        row = await booking_repo.booking_by_code(conn, office_code, booking_code)
     if row is None or request is None:
         return row.billing_code if row is not None else None
     if row.billing_code is not None or request.state != "pending":
