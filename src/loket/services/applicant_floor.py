@@ -9,40 +9,29 @@ over the open stations of the stage, times the mean service time measured today 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from loket.domain.calling import QueueState, StationState, estimate_wait_s
+from loket.domain.calling import QueueState, estimate_wait_s
 from loket.domain.journey import MISSING_LABELS, FloorStatus, floor_stages
 from loket.domain.office import Office
 from loket.domain.service_targets import targets_with_defaults
 from loket.domain.workflow import STATION_KIND, Stage, stages_of_kind
-from loket.store import floor_repo, offices_repo, reports_repo
+from loket.store import floor_repo, offices_repo
 from loket.store.database import Connection, Database
-
-
-async def service_means(conn: Connection, office: Office, now: datetime) -> dict[str, float]:
-    """Mean service seconds per stage measured today (called to finished; transfers and no-shows left out)."""
-    start = office.local_moment(office.local_today(now), datetime.min.time())
-    durations: dict[str, list[float]] = defaultdict(list)
-    for v in await floor_repo.visits_between(conn, office.code, start, start + timedelta(days=1)):
-        if v.called_at and v.finished_at and v.outcome not in ("transferred", "no_show"):
-            durations[v.stage].append((v.finished_at - v.called_at).total_seconds())
-    return {stage: sum(d) / len(d) for stage, d in durations.items() if d}
 
 
 async def service_rate(
     conn: Connection, office: Office, stage: Stage, now: datetime
 ) -> tuple[int, float | None]:
     """(open stations of `stage`'s queue, mean service seconds: measured today, else the target)."""
-    kind = STATION_KIND[stage]
-    stations = await floor_repo.office_stations(conn, office.code)
-    open_count = sum(1 for s in stations if s.kind == kind and s.state == StationState.OPEN.value)
     served = Stage.INTAKE.value if stage is Stage.CHECKED_IN else stage.value
-    mean_s = (await service_means(conn, office, now)).get(served)
+    start = office.local_moment(office.local_today(now), datetime.min.time())
+    open_count, mean_s, stored = await floor_repo.stage_rate(
+        conn, office.code, STATION_KIND[stage], served, start, start + timedelta(days=1)
+    )
     if mean_s is None:
-        target = targets_with_defaults(await reports_repo.targets(conn, office.code)).get(served)
+        target = targets_with_defaults({served: stored} if stored else {}).get(served)
         mean_s = float(target.service_s) if target and target.service_s else None
     return open_count, mean_s
 

@@ -113,6 +113,92 @@ async def cached_office(catalog: Catalog | None, db: Database, office_code: str)
     return (await catalog.get(db, office_code)).office if catalog is not None else None
 
 
+def check_may_call(st: Any, officer: str) -> None:
+    """Conflict unless the station is open, free for `officer` and has nobody called."""
+    if st.state != StationState.OPEN.value:
+        raise Conflict("station_not_open", "Open the station before calling", field="station")
+    if st.officer not in (None, officer):
+        raise Conflict(
+            "station_taken",
+            "Station %(station)s is open for %(officer)s",
+            field="station",
+            station=st.name,
+            officer=st.officer,
+        )
+    if st.ticket is not None:
+        raise Conflict(
+            "station_busy",
+            "Finish, transfer or mark a no-show for %(ticket)s first",
+            field="station",
+            ticket=st.ticket,
+        )
+
+
+async def _call_in_one_statement(
+    conn: Connection,
+    db: Database,
+    office: Office,
+    station_code: str,
+    today: date,
+    officer: str,
+    now: datetime,
+) -> tuple[Any, Any] | None:
+    """On PostgreSQL, the station locked and its next ticket called by one statement
+    (`floor_repo.call_ticket`); None where the portable steps must run instead: SQLite,
+    `db.portable`, a station the cached office does not know, has no state row yet, or whose kind
+    changed since the office was cached (the station stays locked: the steps run in this transaction)."""
+    kind = next((s.kind for s in office.stations if s.code == station_code), None)
+    if db.dialect != "postgresql" or db.portable or kind is None:
+        return None
+    stages = [s.value for s in stages_of_kind(kind)]
+    got = await floor_repo.call_ticket(
+        conn, office.code, station_code, kind=kind, stages=stages, day=today, officer=officer, now=now
+    )
+    if got is None or got[0].kind != kind:
+        return None
+    st, row = got
+    check_may_call(st, officer)
+    return st, row
+
+
+async def _claim(
+    conn: Connection, office_code: str, st: Any, today: date, officer: str, now: datetime
+) -> Any:
+    """The portable steps of call-next at a locked station: the next ticket claimed and marked called."""
+    stages = [s.value for s in stages_of_kind(st.kind)]
+    row = await floor_repo.claim_next(conn, office_code, today, stages, st.code)
+    if row is None:
+        return None
+    stage = served_stage(row.stage)
+    if stage != row.stage:
+        await floor_repo.add_transition(
+            conn,
+            office_code,
+            row.day,
+            row.ticket,
+            row.stage,
+            stage,
+            actor=officer,
+            station_code=st.code,
+            now=now,
+        )
+    await floor_repo.update_ticket(
+        conn,
+        row,
+        stage=stage,
+        queue_state=QueueState.CALLED.value,
+        station_code=st.code,
+        called_at=now,
+        called_by=officer,
+        recalls=0,
+        target_station=None,
+        updated_at=now,
+    )
+    await floor_repo.visit_called(conn, office_code, row.day, row.ticket, st.code, officer, now)
+    await floor_repo.set_station(conn, office_code, st.code, ticket_day=row.day, ticket=row.ticket)
+    return row
+
+
 @journaled("call_next")
 async def call_next(
     db: Database,
@@ -131,57 +217,18 @@ async def call_next(
     now near the front of the intake queue are told so (`policy.notify_next_in_people`)."""
     known = await cached_office(catalog, db, office_code)
     async with db.write() as conn:
-        st = await station_locked(conn, office_code, station_code, now)
-        if st.state != StationState.OPEN.value:
-            raise Conflict("station_not_open", "Open the station before calling", field="station")
-        if st.officer not in (None, officer):
-            raise Conflict(
-                "station_taken",
-                "Station %(station)s is open for %(officer)s",
-                field="station",
-                station=st.name,
-                officer=st.officer,
-            )
-        if st.ticket is not None:
-            raise Conflict(
-                "station_busy",
-                "Finish, transfer or mark a no-show for %(ticket)s first",
-                field="station",
-                ticket=st.ticket,
-            )
         office = known if known is not None else await offices_repo.load_office(conn, office_code)
         today = office.local_today(now)
-        stages = [s.value for s in stages_of_kind(st.kind)]
-        row = await floor_repo.claim_next(conn, office_code, today, stages, station_code)
+        got = await _call_in_one_statement(conn, db, office, station_code, today, officer, now)
+        if got is None:
+            st = await station_locked(conn, office_code, station_code, now)
+            check_may_call(st, officer)
+            row = await _claim(conn, office_code, st, today, officer, now)
+        else:
+            st, row = got
         if row is None:
             return None
         stage = served_stage(row.stage)
-        if stage != row.stage:
-            await floor_repo.add_transition(
-                conn,
-                office_code,
-                row.day,
-                row.ticket,
-                row.stage,
-                stage,
-                actor=officer,
-                station_code=st.code,
-                now=now,
-            )
-        await floor_repo.update_ticket(
-            conn,
-            row,
-            stage=stage,
-            queue_state=QueueState.CALLED.value,
-            station_code=st.code,
-            called_at=now,
-            called_by=officer,
-            recalls=0,
-            target_station=None,
-            updated_at=now,
-        )
-        await floor_repo.visit_called(conn, office_code, row.day, row.ticket, st.code, officer, now)
-        await floor_repo.set_station(conn, office_code, st.code, ticket_day=row.day, ticket=row.ticket)
         if row.stage in floor_notices.NEAR_STAGES:
             near = (policy or FloorPolicy()).notify_next_in_people
             await floor_notices.tell_near(conn, office, today, near, now)
@@ -311,24 +358,38 @@ async def complete_stage(
         else:
             values["queue_state"] = QueueState.WAITING.value
             values["queued_at"] = now
-        await floor_repo.visit_finished(conn, office_code, row.day, row.ticket, str(outcome), now)
-        if values["queue_state"] == QueueState.WAITING.value:
-            await floor_repo.open_visit(
-                conn, office_code, row.day, row.ticket, served_stage(target.value), now
+        requeued = values["queue_state"] == QueueState.WAITING.value
+        if db.dialect == "postgresql" and not db.portable:
+            await floor_repo.finish_stage(
+                conn,
+                row,
+                stage=target.value,
+                outcome=str(outcome),
+                visit_stage=served_stage(target.value) if requeued else None,
+                columns={name: values.get(name, getattr(row, name)) for name in floor_repo.FINISH_COLUMNS},
+                actor=officer,
+                station_code=st.code,
+                now=now,
             )
-        await floor_repo.update_ticket(conn, row, **values)
-        await floor_repo.add_transition(
-            conn,
-            office_code,
-            row.day,
-            row.ticket,
-            source.value,
-            target.value,
-            actor=officer,
-            station_code=st.code,
-            now=now,
-        )
-        await floor_repo.set_station(conn, office_code, st.code, ticket_day=None, ticket=None)
+        else:
+            await floor_repo.visit_finished(conn, office_code, row.day, row.ticket, str(outcome), now)
+            if requeued:
+                await floor_repo.open_visit(
+                    conn, office_code, row.day, row.ticket, served_stage(target.value), now
+                )
+            await floor_repo.update_ticket(conn, row, **values)
+            await floor_repo.add_transition(
+                conn,
+                office_code,
+                row.day,
+                row.ticket,
+                source.value,
+                target.value,
+                actor=officer,
+                station_code=st.code,
+                now=now,
+            )
+            await floor_repo.set_station(conn, office_code, st.code, ticket_day=None, ticket=None)
         await floor_notices.after_stage(conn, row, target, values.get("missing_documents", []), now)
         await record(
             conn,

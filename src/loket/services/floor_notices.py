@@ -14,11 +14,13 @@ from datetime import date, datetime
 from typing import Any
 
 from loket.domain.journey import MISSING_LABELS
+from loket.domain.notification import Event, channels_for, idempotency_key
 from loket.domain.office import Office
 from loket.domain.workflow import Stage
+from loket.notify.events import about_booking_rows
 from loket.services import notifications
 from loket.services.applicant_floor import service_rate, wait_minutes
-from loket.store import floor_repo
+from loket.store import floor_repo, outbox_repo
 from loket.store.database import Connection
 
 # The queue whose wait is long enough to leave the room for: the intake counters'.
@@ -26,34 +28,49 @@ NEAR_STAGES = (Stage.CHECKED_IN.value, Stage.INTAKE.value)
 
 
 async def tell_near(conn: Connection, office: Office, day: date, near: int, now: datetime) -> int:
-    """Queue 'you are next soon' to every booked ticket with at most `near` people before it."""
+    """Queue 'you are next soon' to every booked ticket with at most `near` people before it.
+
+    Every call-next runs this, and almost every front ticket was told on an earlier call: the front
+    with what its messages need is one statement, their keys already queued one more, and only a
+    ticket with a key not yet queued costs the wait estimate and an insert (one for all of them)."""
     if near <= 0:
         return 0
-    added = 0
-    # Only the front is read: every call-next runs this, and the whole waiting room is hundreds of rows.
-    front = await floor_repo.waiting(conn, office.code, day, list(NEAR_STAGES), limit=near + 1)
-    if not any(t.booking_code for t in front):
+    front = await floor_repo.near_front(
+        conn, office.code, day, list(NEAR_STAGES), near + 1, returns_to=Stage.INCOMPLETE.value
+    )
+    booked = [(position, t) for position, t in enumerate(front) if t.booking_code is not None]
+    if not booked:
+        return 0
+    keys = {
+        (position, idempotency_key(Event.NEXT_IN, t.booking_code, channel, _occasion(t)))
+        for position, t in booked
+        for channel, _ in channels_for(t.phone, t.email)
+    }
+    queued = await outbox_repo.queued_keys(conn, office.code, [key for _, key in keys])
+    untold = {position for position, key in keys if key not in queued}
+    if not untold:
         return 0
     rate = await service_rate(conn, office, Stage.INTAKE, now)  # read once for the whole front
-    for position, ticket in enumerate(front):
-        if ticket.booking_code is None:
-            continue
-        added += await notifications.notify_next_in(
-            conn,
-            office.code,
-            ticket.booking_code,
-            wait_minutes(position, *rate) or 1,
+    rows = [
+        row
+        for position, t in booked
+        if position in untold
+        for row in about_booking_rows(
+            t,
+            Event.NEXT_IN,
+            t.locale or outbox_repo.DEFAULT_LOCALE,
             now,
-            ticket=ticket.ticket,
-            occasion=f"{ticket.day.isoformat()}:{ticket.ticket}:{await returns(conn, ticket)}",
+            occasion=_occasion(t),
+            minutes=wait_minutes(position, *rate) or 1,
+            ticket=t.ticket,
         )
-    return added
+    ]
+    return await outbox_repo.enqueue(conn, rows)
 
 
-async def returns(conn: Connection, ticket: Any) -> int:
-    """How often the ticket came back to intake after an incomplete dossier (0: its first visit)."""
-    moves = await floor_repo.transitions(conn, ticket.office_code, ticket.day, ticket.ticket)
-    return sum(1 for m in moves if m.to_stage == Stage.INCOMPLETE.value)
+def _occasion(front: Any) -> str:
+    """A ticket is told once per queue visit: its day, label and returns after an incomplete dossier."""
+    return f"{front.ticket_day.isoformat()}:{front.ticket}:{front.returns}"
 
 
 async def after_stage(conn: Connection, ticket: Any, target: Stage, missing: list[str], now: datetime) -> int:

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import psycopg.errors
 import psycopg_pool
 import sqlalchemy.exc
-from sqlalchemy import Select, Table
+from sqlalchemy import Select, Table, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -48,6 +48,14 @@ def locked(
     if not is_postgresql(conn):
         return query
     return query.with_for_update(skip_locked=skip_locked, read=read, of=of)
+
+
+def seconds_between(conn: AsyncConnection, later: Any, earlier: Any) -> Any:
+    """The seconds from `earlier` to `later` (two timestamp columns) as an SQL expression."""
+    if is_postgresql(conn):
+        return func.extract("epoch", later - earlier)
+    # SQLite keeps the moments as naive UTC text (store/types.py): julianday reads that text.
+    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
 
 
 def is_retryable(exc: BaseException) -> bool:

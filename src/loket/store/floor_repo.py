@@ -14,11 +14,13 @@ SQLite serialises every write transaction (BEGIN IMMEDIATE), so the same stateme
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -29,6 +31,8 @@ from loket.store import dialect
 from loket.store.ids import new_id
 from loket.store.tables import (
     bookings,
+    notify_outbox,
+    stage_targets,
     stage_transitions,
     stage_visits,
     station_states,
@@ -36,6 +40,7 @@ from loket.store.tables import (
     ticket_counters,
     tickets,
 )
+from loket.store.types import UTCDateTime
 
 # Back-office queues span days: a passport printed on Tuesday was applied for on Monday.
 MULTI_DAY_STAGES = (Stage.PRINTING.value, Stage.QUALITY_CHECK.value)
@@ -242,6 +247,7 @@ def _queue_scope(office_code: str, day: date, stages: Sequence[str], station_cod
 # The calling policy's key, column by column (domain/calling.py POLICY_KEY; the tickets table stores
 # each part under the same name). tests/integration/test_floor_policy_sql.py compares the two orders.
 POLICY_ORDER = tuple(tickets.c[name].asc() for name in POLICY_KEY)
+POLICY_COLUMNS = tuple(tickets.c[name] for name in POLICY_KEY)
 
 
 async def claim_next(
@@ -256,6 +262,205 @@ async def claim_next(
     return (await conn.execute(query.limit(1))).first()
 
 
+@dataclass(frozen=True)
+class Claimed:
+    """A ticket `call_ticket` called, as it was before the call."""
+
+    office_code: str
+    day: date
+    ticket: str
+    category: str
+    stage: str
+    full_name: str
+    recalls: int
+    called_at: datetime | None
+
+
+# Call-next on PostgreSQL as one statement (`call_ticket`): lock the station's state row, and only
+# if it is open, the caller's and idle take the first waiting ticket of its queues in policy order
+# (FOR UPDATE SKIP LOCKED, as `claim_next`), then move it to its served stage, mark it, its visit and
+# the station as called. Data-modifying CTEs all run (or, fed by an empty `nxt`, write nothing);
+# the station row comes back either way, so the caller can say why nothing was called. The scope
+# is `_queue_scope`'s and the order POLICY_KEY's, in SQL text.
+PG_CALL_TICKET = f"""
+WITH st AS (
+    SELECT s.code, s.kind, s.name, s.number, ss.state, ss.officer, ss.ticket_day, ss.ticket
+    FROM station_states ss JOIN stations s ON s.office_code = ss.office_code AND s.code = ss.station_code
+    WHERE ss.office_code = %(office)s AND ss.station_code = %(station)s
+    FOR UPDATE OF ss
+), free AS (
+    SELECT 1 FROM st
+    WHERE st.kind = %(kind)s AND st.state = %(open)s AND st.ticket IS NULL
+      AND (st.officer IS NULL OR st.officer = %(officer)s)
+), nxt AS (
+    SELECT t.office_code, t.day, t.ticket, t.category, t.stage, t.full_name, t.recalls, t.called_at
+    FROM tickets t
+    WHERE EXISTS (SELECT 1 FROM free) AND t.office_code = %(office)s AND t.stage = ANY(%(stages)s)
+      AND t.queue_state = %(waiting)s AND (t.day = %(day)s OR t.stage = ANY(%(multi_day)s))
+      AND (t.target_station IS NULL OR t.target_station = %(station)s)
+    ORDER BY {", ".join(f"t.{name}" for name in POLICY_KEY)}
+    LIMIT 1
+    FOR UPDATE OF t SKIP LOCKED
+), moved AS (
+    INSERT INTO stage_transitions
+        (office_code, id, day, ticket, from_stage, to_stage, actor, station_code, at, reason)
+    SELECT n.office_code, %(move_id)s, n.day, n.ticket, n.stage, %(served)s, %(officer)s, %(station)s,
+           %(now)s, ''
+    FROM nxt n WHERE n.stage = %(checked_in)s
+), called AS (
+    UPDATE tickets t
+    SET stage = CASE WHEN n.stage = %(checked_in)s THEN %(served)s ELSE n.stage END,
+        queue_state = %(called)s, station_code = %(station)s, called_at = %(now)s, called_by = %(officer)s,
+        recalls = 0, target_station = NULL, updated_at = %(now)s
+    FROM nxt n WHERE t.office_code = n.office_code AND t.day = n.day AND t.ticket = n.ticket
+), visit AS (
+    UPDATE stage_visits v SET called_at = %(now)s, station_code = %(station)s, officer = %(officer)s
+    FROM nxt n
+    WHERE v.office_code = n.office_code AND v.day = n.day AND v.ticket = n.ticket
+      AND v.finished_at IS NULL AND v.called_at IS NULL
+), station AS (
+    UPDATE station_states ss SET ticket_day = n.day, ticket = n.ticket
+    FROM nxt n WHERE ss.office_code = %(office)s AND ss.station_code = %(station)s
+)
+SELECT st.code, st.kind, st.name, st.number, st.state, st.officer, st.ticket_day, st.ticket,
+       n.office_code AS t_office_code, n.day AS t_day, n.ticket AS t_ticket, n.category AS t_category,
+       n.stage AS t_stage, n.full_name AS t_full_name, n.recalls AS t_recalls, n.called_at AS t_called_at
+FROM st LEFT JOIN nxt n ON true
+"""
+
+
+async def call_ticket(
+    conn: AsyncConnection,
+    office_code: str,
+    station_code: str,
+    *,
+    kind: str,
+    stages: Sequence[str],
+    day: date,
+    officer: str,
+    now: datetime,
+) -> tuple[Any, Claimed | None] | None:
+    """PostgreSQL only: call-next as one statement (`PG_CALL_TICKET`), in the caller's transaction.
+
+    Returns the station as locked (before the call) and the ticket called, None when nobody waits
+    or the station may not call (not open, another officer's, busy, or not of `kind`: the station
+    row says which); None instead of the pair when the station has no state row yet."""
+    row = (
+        await conn.exec_driver_sql(
+            PG_CALL_TICKET,
+            {
+                "office": office_code,
+                "station": station_code,
+                "kind": kind,
+                "open": StationState.OPEN.value,
+                "officer": officer,
+                "stages": list(stages),
+                "multi_day": [s for s in stages if s in MULTI_DAY_STAGES],
+                "waiting": QueueState.WAITING.value,
+                "called": QueueState.CALLED.value,
+                "day": day,
+                "checked_in": Stage.CHECKED_IN.value,
+                "served": Stage.INTAKE.value,
+                "move_id": new_id(),
+                "now": now,
+            },
+        )
+    ).first()
+    if row is None:
+        return None
+    if row.t_ticket is None:
+        return row, None
+    return row, Claimed(
+        office_code=row.t_office_code,
+        day=row.t_day,
+        ticket=row.t_ticket,
+        category=row.t_category,
+        stage=row.t_stage,
+        full_name=row.t_full_name,
+        recalls=row.t_recalls,
+        called_at=row.t_called_at,
+    )
+
+
+# The writes of a finished stage on PostgreSQL as one statement (`finish_stage`): the visit closed,
+# the next one opened when the ticket queues again (numbered after the ticket's last, which the
+# ticket's row lock taken before keeps to this transaction), the ticket's columns, the transition
+# and the station freed. Every ticket column a stage may change is written (the caller passes the
+# row's own value for those it keeps: it holds the row's lock).
+PG_FINISH_STAGE = """
+WITH finished AS (
+    UPDATE stage_visits SET finished_at = %(now)s, outcome = %(outcome)s
+    WHERE office_code = %(office)s AND day = %(day)s AND ticket = %(ticket)s AND finished_at IS NULL
+), opened AS (
+    INSERT INTO stage_visits (office_code, day, ticket, visit, stage, queued_at)
+    SELECT %(office)s, %(day)s, %(ticket)s,
+           COALESCE((SELECT max(visit) FROM stage_visits
+                     WHERE office_code = %(office)s AND day = %(day)s AND ticket = %(ticket)s), 0) + 1,
+           %(visit_stage)s::varchar, %(now)s
+    WHERE %(visit_stage)s::varchar IS NOT NULL
+), moved AS (
+    UPDATE tickets SET stage = %(stage)s, queue_state = %(queue_state)s, queued_at = %(queued_at)s,
+        target_station = NULL, missing_documents = %(missing_documents)s::json, paid = %(paid)s,
+        dossier_complete_at = %(dossier_complete_at)s, biometrics_done_at = %(biometrics_done_at)s,
+        due_date = %(due_date)s, updated_at = %(now)s
+    WHERE office_code = %(office)s AND day = %(day)s AND ticket = %(ticket)s
+), transition AS (
+    INSERT INTO stage_transitions
+        (office_code, id, day, ticket, from_stage, to_stage, actor, station_code, at, reason)
+    VALUES (%(office)s, %(move_id)s, %(day)s, %(ticket)s, %(from_stage)s, %(stage)s, %(actor)s,
+            %(station)s, %(now)s, '')
+)
+UPDATE station_states SET ticket_day = NULL, ticket = NULL
+WHERE office_code = %(office)s AND station_code = %(station)s
+"""
+
+# The ticket columns `finish_stage` writes besides its stage, key and `updated_at`.
+FINISH_COLUMNS = (
+    "queue_state",
+    "queued_at",
+    "missing_documents",
+    "paid",
+    "dossier_complete_at",
+    "biometrics_done_at",
+    "due_date",
+)
+
+
+async def finish_stage(
+    conn: AsyncConnection,
+    row: Row[Any],
+    *,
+    stage: str,
+    outcome: str,
+    visit_stage: str | None,
+    columns: dict[str, Any],
+    actor: str,
+    station_code: str,
+    now: datetime,
+) -> None:
+    """PostgreSQL only: close the called ticket's stage as one statement (`PG_FINISH_STAGE`) in the
+    caller's transaction: visit `outcome`, a new visit of `visit_stage` (None: none), the ticket
+    moved to `stage` with `columns` (every one of FINISH_COLUMNS), the transition, the station free."""
+    await conn.exec_driver_sql(
+        PG_FINISH_STAGE,
+        {
+            "office": row.office_code,
+            "day": row.day,
+            "ticket": row.ticket,
+            "from_stage": row.stage,
+            "stage": stage,
+            "outcome": outcome,
+            "visit_stage": visit_stage,
+            **{name: columns[name] for name in FINISH_COLUMNS},
+            "missing_documents": json.dumps(columns["missing_documents"]),
+            "actor": actor,
+            "station": station_code,
+            "move_id": new_id(),
+            "now": now,
+        },
+    )
+
+
 async def waiting(
     conn: AsyncConnection, office_code: str, day: date, stages: Sequence[str], *, limit: int | None = None
 ) -> list[Row[Any]]:
@@ -264,6 +469,149 @@ async def waiting(
     if limit is not None:
         query = query.limit(limit)
     return list((await conn.execute(query)).all())
+
+
+def _near_front_query() -> Any:
+    # The front first (sorted and cut in a subquery), then its bookings and counts: joined before
+    # the LIMIT, the whole waiting room would be joined to the bookings to keep four rows.
+    front = (
+        select(
+            tickets.c.office_code, tickets.c.day, tickets.c.ticket, tickets.c.booking_code, *POLICY_COLUMNS
+        )
+        .where(
+            tickets.c.office_code == bindparam("office"),
+            tickets.c.day == bindparam("day"),
+            tickets.c.stage.in_(bindparam("stages", expanding=True)),
+            tickets.c.queue_state == QueueState.WAITING.value,
+        )
+        .order_by(*POLICY_ORDER)
+        .limit(bindparam("limit", type_=Integer))
+        .subquery("front")
+    )
+    moves = stage_transitions
+    returns = (
+        select(func.count())
+        .where(
+            moves.c.office_code == front.c.office_code,
+            moves.c.day == front.c.day,
+            moves.c.ticket == front.c.ticket,
+            moves.c.to_stage == bindparam("returns_to"),
+        )
+        .scalar_subquery()
+    )
+    outbox = notify_outbox
+    locale = (
+        select(outbox.c.locale)
+        .where(outbox.c.office_code == front.c.office_code, outbox.c.subject == front.c.booking_code)
+        .order_by(outbox.c.created_at)
+        .limit(1)
+        .scalar_subquery()
+    )
+    booking = and_(
+        bookings.c.office_code == front.c.office_code, bookings.c.booking_code == front.c.booking_code
+    )
+    return (
+        select(
+            front.c.office_code,
+            front.c.day.label("ticket_day"),
+            front.c.ticket,
+            bookings.c.booking_code,
+            bookings.c.phone,
+            bookings.c.email,
+            bookings.c.day,
+            bookings.c.starts,
+            bookings.c.service,
+            bookings.c.amount,
+            bookings.c.billing_code,
+            bookings.c.pay_before,
+            returns.label("returns"),
+            locale.label("locale"),
+        )
+        .select_from(front.outerjoin(bookings, booking))
+        .order_by(*(front.c[name] for name in POLICY_KEY))
+    )
+
+
+# Built once: every call-next runs it, and building a statement costs more than running it.
+NEAR_FRONT = _near_front_query()
+
+
+async def near_front(
+    conn: AsyncConnection, office_code: str, day: date, stages: Sequence[str], limit: int, *, returns_to: str
+) -> list[Row[Any]]:
+    """The first `limit` waiting tickets of the day's `stages` (none of them a multi-day stage) in
+    policy order, each with what telling its holder needs, in one statement: the ticket (`ticket`,
+    `ticket_day`), its booking's columns a message names (None for a walk-in), the language of the
+    booking's first message (`locale`, None when it has none) and how often the ticket moved to
+    `returns_to` (`returns`)."""
+    assert not set(stages) & set(MULTI_DAY_STAGES), "near_front reads one day's queue"
+    params = {
+        "office": office_code,
+        "day": day,
+        "stages": list(stages),
+        "limit": limit,
+        "returns_to": returns_to,
+    }
+    return list((await conn.execute(NEAR_FRONT, params)).all())
+
+
+def _stage_rate_query(conn: AsyncConnection) -> Any:
+    open_count = (
+        select(func.count())
+        .select_from(
+            stations.join(
+                station_states,
+                and_(
+                    station_states.c.office_code == stations.c.office_code,
+                    station_states.c.station_code == stations.c.code,
+                ),
+            )
+        )
+        .where(
+            stations.c.office_code == bindparam("office"),
+            stations.c.kind == bindparam("kind"),
+            station_states.c.state == StationState.OPEN.value,
+        )
+        .scalar_subquery()
+    )
+    v = stage_visits
+    mean_s = (
+        select(func.avg(dialect.seconds_between(conn, v.c.finished_at, v.c.called_at)))
+        .where(
+            v.c.office_code == bindparam("office"),
+            v.c.queued_at >= bindparam("first", type_=UTCDateTime),
+            v.c.queued_at < bindparam("last", type_=UTCDateTime),
+            v.c.stage == bindparam("stage"),
+            v.c.called_at.is_not(None),
+            v.c.finished_at.is_not(None),
+            or_(v.c.outcome.is_(None), v.c.outcome.not_in(["transferred", "no_show"])),
+        )
+        .scalar_subquery()
+    )
+    own = and_(
+        stage_targets.c.office_code == bindparam("office"), stage_targets.c.stage == bindparam("stage")
+    )
+    stored = exists().where(own)
+    wait_s = select(stage_targets.c.wait_s).where(own).scalar_subquery()
+    service_s = select(stage_targets.c.service_s).where(own).scalar_subquery()
+    return select(open_count, mean_s, stored, wait_s, service_s)
+
+
+_STAGE_RATE: dict[str, Any] = {}  # per dialect: the seconds between two moments are written apart
+
+
+async def stage_rate(
+    conn: AsyncConnection, office_code: str, kind: str, stage: str, first: datetime, last: datetime
+) -> tuple[int, float | None, tuple[int | None, int | None] | None]:
+    """(open stations of `kind`, mean service seconds of `stage`'s visits queued in [first, last)
+    that were called and finished (transfers and no-shows left out), the office's own stored
+    target of the stage as (wait_s, service_s) or None): one statement, aggregated by the database."""
+    query = _STAGE_RATE.get(conn.dialect.name)
+    if query is None:
+        query = _STAGE_RATE[conn.dialect.name] = _stage_rate_query(conn)
+    params = {"office": office_code, "kind": kind, "stage": stage, "first": first, "last": last}
+    row = (await conn.execute(query, params)).one()
+    return int(row[0]), None if row[1] is None else float(row[1]), (row[3], row[4]) if row[2] else None
 
 
 async def tickets_of_day(conn: AsyncConnection, office_code: str, day: date) -> list[Row[Any]]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, bindparam, exists, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -24,18 +24,38 @@ from loket.store.tables import notify_outbox
 DEFAULT_LOCALE = "id"
 
 
+def _enqueue_statement(conn: AsyncConnection) -> Any:
+    return (
+        dialect.insert(conn, notify_outbox)
+        .on_conflict_do_nothing(index_elements=["office_code", "idempotency_key"])
+        .returning(notify_outbox.c.id)
+    )
+
+
+_ENQUEUE: dict[str, Any] = {}  # per dialect, built once (building a statement costs more than running it)
+_QUEUED_KEYS = select(notify_outbox.c.idempotency_key).where(
+    notify_outbox.c.office_code == bindparam("office"),
+    notify_outbox.c.idempotency_key.in_(bindparam("keys", expanding=True)),
+)
+
+
 async def enqueue(conn: AsyncConnection, rows: list[dict[str, Any]]) -> int:
-    """Queue messages; one already queued under the same idempotency key is left alone."""
-    added = 0
-    for row in rows:
-        stmt = (
-            dialect.insert(conn, notify_outbox)
-            .values(**row)
-            .on_conflict_do_nothing(index_elements=["office_code", "idempotency_key"])
-            .returning(notify_outbox.c.id)
-        )
-        added += (await conn.execute(stmt)).first() is not None
-    return added
+    """Queue messages (SQLAlchemy sends them as one statement); one already queued under the same
+    idempotency key is left alone. Returns how many were added."""
+    if not rows:
+        return 0
+    stmt = _ENQUEUE.get(conn.dialect.name)
+    if stmt is None:
+        stmt = _ENQUEUE[conn.dialect.name] = _enqueue_statement(conn)
+    return len((await conn.execute(stmt, rows)).all())
+
+
+async def queued_keys(conn: AsyncConnection, office_code: str, keys: list[str]) -> set[str]:
+    """Which of the idempotency keys already have a message queued at the office."""
+    if not keys:
+        return set()
+    rows = await conn.execute(_QUEUED_KEYS, {"office": office_code, "keys": keys})
+    return {r[0] for r in rows}
 
 
 async def locale_of(conn: AsyncConnection, office_code: str, subject: str) -> str:
