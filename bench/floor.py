@@ -1,6 +1,12 @@
 """The office floor under load: call-next latency with 8 officers calling at once, and the delay
 from "call next" to the number on a connected display board (Server-Sent Events).
 
+Two ways of calling: "at once" (the target's figure): each round the 8 officers press "call
+next" in the same instant, over raw keep-alive sockets with the requests built beforehand so the
+client costs next to nothing, then finish their applicants (untimed); the baseline is a burst of
+8 `GET /healthz` the same way. "Continuous": each officer calls and finishes as fast as the server
+answers (httpx), so calls queue behind the others' finishes: the floor at saturation.
+
 Starts `loket serve` itself on a fresh database (SQLite file or a throwaway PostgreSQL database),
 sets up an office whose session is under way now, books and pays the applicants (yesterday) and
 checks them in through the real services, then drives the server over HTTP. Every figure is
@@ -9,6 +15,7 @@ same 8 concurrent clients.
 
     .venv/bin/python bench/floor.py                      # both databases
     .venv/bin/python bench/floor.py --db sqlite --per-officer 40
+    .venv/bin/python bench/floor.py --db postgresql --workers 2
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 from floor_setup import zone_for_midday  # noqa: E402
+from hotpaths import tree_cpu_s  # noqa: E402  (bench/ is the script's folder)
 
 from loket.domain.booking import BookingPolicy, BookingRequest  # noqa: E402
 from loket.domain.calling import FloorPolicy, percentile  # noqa: E402
@@ -186,6 +194,100 @@ async def officers_calling(base: str, per_officer: int) -> list[float]:
     return times
 
 
+class RawClient:
+    """One keep-alive HTTP/1.1 connection sending requests built once (the bench's client must
+    not eat the cores the server is measured on)."""
+
+    def __init__(self, port: int, headers: dict[str, str]) -> None:
+        self.port, self.extra = port, "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    def request(self, method: str, path: str, body: bytes = b"") -> bytes:
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n{self.extra}"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
+        return head.encode() + body
+
+    async def send(self, request: bytes) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        assert self.reader is not None
+        self.writer.write(request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        length = next(
+            int(v) for k, _, v in (h.partition(":") for h in lines[1:]) if k.lower() == "content-length"
+        )
+        return int(lines[0].split()[1]), await self.reader.readexactly(length)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+async def officers_at_once(base: str, rounds: int) -> tuple[list[float], list[float]]:
+    """(8 x `rounds` call-next latencies, the same number of /healthz in bursts of 8)."""
+    port = int(base.rsplit(":", 1)[1])
+    raws: list[tuple[RawClient, bytes, bytes]] = []
+    closing: list[tuple[RawClient, bytes]] = []  # the continuous run opens the stations again
+    for i in range(1, OFFICERS + 1):
+        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+            headers = await login(client, f"officer{i}")
+            opened = await client.post(
+                f"/api/v1/offices/BEN/stations/INT{i}/state", json={"state": "open"}, headers=headers
+            )
+            opened.raise_for_status()
+            cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+        raw = RawClient(port, {**headers, "Cookie": cookie})
+        station = f"/api/v1/offices/BEN/stations/INT{i}"
+        close = raw.request("POST", station + "/state", json.dumps({"state": "closed"}).encode())
+        closing.append((raw, close))
+        raws.append(
+            (
+                raw,
+                raw.request("POST", station + "/call-next"),
+                raw.request("POST", station + "/complete", json.dumps({"outcome": "done"}).encode()),
+            )
+        )
+    health = RawClient(port, {}).request("GET", "/healthz")
+    health_clients = [RawClient(port, {}) for _ in range(OFFICERS)]
+    calls: list[float] = []
+    healths: list[float] = []
+    seen: list[str] = []
+
+    async def timed(client: RawClient, request: bytes, into: list[float]) -> tuple[int, bytes]:
+        t0 = time.perf_counter()
+        answer = await client.send(request)
+        into.append(time.perf_counter() - t0)
+        return answer
+
+    for _ in range(3):  # warm: connections open, statements prepared
+        await asyncio.gather(*(timed(c, health, []) for c in health_clients))
+    for round_ in range(rounds + 1):  # the first round untimed: the server's pool opens its connections
+        first = round_ == 0
+        await asyncio.gather(*(timed(c, health, [] if first else healths) for c in health_clients))
+        answers = await asyncio.gather(*(timed(raw, call, [] if first else calls) for raw, call, _ in raws))
+        done = []
+        for (raw, _, complete), (status, body) in zip(raws, answers, strict=True):
+            assert status == 200, body
+            label = json.loads(body)["ticket"]
+            if label is not None:
+                seen.append(label)
+                done.append(raw.send(complete))
+        for status, body in await asyncio.gather(*done):
+            assert status == 200, body
+    for raw, close in closing:
+        status, body = await raw.send(close)
+        assert status == 200, body
+        raw.close()
+    for c in health_clients:
+        c.close()
+    assert len(seen) == len(set(seen)), "a ticket was called twice"
+    return calls, healths
+
+
 async def board_delay(base: str, samples: int) -> list[float]:
     """Call next on one counter and time until the board's SSE stream shows that call."""
     delays: list[float] = []
@@ -225,8 +327,8 @@ async def board_delay(base: str, samples: int) -> list[float]:
     return delays
 
 
-def run_one(kind: str, per_officer: int, samples: int) -> None:
-    tickets = OFFICERS * per_officer + samples + 4
+def run_one(kind: str, per_officer: int, samples: int, workers: int) -> None:
+    tickets = 2 * OFFICERS * per_officer + OFFICERS + samples + 4
     with tempfile.TemporaryDirectory() as tmp:
         admin = None
         if kind == "sqlite":
@@ -249,7 +351,7 @@ def run_one(kind: str, per_officer: int, samples: int) -> None:
                 "LOKET_RATE_LIMIT": "off",  # eight officers from one address, signing in and calling
             }
             server = subprocess.Popen(
-                [sys.executable, "-m", "loket", "serve", "--port", str(port)],
+                [sys.executable, "-m", "loket", "serve", "--port", str(port), "--workers", str(workers)],
                 env=env,
                 cwd=tmp,
                 stdout=subprocess.DEVNULL,
@@ -266,7 +368,7 @@ def run_one(kind: str, per_officer: int, samples: int) -> None:
                         pass
                     assert time.monotonic() < deadline, "server did not start"
                     time.sleep(0.2)
-                report(kind, base, per_officer, samples)
+                report(kind, base, per_officer, samples, server.pid)
             finally:
                 server.terminate()
                 server.wait(timeout=20)
@@ -284,18 +386,32 @@ def ratio(value: float | None, base: float | None) -> str:
     return f"{value / base:5.1f}x" if value and base else "  n/a"
 
 
-def report(kind: str, base: str, per_officer: int, samples: int) -> None:
+def report(kind: str, base: str, per_officer: int, samples: int, pid: int) -> None:
     asyncio.run(healthz(base, 5))  # warm-up
+    cpu0 = tree_cpu_s(pid)
+    burst, burst_health = asyncio.run(officers_at_once(base, per_officer))
+    cpu_ms = (tree_cpu_s(pid) - cpu0) * 1000 / max(1, len(burst))
     health = asyncio.run(healthz(base, per_officer))
     calls = asyncio.run(officers_calling(base, per_officer))
     delays = asyncio.run(board_delay(base, samples))
-    h50, h99 = percentile(health, 50), percentile(health, 99)
-    c50, c99 = percentile(calls, 50), percentile(calls, 99)
-    d50, d99 = percentile(delays, 50), percentile(delays, 99)
-    print(f"== {kind}: {OFFICERS} officers at once, {len(calls)} call-next, {len(delays)} board samples")
-    print(f"GET /healthz (8 clients)  p50 {ms(h50)}  p99 {ms(h99)}")
-    for name, p50, p99 in (("call-next (8 officers)", c50, c99), ("call-next -> board (SSE)", d50, d99)):
-        print(f"{name:<25} p50 {ms(p50)}  p99 {ms(p99)}  = {ratio(p50, h50)} / {ratio(p99, h99)} healthz")
+    print(
+        f"== {kind}: {OFFICERS} officers, {len(burst)} + {len(calls)} call-next, {len(delays)} board samples"
+    )
+    rows = (
+        ("GET /healthz, 8 at once", burst_health, None),
+        ("call-next, 8 at once", burst, burst_health),
+        ("GET /healthz (8 clients)", health, None),
+        ("call-next, continuous", calls, health),
+        ("call-next -> board (SSE)", delays, health),
+    )
+    print(f"server CPU, 8 at once: {cpu_ms:.2f} ms per officer's call-next + finish (+ a /healthz)")
+    for name, values, baseline in rows:
+        p50, p99 = percentile(values, 50), percentile(values, 99)
+        line = f"{name:<25} p50 {ms(p50)}  p99 {ms(p99)}"
+        if baseline is not None:
+            b50, b99 = percentile(baseline, 50), percentile(baseline, 99)
+            line += f"  = {ratio(p50, b50)} / {ratio(p99, b99)} healthz"
+        print(line)
 
 
 def main() -> None:
@@ -303,9 +419,10 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--per-officer", type=int, default=30, help="call-next requests per officer")
     parser.add_argument("--samples", type=int, default=30, help="call-next-to-board samples")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (loket serve --workers)")
     args = parser.parse_args()
     for kind in ["sqlite", "postgresql"] if args.db == "both" else [args.db]:
-        run_one(kind, args.per_officer, args.samples)
+        run_one(kind, args.per_officer, args.samples, args.workers)
 
 
 if __name__ == "__main__":

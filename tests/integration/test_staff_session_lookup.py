@@ -102,4 +102,8 @@ async def test_the_lookup_is_one_statement(demo: Database, clock: FrozenClock) -
         assert await staff_service.authenticate(demo, token, now=clock()) is not None
     finally:
         event.remove(demo.engine.sync_engine, "before_cursor_execute", seen)
-    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+    if demo.dialect == "postgresql":
+        # One statement on the autocommit pool: none through the engine (BEGIN, SELECT, ROLLBACK).
+        assert statements == [] and demo._fast is not None
+    else:
+        assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1

@@ -25,15 +25,29 @@ async def service_rate(
     conn: Connection, office: Office, stage: Stage, now: datetime
 ) -> tuple[int, float | None]:
     """(open stations of `stage`'s queue, mean service seconds: measured today, else the target)."""
-    served = Stage.INTAKE.value if stage is Stage.CHECKED_IN else stage.value
+    return rate_from(await floor_repo.stage_rate(conn, office.code, *rate_scope(office, stage, now)), stage)
+
+
+def rate_scope(office: Office, stage: Stage, now: datetime) -> tuple[str, str, datetime, datetime]:
+    """What the wait estimate of `stage`'s queue reads: station kind, served stage, the office's day."""
     start = office.local_moment(office.local_today(now), datetime.min.time())
-    open_count, mean_s, stored = await floor_repo.stage_rate(
-        conn, office.code, STATION_KIND[stage], served, start, start + timedelta(days=1)
-    )
+    return STATION_KIND[stage], served(stage), start, start + timedelta(days=1)
+
+
+def rate_from(
+    figures: tuple[int, float | None, tuple[int | None, int | None] | None], stage: Stage
+) -> tuple[int, float | None]:
+    """(open stations, mean service seconds) of the stored figures: measured today, else the target."""
+    open_count, mean_s, stored = figures
     if mean_s is None:
-        target = targets_with_defaults({served: stored} if stored else {}).get(served)
+        target = targets_with_defaults({served(stage): stored} if stored else {}).get(served(stage))
         mean_s = float(target.service_s) if target and target.service_s else None
     return open_count, mean_s
+
+
+def served(stage: Stage) -> str:
+    """The stage whose services measure a queue's pace: a checked-in ticket waits for intake."""
+    return Stage.INTAKE.value if stage is Stage.CHECKED_IN else stage.value
 
 
 def wait_minutes(position: int, open_count: int, mean_s: float | None) -> int | None:

@@ -14,12 +14,12 @@ from datetime import date, datetime
 from typing import Any
 
 from loket.domain.journey import MISSING_LABELS
-from loket.domain.notification import Event, channels_for, idempotency_key
+from loket.domain.notification import Event
 from loket.domain.office import Office
 from loket.domain.workflow import Stage
 from loket.notify.events import about_booking_rows
 from loket.services import notifications
-from loket.services.applicant_floor import service_rate, wait_minutes
+from loket.services.applicant_floor import rate_from, rate_scope, wait_minutes
 from loket.store import floor_repo, outbox_repo
 from loket.store.database import Connection
 
@@ -30,31 +30,30 @@ NEAR_STAGES = (Stage.CHECKED_IN.value, Stage.INTAKE.value)
 async def tell_near(conn: Connection, office: Office, day: date, near: int, now: datetime) -> int:
     """Queue 'you are next soon' to every booked ticket with at most `near` people before it.
 
-    Every call-next runs this, and almost every front ticket was told on an earlier call: the front
-    with what its messages need is one statement, their keys already queued one more, and only a
-    ticket with a key not yet queued costs the wait estimate and an insert (one for all of them)."""
+    Every call-next runs this: the front with what its messages need (the wait estimate's figures
+    included) is one statement, the messages one more; those told on an earlier call are left as
+    they were (once per ticket and queue visit: the key's `occasion`)."""
     if near <= 0:
         return 0
     front = await floor_repo.near_front(
-        conn, office.code, day, list(NEAR_STAGES), near + 1, returns_to=Stage.INCOMPLETE.value
+        conn,
+        office.code,
+        day,
+        list(NEAR_STAGES),
+        near + 1,
+        returns_to=Stage.INCOMPLETE.value,
+        rate=rate_scope(office, Stage.INTAKE, now),
     )
-    booked = [(position, t) for position, t in enumerate(front) if t.booking_code is not None]
-    if not booked:
+    if not any(t.booking_code for t in front):
         return 0
-    keys = {
-        (position, idempotency_key(Event.NEXT_IN, t.booking_code, channel, _occasion(t)))
-        for position, t in booked
-        for channel, _ in channels_for(t.phone, t.email)
-    }
-    queued = await outbox_repo.queued_keys(conn, office.code, [key for _, key in keys])
-    untold = {position for position, key in keys if key not in queued}
-    if not untold:
-        return 0
-    rate = await service_rate(conn, office, Stage.INTAKE, now)  # read once for the whole front
+    rate = rate_from(floor_repo.rate_of(front[0]), Stage.INTAKE)
+    # Every booked ticket of the front, told or not: the outbox keeps the first message of a key
+    # (`enqueue` inserts with ON CONFLICT DO NOTHING), so one insert does it, where reading the
+    # keys already queued first was a round trip of its own on every call.
     rows = [
         row
-        for position, t in booked
-        if position in untold
+        for position, t in enumerate(front)
+        if t.booking_code is not None
         for row in about_booking_rows(
             t,
             Event.NEXT_IN,

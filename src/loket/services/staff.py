@@ -318,8 +318,7 @@ async def logout(db: Database, token: str, *, now: datetime) -> None:
 
 async def authenticate(db: Database, token: str, *, now: datetime) -> tuple[StaffIdentity, str] | None:
     """The identity and CSRF token of a live session, or None."""
-    async with db.read() as conn:
-        return await staff_repo.session_identity(conn, token_hash(token), now)
+    return await staff_repo.lookup_session(db, token_hash(token), now)
 
 
 async def office_staff(db: Database, office_code: str) -> list[dict[str, object]]:

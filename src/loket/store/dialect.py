@@ -58,6 +58,12 @@ def seconds_between(conn: AsyncConnection, later: Any, earlier: Any) -> Any:
     return (func.julianday(later) - func.julianday(earlier)) * 86400.0
 
 
+def postgresql_text(statement: Any) -> str:
+    """A Core statement as PostgreSQL SQL with `%(name)s` parameters, for the psycopg connections
+    of the autocommit pool (`Database.fast`), which take SQL text, not SQLAlchemy statements."""
+    return str(statement.compile(dialect=postgresql.psycopg.dialect()))
+
+
 def is_retryable(exc: BaseException) -> bool:
     """True for a unique-key collision, a deadlock or a serialization failure, on either database."""
     original = getattr(exc, "orig", exc)

@@ -77,14 +77,22 @@ def _ticket_key(office_code: str, day: date, label: str) -> Any:
     return and_(tickets.c.office_code == office_code, tickets.c.day == day, tickets.c.ticket == label)
 
 
+# Built once (every floor write reads its station and ticket; building a query costs more than
+# running it).
+_TICKET = select(tickets).where(
+    tickets.c.office_code == bindparam("office"),
+    tickets.c.day == bindparam("day"),
+    tickets.c.ticket == bindparam("label"),
+)
+_LOCKED_TICKET = _TICKET.with_for_update()
+
+
 async def ticket(
     conn: AsyncConnection, office_code: str, day: date, label: str, *, lock: bool = False
 ) -> Row[Any] | None:
     """One ticket by its day and label (locked FOR UPDATE on PostgreSQL with `lock`), or None."""
-    query = select(tickets).where(_ticket_key(office_code, day, label))
-    if lock:
-        query = dialect.locked(conn, query)
-    return (await conn.execute(query)).first()
+    query = _LOCKED_TICKET if lock else _TICKET
+    return (await conn.execute(query, {"office": office_code, "day": day, "label": label})).first()
 
 
 async def ticket_of_booking(conn: AsyncConnection, office_code: str, booking_code: str) -> Row[Any] | None:
@@ -145,11 +153,7 @@ async def ensure_station_states(conn: AsyncConnection, office_code: str, now: da
         await conn.execute(stmt.on_conflict_do_nothing(index_elements=["office_code", "station_code"]))
 
 
-async def station(conn: AsyncConnection, office_code: str, code: str, *, lock: bool = False) -> Any:
-    """The station with its live state, or None when unknown.
-
-    Without `lock` a station that never had a state row comes back with state None; with `lock` its
-    `station_states` row is locked (FOR UPDATE on PostgreSQL) and a station without one is None."""
+def _station_query(*, lock: bool) -> Any:
     query = (
         select(
             stations.c.code,
@@ -173,11 +177,23 @@ async def station(conn: AsyncConnection, office_code: str, code: str, *, lock: b
                 ),
             )
         )
-        .where(stations.c.office_code == office_code, stations.c.code == code)
+        .where(stations.c.office_code == bindparam("office"), stations.c.code == bindparam("code"))
     )
-    if lock:
-        query = dialect.locked(conn, query, of=station_states)
-    return (await conn.execute(query)).first()
+    return query.with_for_update(of=station_states) if lock else query
+
+
+_STATION = _station_query(lock=False)
+_LOCKED_STATION = _station_query(lock=True)
+
+
+async def station(conn: AsyncConnection, office_code: str, code: str, *, lock: bool = False) -> Any:
+    """The station with its live state, or None when unknown.
+
+    Without `lock` a station that never had a state row comes back with state None; with `lock` its
+    `station_states` row is locked (FOR UPDATE on PostgreSQL) and a station without one is None."""
+    # SQLAlchemy writes no FOR UPDATE for SQLite (no row locks: the write transaction holds the file).
+    query = _LOCKED_STATION if lock else _STATION
+    return (await conn.execute(query, {"office": office_code, "code": code})).first()
 
 
 async def office_stations(conn: AsyncConnection, office_code: str) -> list[Any]:
@@ -471,7 +487,7 @@ async def waiting(
     return list((await conn.execute(query)).all())
 
 
-def _near_front_query() -> Any:
+def _near_front_query(conn: AsyncConnection) -> Any:
     # The front first (sorted and cut in a subquery), then its bookings and counts: joined before
     # the LIMIT, the whole waiting room would be joined to the bookings to keep four rows.
     front = (
@@ -526,36 +542,56 @@ def _near_front_query() -> Any:
             bookings.c.pay_before,
             returns.label("returns"),
             locale.label("locale"),
+            # The wait estimate's figures on every row (computed once: they do not depend on it).
+            *_rate_columns(conn),
         )
         .select_from(front.outerjoin(bookings, booking))
         .order_by(*(front.c[name] for name in POLICY_KEY))
     )
 
 
-# Built once: every call-next runs it, and building a statement costs more than running it.
-NEAR_FRONT = _near_front_query()
+# Built once per dialect: every call-next runs it, and building a statement costs more than running it.
+_NEAR_FRONT: dict[str, Any] = {}
 
 
 async def near_front(
-    conn: AsyncConnection, office_code: str, day: date, stages: Sequence[str], limit: int, *, returns_to: str
+    conn: AsyncConnection,
+    office_code: str,
+    day: date,
+    stages: Sequence[str],
+    limit: int,
+    *,
+    returns_to: str,
+    rate: tuple[str, str, datetime, datetime],
 ) -> list[Row[Any]]:
     """The first `limit` waiting tickets of the day's `stages` (none of them a multi-day stage) in
     policy order, each with what telling its holder needs, in one statement: the ticket (`ticket`,
     `ticket_day`), its booking's columns a message names (None for a walk-in), the language of the
-    booking's first message (`locale`, None when it has none) and how often the ticket moved to
-    `returns_to` (`returns`)."""
+    booking's first message (`locale`, None when it has none), how often the ticket moved to
+    `returns_to` (`returns`), and on every row the `stage_rate` figures of `rate` (station kind,
+    stage, first and last moment: `open_count`, `mean_s`, `stored`, `stored_wait_s`,
+    `stored_service_s`), so the wait estimate costs no round trip of its own."""
     assert not set(stages) & set(MULTI_DAY_STAGES), "near_front reads one day's queue"
+    query = _NEAR_FRONT.get(conn.dialect.name)
+    if query is None:
+        query = _NEAR_FRONT[conn.dialect.name] = _near_front_query(conn)
+    kind, stage, first, last = rate
     params = {
         "office": office_code,
         "day": day,
         "stages": list(stages),
         "limit": limit,
         "returns_to": returns_to,
+        "kind": kind,
+        "stage": stage,
+        "first": first,
+        "last": last,
     }
-    return list((await conn.execute(NEAR_FRONT, params)).all())
+    return list((await conn.execute(query, params)).all())
 
 
-def _stage_rate_query(conn: AsyncConnection) -> Any:
+def _rate_columns(conn: AsyncConnection) -> tuple[Any, ...]:
+    """The figures of the wait estimate as labelled scalar subqueries (see `stage_rate`)."""
     open_count = (
         select(func.count())
         .select_from(
@@ -591,10 +627,17 @@ def _stage_rate_query(conn: AsyncConnection) -> Any:
     own = and_(
         stage_targets.c.office_code == bindparam("office"), stage_targets.c.stage == bindparam("stage")
     )
-    stored = exists().where(own)
-    wait_s = select(stage_targets.c.wait_s).where(own).scalar_subquery()
-    service_s = select(stage_targets.c.service_s).where(own).scalar_subquery()
-    return select(open_count, mean_s, stored, wait_s, service_s)
+    return (
+        open_count.label("open_count"),
+        mean_s.label("mean_s"),
+        exists().where(own).label("stored"),
+        select(stage_targets.c.wait_s).where(own).scalar_subquery().label("stored_wait_s"),
+        select(stage_targets.c.service_s).where(own).scalar_subquery().label("stored_service_s"),
+    )
+
+
+def _stage_rate_query(conn: AsyncConnection) -> Any:
+    return select(*_rate_columns(conn))
 
 
 _STAGE_RATE: dict[str, Any] = {}  # per dialect: the seconds between two moments are written apart
@@ -610,8 +653,13 @@ async def stage_rate(
     if query is None:
         query = _STAGE_RATE[conn.dialect.name] = _stage_rate_query(conn)
     params = {"office": office_code, "kind": kind, "stage": stage, "first": first, "last": last}
-    row = (await conn.execute(query, params)).one()
-    return int(row[0]), None if row[1] is None else float(row[1]), (row[3], row[4]) if row[2] else None
+    return rate_of((await conn.execute(query, params)).one())
+
+
+def rate_of(row: Any) -> tuple[int, float | None, tuple[int | None, int | None] | None]:
+    """`stage_rate`'s answer from a row with its columns (its own, or one of `near_front`)."""
+    stored = (row.stored_wait_s, row.stored_service_s) if row.stored else None
+    return int(row.open_count), None if row.mean_s is None else float(row.mean_s), stored
 
 
 async def tickets_of_day(conn: AsyncConnection, office_code: str, day: date) -> list[Row[Any]]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, select, update
+from sqlalchemy import and_, exists, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -33,10 +33,6 @@ def _enqueue_statement(conn: AsyncConnection) -> Any:
 
 
 _ENQUEUE: dict[str, Any] = {}  # per dialect, built once (building a statement costs more than running it)
-_QUEUED_KEYS = select(notify_outbox.c.idempotency_key).where(
-    notify_outbox.c.office_code == bindparam("office"),
-    notify_outbox.c.idempotency_key.in_(bindparam("keys", expanding=True)),
-)
 
 
 async def enqueue(conn: AsyncConnection, rows: list[dict[str, Any]]) -> int:
@@ -48,14 +44,6 @@ async def enqueue(conn: AsyncConnection, rows: list[dict[str, Any]]) -> int:
     if stmt is None:
         stmt = _ENQUEUE[conn.dialect.name] = _enqueue_statement(conn)
     return len((await conn.execute(stmt, rows)).all())
-
-
-async def queued_keys(conn: AsyncConnection, office_code: str, keys: list[str]) -> set[str]:
-    """Which of the idempotency keys already have a message queued at the office."""
-    if not keys:
-        return set()
-    rows = await conn.execute(_QUEUED_KEYS, {"office": office_code, "keys": keys})
-    return {r[0] for r in rows}
 
 
 async def locale_of(conn: AsyncConnection, office_code: str, subject: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loket.domain.staff import Role, StaffIdentity
 from loket.store import dialect
+from loket.store.database import Database
 from loket.store.tables import national_admins, offices, staff_accounts, staff_memberships, staff_sessions
 
 
@@ -180,12 +182,33 @@ async def session_identity(
     is active, or None. One statement (one row per membership): it runs on every staff request,
     where the session, account, national-admin and membership reads were four round trips."""
     rows = (await conn.execute(_SESSION_IDENTITY, {"token_hash": token_hash, "now": now})).all()
+    return _identity(rows)
+
+
+# The same statement for the autocommit pool: on PostgreSQL the lookup is one round trip, where a
+# read transaction on the engine's pool is three (BEGIN, the SELECT, the ROLLBACK) and SQLAlchemy's
+# execution on top.
+PG_SESSION_IDENTITY = dialect.postgresql_text(_SESSION_IDENTITY)
+
+
+async def lookup_session(db: Database, token_hash: str, now: datetime) -> tuple[StaffIdentity, str] | None:
+    """`session_identity` in a transaction of its own: on PostgreSQL one statement on the
+    autocommit pool, elsewhere a read transaction."""
+    if db.dialect != "postgresql":
+        async with db.read() as conn:
+            return await session_identity(conn, token_hash, now)
+    async with (await db.fast()).connection() as driver:
+        cursor = await driver.execute(PG_SESSION_IDENTITY, {"token_hash": token_hash, "now": now})
+        return _identity(await cursor.fetchall())
+
+
+def _identity(rows: Sequence[Any]) -> tuple[StaffIdentity, str] | None:
+    """The identity of the lookup's rows (username, csrf_token, full_name, national, office, role)."""
     if not rows:
         return None
-    first = rows[0]
-    roles = {r.office_code: Role(r.role) for r in rows if r.office_code is not None}
-    ident = StaffIdentity(first.username, first.full_name, roles, national=bool(first.national))
-    return ident, first.csrf_token
+    username, csrf_token, full_name, national = rows[0][:4]
+    roles = {r[4]: Role(r[5]) for r in rows if r[4] is not None}
+    return StaffIdentity(username, full_name, roles, national=bool(national)), csrf_token
 
 
 async def delete_session(conn: AsyncConnection, token_hash: str) -> None:
