@@ -82,3 +82,41 @@ async def test_calls_at_once_on_both_databases(demo: Database) -> None:
     )
     labels = sorted(c.ticket for c in called if c is not None)
     assert labels == [f"A-{i:03d}" for i in range(1, 7)]
+
+
+async def test_one_call_at_a_time_tells_the_front_on_postgresql(pg_demo_url: str) -> None:
+    """Calls in the same instant: one reads and tells the front, the others tell nothing and do not
+    wait (each would queue the same messages and wait on the others' uncommitted keys); the next
+    call tells whoever is still untold."""
+    from loket.services import floor_notices
+    from loket.services.catalog import Catalog
+    from loket.store.tables import notify_outbox
+
+    from .floor_helpers import DAY, checked_in
+
+    db = Database(pg_demo_url, pool_size=4)
+    try:
+        clock = FrozenClock(at(8, 5))
+        await checked_in(db, clock, 4, session="08:00")
+        office = (await Catalog(ttl=0).get(db, "PLG")).office
+
+        async def told() -> int:
+            async with db.read() as conn:
+                query = select(func.count()).where(
+                    notify_outbox.c.event == "next_in", notify_outbox.c.channel == "phone"
+                )
+                return int((await conn.execute(query)).scalar_one())
+
+        before = await told()  # the demo's own floor history
+        async with db.write() as first:
+            assert await floor_notices.tell_near(first, office, DAY, 1, clock()) > 0  # two tickets
+            async with db.write() as second:  # meanwhile: nothing, at once
+                assert (
+                    await asyncio.wait_for(floor_notices.tell_near(second, office, DAY, 3, clock()), 5) == 0
+                )
+        assert await told() == before + 2
+        async with db.write() as later:
+            assert await floor_notices.tell_near(later, office, DAY, 3, clock()) > 0  # the other two
+        assert await told() == before + 4
+    finally:
+        await db.dispose()

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, delete, exists, func, literal, or_, select, true, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -487,6 +487,18 @@ async def waiting(
     return list((await conn.execute(query)).all())
 
 
+def _telling(conn: AsyncConnection) -> Any:
+    """On PostgreSQL, true for one transaction of the office at a time (a transaction-scoped
+    advisory lock, taken without waiting; evaluated once per statement): of calls made in the same
+    instant one reads the front and tells it, the others read nothing. They all saw the same front
+    (each other's claims uncommitted), so they would have queued the same messages, each waiting
+    on the others' uncommitted keys. SQLite runs one write at a time: always true."""
+    if not dialect.is_postgresql(conn):
+        return true()
+    lock = func.pg_try_advisory_xact_lock(func.hashtext(literal("loket.near_front:") + bindparam("office")))
+    return select(lock).scalar_subquery()
+
+
 def _near_front_query(conn: AsyncConnection) -> Any:
     # The front first (sorted and cut in a subquery), then its bookings and counts: joined before
     # the LIMIT, the whole waiting room would be joined to the bookings to keep four rows.
@@ -499,6 +511,7 @@ def _near_front_query(conn: AsyncConnection) -> Any:
             tickets.c.day == bindparam("day"),
             tickets.c.stage.in_(bindparam("stages", expanding=True)),
             tickets.c.queue_state == QueueState.WAITING.value,
+            _telling(conn),
         )
         .order_by(*POLICY_ORDER)
         .limit(bindparam("limit", type_=Integer))
