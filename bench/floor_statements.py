@@ -1,0 +1,116 @@
+"""Statements, wall time and CPU of one call-next and one finished stage, in process (no HTTP).
+
+The office of bench/floor.py (8 intake counters, applicants booked, paid and checked in through the
+real services) on a fresh database; one officer calls and finishes `--calls` times in a row, and
+each statement the engine sends is counted (a `before_cursor_execute` listener; BEGIN and COMMIT
+are two more round trips per transaction). Prints the medians and the statements of the last call.
+
+    .venv/bin/python bench/floor_statements.py                     # PostgreSQL
+    .venv/bin/python bench/floor_statements.py --portable          # PostgreSQL, the portable steps
+    .venv/bin/python bench/floor_statements.py --db sqlite
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from sqlalchemy import event
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from floor import PG_ADMIN, setup
+
+from loket.domain.calling import FloorPolicy
+from loket.services import floor, stations
+from loket.services.catalog import Catalog
+from loket.store.database import Database
+from loket.store.migrate import upgrade
+
+
+async def measure(url: str, calls: int, portable: bool) -> None:
+    db = Database(url, portable=portable)
+    catalog = Catalog(ttl=60)
+    sent: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        sent.append(" ".join(statement.split()))
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
+    policy = FloorPolicy()
+    await stations.set_station_state(db, "BEN", "INT1", "open", officer="officer1", now=datetime.now(UTC))
+    figures: list[tuple[int, float, float, int, float, float]] = []
+    last: list[str] = []
+    for _ in range(calls):
+        sent.clear()
+        t0, c0 = time.perf_counter(), time.process_time()
+        called = await floor.call_next(
+            db, "BEN", "INT1", officer="officer1", now=datetime.now(UTC), catalog=catalog, policy=policy
+        )
+        t1, c1 = time.perf_counter(), time.process_time()
+        assert called is not None, "more calls than applicants"
+        last, call_statements = list(sent), len(sent)
+        sent.clear()
+        await floor.complete_stage(
+            db,
+            "BEN",
+            "INT1",
+            "done",
+            officer="officer1",
+            policy=policy,
+            now=datetime.now(UTC),
+            catalog=catalog,
+        )
+        t2, c2 = time.perf_counter(), time.process_time()
+        figures.append((call_statements, t1 - t0, c1 - c0, len(sent), t2 - t1, c2 - c1))
+    await db.dispose()
+    warm = figures[3:]  # the first calls prepare statements and fill caches
+
+    def median(i: int) -> float:
+        return statistics.median(f[i] for f in warm)
+
+    for name, at in (("call-next", 0), ("finish", 3)):
+        print(
+            f"{name}: {median(at):.0f} statements, {median(at + 1) * 1000:.2f} ms wall,"
+            f" {median(at + 2) * 1000:.2f} ms CPU (medians of {len(warm)})"
+        )
+    print("statements of the last call-next:")
+    for statement in last:
+        print("  ", statement[:120])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="postgresql")
+    parser.add_argument("--calls", type=int, default=60)
+    parser.add_argument("--portable", action="store_true", help="PostgreSQL: the portable steps")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        admin = name = None
+        if args.db == "sqlite":
+            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        else:
+            admin = psycopg.connect(PG_ADMIN, autocommit=True)
+            name = f"loket_bench_{uuid.uuid4().hex[:8]}"
+            admin.execute(f'CREATE DATABASE "{name}"')
+            url = f"{PG_ADMIN.rsplit('/', 1)[0].replace('postgresql://', 'postgresql+psycopg://', 1)}/{name}"
+        try:
+            upgrade(url)
+            asyncio.run(setup(url, args.calls + 10))
+            asyncio.run(measure(url, args.calls, args.portable))
+        finally:
+            if admin is not None:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                admin.close()
+
+
+if __name__ == "__main__":
+    main()
