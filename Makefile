@@ -68,6 +68,7 @@ bench: install
 	$(BIN)/python bench/booking_rush.py --db sqlite
 	$(BIN)/python bench/booking_rush.py --db postgresql
 	$(BIN)/python bench/floor.py --db postgresql
+	$(BIN)/python bench/floor_statements.py
 	$(BIN)/python bench/board_streams.py
 
 # After adding, changing or removing a translatable message (`_()`, `N_()`, an error's msgid, a
