@@ -31,6 +31,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -327,8 +329,10 @@ async def board_delay(base: str, samples: int) -> list[float]:
     return delays
 
 
-def run_one(kind: str, per_officer: int, samples: int, workers: int) -> None:
-    tickets = 2 * OFFICERS * per_officer + OFFICERS + samples + 4
+@contextmanager
+def bench_database(kind: str, tickets: int) -> Iterator[tuple[str, str]]:
+    """(database URL, a temporary folder): a fresh SQLite file or PostgreSQL database, migrated,
+    with the bench's office and `tickets` applicants checked in; dropped afterwards."""
     with tempfile.TemporaryDirectory() as tmp:
         admin = None
         if kind == "sqlite":
@@ -341,41 +345,47 @@ def run_one(kind: str, per_officer: int, samples: int, workers: int) -> None:
         try:
             upgrade(url)
             asyncio.run(setup(url, tickets))
-            port = free_port()
-            env = {
-                **os.environ,
-                "LOKET_DATABASE_URL": url,
-                # The server refuses the published default key; a fresh one per run.
-                "LOKET_SECRET_KEY": secrets.token_urlsafe(48),
-                "LOKET_LOG_LEVEL": "warning",
-                "LOKET_RATE_LIMIT": "off",  # eight officers from one address, signing in and calling
-            }
-            server = subprocess.Popen(
-                [sys.executable, "-m", "loket", "serve", "--port", str(port), "--workers", str(workers)],
-                env=env,
-                cwd=tmp,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            base = f"http://127.0.0.1:{port}"
-            try:
-                deadline = time.monotonic() + 30
-                while True:
-                    try:
-                        if httpx.get(base + "/healthz", timeout=2).status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    assert time.monotonic() < deadline, "server did not start"
-                    time.sleep(0.2)
-                report(kind, base, per_officer, samples, server.pid)
-            finally:
-                server.terminate()
-                server.wait(timeout=20)
+            yield url, tmp
         finally:
             if admin is not None:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
                 admin.close()
+
+
+def run_one(kind: str, per_officer: int, samples: int, workers: int) -> None:
+    tickets = 2 * OFFICERS * per_officer + OFFICERS + samples + 4
+    with bench_database(kind, tickets) as (url, tmp):
+        port = free_port()
+        env = {
+            **os.environ,
+            "LOKET_DATABASE_URL": url,
+            # The server refuses the published default key; a fresh one per run.
+            "LOKET_SECRET_KEY": secrets.token_urlsafe(48),
+            "LOKET_LOG_LEVEL": "warning",
+            "LOKET_RATE_LIMIT": "off",  # eight officers from one address, signing in and calling
+        }
+        server = subprocess.Popen(
+            [sys.executable, "-m", "loket", "serve", "--port", str(port), "--workers", str(workers)],
+            env=env,
+            cwd=tmp,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if httpx.get(base + "/healthz", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.2)
+            report(kind, base, per_officer, samples, server.pid)
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
 
 
 def ms(value: float | None) -> str:

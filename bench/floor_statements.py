@@ -16,24 +16,20 @@ import argparse
 import asyncio
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from floor import PG_ADMIN, setup
+from floor import bench_database
 
 from loket.domain.calling import FloorPolicy
 from loket.services import floor, stations
 from loket.services.catalog import Catalog
 from loket.store.database import Database
-from loket.store.migrate import upgrade
 
 
 async def measure(url: str, calls: int, portable: bool) -> None:
@@ -93,23 +89,8 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=60)
     parser.add_argument("--portable", action="store_true", help="PostgreSQL: the portable steps")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        admin = name = None
-        if args.db == "sqlite":
-            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        else:
-            admin = psycopg.connect(PG_ADMIN, autocommit=True)
-            name = f"loket_bench_{uuid.uuid4().hex[:8]}"
-            admin.execute(f'CREATE DATABASE "{name}"')
-            url = f"{PG_ADMIN.rsplit('/', 1)[0].replace('postgresql://', 'postgresql+psycopg://', 1)}/{name}"
-        try:
-            upgrade(url)
-            asyncio.run(setup(url, args.calls + 10))
-            asyncio.run(measure(url, args.calls, args.portable))
-        finally:
-            if admin is not None:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                admin.close()
+    with bench_database(args.db, args.calls + 10) as (url, _tmp):
+        asyncio.run(measure(url, args.calls, args.portable))
 
 
 if __name__ == "__main__":

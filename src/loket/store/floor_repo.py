@@ -153,30 +153,34 @@ async def ensure_station_states(conn: AsyncConnection, office_code: str, now: da
         await conn.execute(stmt.on_conflict_do_nothing(index_elements=["office_code", "station_code"]))
 
 
+def _stations_with_state(*, outer: bool) -> Any:
+    """Stations joined to their live state rows (outer: a station without one keeps state None)."""
+    on = and_(
+        station_states.c.office_code == stations.c.office_code,
+        station_states.c.station_code == stations.c.code,
+    )
+    return (stations.outerjoin if outer else stations.join)(station_states, on)
+
+
+_STATION_COLUMNS = (
+    stations.c.code,
+    stations.c.kind,
+    stations.c.name,
+    stations.c.number,
+    station_states.c.state,
+    station_states.c.reason,
+    station_states.c.since,
+    station_states.c.officer,
+    station_states.c.ticket_day,
+    station_states.c.ticket,
+)
+
+
 def _station_query(*, lock: bool) -> Any:
+    # Locking needs the inner join: FOR UPDATE cannot lock the nullable side of an outer join.
     query = (
-        select(
-            stations.c.code,
-            stations.c.kind,
-            stations.c.name,
-            stations.c.number,
-            station_states.c.state,
-            station_states.c.reason,
-            station_states.c.since,
-            station_states.c.officer,
-            station_states.c.ticket_day,
-            station_states.c.ticket,
-        )
-        .select_from(
-            # Locking needs the inner join: FOR UPDATE cannot lock the nullable side of an outer join.
-            (stations.join if lock else stations.outerjoin)(
-                station_states,
-                and_(
-                    station_states.c.office_code == stations.c.office_code,
-                    station_states.c.station_code == stations.c.code,
-                ),
-            )
-        )
+        select(*_STATION_COLUMNS)
+        .select_from(_stations_with_state(outer=not lock))
         .where(stations.c.office_code == bindparam("office"), stations.c.code == bindparam("code"))
     )
     return query.with_for_update(of=station_states) if lock else query
@@ -199,27 +203,8 @@ async def station(conn: AsyncConnection, office_code: str, code: str, *, lock: b
 async def office_stations(conn: AsyncConnection, office_code: str) -> list[Any]:
     """Every station of the office with its live state (None when it has none), by number."""
     query = (
-        select(
-            stations.c.code,
-            stations.c.kind,
-            stations.c.name,
-            stations.c.number,
-            station_states.c.state,
-            station_states.c.reason,
-            station_states.c.since,
-            station_states.c.officer,
-            station_states.c.ticket_day,
-            station_states.c.ticket,
-        )
-        .select_from(
-            stations.outerjoin(
-                station_states,
-                and_(
-                    station_states.c.office_code == stations.c.office_code,
-                    station_states.c.station_code == stations.c.code,
-                ),
-            )
-        )
+        select(*_STATION_COLUMNS)
+        .select_from(_stations_with_state(outer=True))
         .where(stations.c.office_code == office_code)
         .order_by(stations.c.number)
     )
@@ -607,15 +592,7 @@ def _rate_columns(conn: AsyncConnection) -> tuple[Any, ...]:
     """The figures of the wait estimate as labelled scalar subqueries (see `stage_rate`)."""
     open_count = (
         select(func.count())
-        .select_from(
-            stations.join(
-                station_states,
-                and_(
-                    station_states.c.office_code == stations.c.office_code,
-                    station_states.c.station_code == stations.c.code,
-                ),
-            )
-        )
+        .select_from(_stations_with_state(outer=False))
         .where(
             stations.c.office_code == bindparam("office"),
             stations.c.kind == bindparam("kind"),
