@@ -366,7 +366,7 @@ async def complete_stage(
                 stage=target.value,
                 outcome=str(outcome),
                 visit_stage=served_stage(target.value) if requeued else None,
-                columns={name: values.get(name, getattr(row, name)) for name in floor_repo.FINISH_COLUMNS},
+                values=values,
                 actor=officer,
                 station_code=st.code,
                 now=now,

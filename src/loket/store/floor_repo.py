@@ -434,14 +434,19 @@ async def finish_stage(
     stage: str,
     outcome: str,
     visit_stage: str | None,
-    columns: dict[str, Any],
+    values: dict[str, Any],
     actor: str,
     station_code: str,
     now: datetime,
 ) -> None:
     """PostgreSQL only: close the called ticket's stage as one statement (`PG_FINISH_STAGE`) in the
     caller's transaction: visit `outcome`, a new visit of `visit_stage` (None: none), the ticket
-    moved to `stage` with `columns` (every one of FINISH_COLUMNS), the transition, the station free."""
+    moved to `stage` with the column `values` `update_ticket` would be given (the row's own value
+    for a column of FINISH_COLUMNS not among them), the transition, the station free."""
+    unknown = set(values) - set(FINISH_COLUMNS) - {"stage", "target_station", "updated_at"}
+    if unknown:  # a column the statement does not write would be lost without a word
+        raise ValueError(f"finish_stage does not write {sorted(unknown)}")
+    columns = {name: values.get(name, getattr(row, name)) for name in FINISH_COLUMNS}
     await conn.exec_driver_sql(
         PG_FINISH_STAGE,
         {
