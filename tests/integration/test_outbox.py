@@ -71,11 +71,10 @@ async def test_payment_and_floor_events_are_queued_once(
     async with demo.write() as conn:
         assert await events.notify_passport_ready(conn, "PLG", done.booking_code, clock()) == 2
         assert await events.notify_passport_ready(conn, "PLG", done.booking_code, clock()) == 0
-        await events.notify_next_in(conn, "PLG", done.booking_code, 10, clock(), ticket="A012")
         await events.notify_dossier_incomplete(conn, "PLG", done.booking_code, ["KK (family card)"], clock())
     kinds = [r.event for r in await outbox(demo)]
     assert kinds.count("payment_received") == 2 and kinds.count("passport_ready") == 2
-    assert kinds.count("next_in") == 2 and kinds.count("dossier_incomplete") == 2
+    assert kinds.count("dossier_incomplete") == 2  # "next in" is the floor's: test_floor_statements.py
 
 
 async def test_reminders_are_queued_once(

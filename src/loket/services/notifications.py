@@ -42,29 +42,6 @@ async def _by_code(conn: Connection, office_code: str, booking_code: str) -> Any
     return row
 
 
-async def notify_next_in(
-    conn: Connection,
-    office_code: str,
-    booking_code: str,
-    minutes: int,
-    now: datetime,
-    *,
-    ticket: str = "",
-    occasion: str = "",
-) -> int:
-    """'You are next in about N minutes', once per `occasion` (the floor: the ticket's day, label, stage)."""
-    row = await _by_code(conn, office_code, booking_code)
-    return await about_booking(
-        conn,
-        row,
-        Event.NEXT_IN,
-        now,
-        occasion=occasion or ticket or now.isoformat(),
-        minutes=int(minutes),
-        ticket=ticket,
-    )
-
-
 async def notify_dossier_incomplete(
     conn: Connection, office_code: str, booking_code: str, missing: list[str], now: datetime
 ) -> int:
