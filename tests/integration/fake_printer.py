@@ -27,6 +27,7 @@ class FakePrinter:
         self._server.listen(4)
         self.port = int(self._server.getsockname()[1])
         self._done = threading.Event()
+        self._kept = threading.Condition()
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
 
@@ -49,8 +50,19 @@ class FakePrinter:
                             conn.sendall(self.answer)
                 except OSError:
                     pass
-                self.received.extend(job)
-                self.jobs += 1
+                with self._kept:
+                    self.received.extend(job)
+                    self.jobs += 1
+                    self._kept.notify_all()
+
+    def wait_for_jobs(self, count: int, timeout: float = 10.0) -> bytes:
+        """Every byte received once `count` jobs are kept. A job is kept when the printer sees its
+        connection close, a moment after the client has closed it and gone on: reading `received`
+        straight after a print races with this thread."""
+        with self._kept:
+            if not self._kept.wait_for(lambda: self.jobs >= count, timeout):
+                raise AssertionError(f"the printer kept {self.jobs} jobs, not {count}, in {timeout} s")
+            return bytes(self.received)
 
     def close(self) -> None:
         self._done.set()

@@ -58,8 +58,8 @@ async def test_the_kiosk_prints_the_ticket(demo: Database, printer: FakePrinter)
     )
     assert done.printed and done.fault is None
     assert (done.issued.ticket, done.ahead) == ("A-002", 1)
+    jobs = printer.wait_for_jobs(2).split(b"\x10\x04\x04")[1:]
     assert printer.jobs == 2
-    jobs = bytes(printer.received).split(b"\x10\x04\x04")[1:]
     ticket = decode(jobs[1])
     assert ticket.lines[0] == "Kantor Imigrasi Kelas I TPI Palembang"
     assert ticket.large == ["A-002"]
@@ -176,7 +176,7 @@ async def test_a_priority_walk_in_at_the_kiosk_prints_its_ticket(
         status_url="https://x/board",
     )
     assert (done.issued.ticket, done.issued.category, done.printed) == ("B-001", "priority", True)
-    ticket = decode(bytes(printer.received))
+    ticket = decode(printer.wait_for_jobs(1))
     assert ticket.large == ["B-001"] and "Prioritas" in ticket.lines and ticket.qr == ["https://x/board"]
     # The reason is checked against the NIK's age, and the quota is the day's.
     young = applicant(31, born=date(1990, 1, 1))
