@@ -8,6 +8,7 @@ the classification of errors a use case may retry with fresh codes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import psycopg.errors
@@ -56,6 +57,23 @@ def seconds_between(conn: AsyncConnection, later: Any, earlier: Any) -> Any:
         return func.extract("epoch", later - earlier)
     # SQLite keeps the moments as naive UTC text (store/types.py): julianday reads that text.
     return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+
+
+class PerDialect:
+    """A statement built once per dialect, on first use: repositories build their hot statements
+    once (building an expression costs more than running it), and some are written apart for
+    SQLite and PostgreSQL."""
+
+    def __init__(self, build: Callable[[AsyncConnection], Any]) -> None:
+        self._build = build
+        self._built: dict[str, Any] = {}
+
+    def __call__(self, conn: AsyncConnection) -> Any:
+        name = conn.dialect.name
+        statement = self._built.get(name)
+        if statement is None:
+            statement = self._built[name] = self._build(conn)
+        return statement
 
 
 def postgresql_text(statement: Any) -> str:

@@ -554,7 +554,7 @@ def _near_front_query(conn: AsyncConnection) -> Any:
 
 
 # Built once per dialect: every call-next runs it, and building a statement costs more than running it.
-_NEAR_FRONT: dict[str, Any] = {}
+_NEAR_FRONT = dialect.PerDialect(_near_front_query)
 
 
 async def near_front(
@@ -575,9 +575,6 @@ async def near_front(
     stage, first and last moment: `open_count`, `mean_s`, `stored`, `stored_wait_s`,
     `stored_service_s`), so the wait estimate costs no round trip of its own."""
     assert not set(stages) & set(MULTI_DAY_STAGES), "near_front reads one day's queue"
-    query = _NEAR_FRONT.get(conn.dialect.name)
-    if query is None:
-        query = _NEAR_FRONT[conn.dialect.name] = _near_front_query(conn)
     kind, stage, first, last = rate
     params = {
         "office": office_code,
@@ -590,7 +587,7 @@ async def near_front(
         "first": first,
         "last": last,
     }
-    return list((await conn.execute(query, params)).all())
+    return list((await conn.execute(_NEAR_FRONT(conn), params)).all())
 
 
 def _rate_columns(conn: AsyncConnection) -> tuple[Any, ...]:
@@ -635,7 +632,7 @@ def _stage_rate_query(conn: AsyncConnection) -> Any:
     return select(*_rate_columns(conn))
 
 
-_STAGE_RATE: dict[str, Any] = {}  # per dialect: the seconds between two moments are written apart
+_STAGE_RATE = dialect.PerDialect(_stage_rate_query)  # the seconds between two moments are written apart
 
 
 async def stage_rate(
@@ -644,11 +641,8 @@ async def stage_rate(
     """(open stations of `kind`, mean service seconds of `stage`'s visits queued in [first, last)
     that were called and finished (transfers and no-shows left out), the office's own stored
     target of the stage as (wait_s, service_s) or None): one statement, aggregated by the database."""
-    query = _STAGE_RATE.get(conn.dialect.name)
-    if query is None:
-        query = _STAGE_RATE[conn.dialect.name] = _stage_rate_query(conn)
     params = {"office": office_code, "kind": kind, "stage": stage, "first": first, "last": last}
-    return rate_of((await conn.execute(query, params)).one())
+    return rate_of((await conn.execute(_STAGE_RATE(conn), params)).one())
 
 
 def rate_of(row: Any) -> tuple[int, float | None, tuple[int | None, int | None] | None]:

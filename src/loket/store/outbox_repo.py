@@ -32,7 +32,7 @@ def _enqueue_statement(conn: AsyncConnection) -> Any:
     )
 
 
-_ENQUEUE: dict[str, Any] = {}  # per dialect, built once (building a statement costs more than running it)
+_ENQUEUE = dialect.PerDialect(_enqueue_statement)
 
 
 async def enqueue(conn: AsyncConnection, rows: list[dict[str, Any]]) -> int:
@@ -40,10 +40,7 @@ async def enqueue(conn: AsyncConnection, rows: list[dict[str, Any]]) -> int:
     idempotency key is left alone. Returns how many were added."""
     if not rows:
         return 0
-    stmt = _ENQUEUE.get(conn.dialect.name)
-    if stmt is None:
-        stmt = _ENQUEUE[conn.dialect.name] = _enqueue_statement(conn)
-    return len((await conn.execute(stmt, rows)).all())
+    return len((await conn.execute(_ENQUEUE(conn), rows)).all())
 
 
 async def locale_of(conn: AsyncConnection, office_code: str, subject: str) -> str:
