@@ -25,6 +25,7 @@ import asyncio
 import json
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -352,7 +353,7 @@ def bench_database(kind: str, tickets: int) -> Iterator[tuple[str, str]]:
                 admin.close()
 
 
-def run_one(kind: str, per_officer: int, samples: int, workers: int) -> None:
+def run_one(kind: str, per_officer: int, samples: int, workers: int, profile: Path | None) -> None:
     tickets = 2 * OFFICERS * per_officer + OFFICERS + samples + 4
     with bench_database(kind, tickets) as (url, tmp):
         port = free_port()
@@ -382,7 +383,7 @@ def run_one(kind: str, per_officer: int, samples: int, workers: int) -> None:
                     pass
                 assert time.monotonic() < deadline, "server did not start"
                 time.sleep(0.2)
-            report(kind, base, per_officer, samples, server.pid)
+            report(kind, base, per_officer, samples, server.pid, profile)
         finally:
             server.terminate()
             server.wait(timeout=20)
@@ -396,11 +397,27 @@ def ratio(value: float | None, base: float | None) -> str:
     return f"{value / base:5.1f}x" if value and base else "  n/a"
 
 
-def report(kind: str, base: str, per_officer: int, samples: int, pid: int) -> None:
+def spy(pid: int, into: Path | None) -> subprocess.Popen[bytes] | None:
+    """py-spy sampling the server (its workers too) until stopped: collapsed stacks in `into`."""
+    if into is None:
+        return None
+    return subprocess.Popen(
+        [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(pid), "--subprocesses"]
+        + ["--rate", "1000", "--format", "raw", "--output", str(into)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def report(kind: str, base: str, per_officer: int, samples: int, pid: int, profile: Path | None) -> None:
     asyncio.run(healthz(base, 5))  # warm-up
+    spying = spy(pid, profile)
     cpu0 = tree_cpu_s(pid)
     burst, burst_health = asyncio.run(officers_at_once(base, per_officer))
     cpu_ms = (tree_cpu_s(pid) - cpu0) * 1000 / max(1, len(burst))
+    if spying is not None:
+        spying.send_signal(signal.SIGINT)  # py-spy writes its samples when interrupted
+        spying.wait(timeout=30)
     health = asyncio.run(healthz(base, per_officer))
     calls = asyncio.run(officers_calling(base, per_officer))
     delays = asyncio.run(board_delay(base, samples))
@@ -430,9 +447,17 @@ def main() -> None:
     parser.add_argument("--per-officer", type=int, default=30, help="call-next requests per officer")
     parser.add_argument("--samples", type=int, default=30, help="call-next-to-board samples")
     parser.add_argument("--workers", type=int, default=1, help="server processes (loket serve --workers)")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="folder: py-spy samples the server during the '8 at once' calls (KIND.txt, collapsed stacks)",
+    )
     args = parser.parse_args()
     for kind in ["sqlite", "postgresql"] if args.db == "both" else [args.db]:
-        run_one(kind, args.per_officer, args.samples, args.workers)
+        if args.profile is not None:
+            args.profile.mkdir(parents=True, exist_ok=True)
+        into = args.profile / f"{kind}.txt" if args.profile is not None else None
+        run_one(kind, args.per_officer, args.samples, args.workers, into)
 
 
 if __name__ == "__main__":

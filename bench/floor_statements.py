@@ -2,8 +2,9 @@
 
 The office of bench/floor.py (8 intake counters, applicants booked, paid and checked in through the
 real services) on a fresh database; one officer calls and finishes `--calls` times in a row, and
-each statement the engine sends is counted (a `before_cursor_execute` listener; BEGIN and COMMIT
-are two more round trips per transaction). Prints the medians and the statements of the last call.
+each statement the engine sends is counted (a `before_cursor_execute` listener), and each one a
+fast write sends on the driver (store/fast_write.py); BEGIN and COMMIT are two more round trips
+per transaction. Prints the medians and the statements of the last call.
 
     .venv/bin/python bench/floor_statements.py                     # PostgreSQL
     .venv/bin/python bench/floor_statements.py --portable          # PostgreSQL, the portable steps
@@ -30,6 +31,7 @@ from loket.domain.calling import FloorPolicy
 from loket.services import floor, stations
 from loket.services.catalog import Catalog
 from loket.store.database import Database
+from loket.store.fast_write import FastWrite
 
 
 async def measure(url: str, calls: int, portable: bool) -> None:
@@ -41,6 +43,14 @@ async def measure(url: str, calls: int, portable: bool) -> None:
         sent.append(" ".join(statement.split()))
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
+    # A fast write (store/fast_write.py) sends its statements on the driver: counted the same way.
+    rows = FastWrite.rows
+
+    async def counted(self: FastWrite, sql: str, params: dict[str, Any]) -> list[Any]:
+        seen(None, None, sql)
+        return await rows(self, sql, params)
+
+    FastWrite.rows = counted  # type: ignore[method-assign]
     policy = FloorPolicy()
     await stations.set_station_state(db, "BEN", "INT1", "open", officer="officer1", now=datetime.now(UTC))
     figures: list[tuple[int, float, float, int, float, float]] = []

@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select
 
 from loket.clock import FrozenClock
 from loket.services import checkin, floor
+from loket.services.catalog import Catalog
 from loket.services.demo import load_demo
 from loket.services.office_admin import add_station
 from loket.store.database import Database
@@ -27,9 +29,11 @@ async def _floor_with_eight_counters(db: Database, clock: FrozenClock) -> list[s
     return stations
 
 
-async def test_eight_officers_call_at_once_on_postgresql(pg_only_url: str) -> None:
+@pytest.mark.parametrize("cached", [False, True], ids=["engine", "fast-write"])
+async def test_eight_officers_call_at_once_on_postgresql(pg_only_url: str, cached: bool) -> None:
     clock = FrozenClock(at(7, 0))
     db = Database(pg_only_url, pool_size=20)
+    catalog = Catalog(ttl=3600) if cached else None  # a cached office calls in a fast write
     try:
         await load_demo(db, now=at(8, 30, date(2017, 12, 28)))
         people = [await book_and_pay(db, i) for i in range(20)]
@@ -43,7 +47,10 @@ async def test_eight_officers_call_at_once_on_postgresql(pg_only_url: str) -> No
         seen: list[str] = []
         for _round in range(3):
             called = await asyncio.gather(
-                *(floor.call_next(db, "PLG", s, officer=s.lower(), now=clock()) for s in stations)
+                *(
+                    floor.call_next(db, "PLG", s, officer=s.lower(), now=clock(), catalog=catalog)
+                    for s in stations
+                )
             )
             labels = [c.ticket for c in called if c is not None]
             assert len(labels) == len(set(labels))
@@ -84,12 +91,12 @@ async def test_calls_at_once_on_both_databases(demo: Database) -> None:
     assert labels == [f"A-{i:03d}" for i in range(1, 7)]
 
 
-async def test_one_call_at_a_time_tells_the_front_on_postgresql(pg_demo_url: str) -> None:
+@pytest.mark.parametrize("fast", [False, True], ids=["engine", "fast-write"])
+async def test_one_call_at_a_time_tells_the_front_on_postgresql(pg_demo_url: str, fast: bool) -> None:
     """Calls in the same instant: one reads and tells the front, the others tell nothing and do not
     wait (each would queue the same messages and wait on the others' uncommitted keys); the next
     call tells whoever is still untold."""
     from loket.services import floor_notices
-    from loket.services.catalog import Catalog
     from loket.store.tables import notify_outbox
 
     from .floor_helpers import DAY, checked_in
@@ -108,9 +115,10 @@ async def test_one_call_at_a_time_tells_the_front_on_postgresql(pg_demo_url: str
                 return int((await conn.execute(query)).scalar_one())
 
         before = await told()  # the demo's own floor history
-        async with db.write() as first:
+        write = db.fast_write if fast else db.write
+        async with write() as first:
             assert await floor_notices.tell_near(first, office, DAY, 1, clock()) > 0  # two tickets
-            async with db.write() as second:  # meanwhile: nothing, at once
+            async with write() as second:  # meanwhile: nothing, at once
                 assert (
                     await asyncio.wait_for(floor_notices.tell_near(second, office, DAY, 3, clock()), 5) == 0
                 )

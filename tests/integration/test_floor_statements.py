@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from loket.clock import FrozenClock
 from loket.domain.calling import FloorPolicy, estimate_wait_s
@@ -28,6 +28,13 @@ from .floor_helpers import at, checked_in, open_station
 pytestmark = pytest.mark.usefixtures("booking_path")
 
 NEAR = FloorPolicy(notify_next_in_people=2)
+
+
+@pytest.fixture(params=["uncached", "cached"])
+def cache(request: pytest.FixtureRequest) -> Catalog | None:
+    """Call-next with and without the office cached: on PostgreSQL a cached office takes the fast
+    write (store/fast_write.py), an uncached one the engine's transaction."""
+    return Catalog(ttl=3600) if request.param == "cached" else None
 
 
 async def rows(db: Database, query: Any) -> list[Any]:
@@ -95,13 +102,15 @@ async def next_in(db: Database) -> list[Any]:
     )
 
 
-async def test_call_and_finish_write_every_row(demo: Database) -> None:
+async def test_call_and_finish_write_every_row(demo: Database, cache: Catalog | None) -> None:
     clock = FrozenClock(at(8, 5))
     labels = await checked_in(demo, clock, 5, session="08:00")
     await open_station(demo, "INT1", "budi", clock())
     clock.now = at(8, 10)
 
-    called = await floor.call_next(demo, "PLG", "INT1", officer="budi", now=clock(), policy=NEAR)
+    called = await floor.call_next(
+        demo, "PLG", "INT1", officer="budi", now=clock(), policy=NEAR, catalog=cache
+    )
     assert called is not None and called.ticket == labels[0]
     assert (called.stage, called.station_code, called.recalls, called.called_at) == (
         "intake",
@@ -134,7 +143,7 @@ async def test_call_and_finish_write_every_row(demo: Database) -> None:
     assert told == {label: round(estimate_wait_s(p, 1, 600.0) / 60) for p, label in enumerate(labels[1:4])}
 
     with pytest.raises(Conflict) as busy:
-        await floor.call_next(demo, "PLG", "INT1", officer="budi", now=clock(), policy=NEAR)
+        await floor.call_next(demo, "PLG", "INT1", officer="budi", now=clock(), policy=NEAR, catalog=cache)
     assert busy.value.code == "station_busy"
     assert len(await moves(demo, labels[1])) == 1 and await audited(demo, "floor.call") == [labels[0]]
 
@@ -161,7 +170,9 @@ async def test_call_and_finish_write_every_row(demo: Database) -> None:
     assert await station_ticket(demo, "INT1") is None
     assert await audited(demo, "floor.complete") == [labels[0]]
 
-    called = await floor.call_next(demo, "PLG", "INT1", officer="budi", now=clock(), policy=NEAR)
+    called = await floor.call_next(
+        demo, "PLG", "INT1", officer="budi", now=clock(), policy=NEAR, catalog=cache
+    )
     assert called is not None and called.ticket == labels[1]
     # Those told before are not told again; the one who came within two people now is, with the
     # six minutes measured today as the service time.
@@ -170,18 +181,20 @@ async def test_call_and_finish_write_every_row(demo: Database) -> None:
     assert len(await next_in(demo)) == 4
 
 
-async def test_a_station_that_may_not_call_says_why_and_writes_nothing(demo: Database) -> None:
+async def test_a_station_that_may_not_call_says_why_and_writes_nothing(
+    demo: Database, cache: Catalog | None
+) -> None:
     clock = FrozenClock(at(8, 5))
     labels = await checked_in(demo, clock, 2, session="08:00")
     with pytest.raises(Conflict) as closed:
-        await floor.call_next(demo, "PLG", "INT1", officer="budi", now=clock())
+        await floor.call_next(demo, "PLG", "INT1", officer="budi", now=clock(), catalog=cache)
     assert closed.value.code == "station_not_open"
     await open_station(demo, "INT1", "budi", clock())
     with pytest.raises(Conflict) as taken:
-        await floor.call_next(demo, "PLG", "INT1", officer="sari", now=clock())
+        await floor.call_next(demo, "PLG", "INT1", officer="sari", now=clock(), catalog=cache)
     assert taken.value.code == "station_taken"
     with pytest.raises(NotFound) as unknown:
-        await floor.call_next(demo, "PLG", "NOPE9", officer="budi", now=clock())
+        await floor.call_next(demo, "PLG", "NOPE9", officer="budi", now=clock(), catalog=cache)
     assert unknown.value.code == "station_not_found"
     for label in labels:
         assert (await ticket(demo, label)).queue_state == "waiting"
@@ -235,3 +248,32 @@ async def test_messages_queued_in_one_go_keep_the_first_of_a_key(demo: Database,
         assert added == 2
     kept = await rows(demo, select(notify_outbox.c.params).where(notify_outbox.c.idempotency_key == "k1"))
     assert [r.params for r in kept] == [{"text": "first"}]
+
+
+async def test_a_cached_call_on_postgresql_is_one_fast_write(demo: Database) -> None:
+    """With the office cached, PostgreSQL calls on the raw driver connection: the engine sends
+    nothing, and the rows are those the engine's transaction writes (the tests above, `cached`)."""
+    if demo.dialect != "postgresql" or demo.portable:
+        pytest.skip("the fast write is PostgreSQL's single-statement path")
+    clock = FrozenClock(at(8, 5))
+    labels = await checked_in(demo, clock, 3, session="08:00")
+    await open_station(demo, "INT1", "budi", clock())
+    catalog = Catalog(ttl=3600)
+    await catalog.get(demo, "PLG")
+    sent: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        sent.append(statement)
+
+    event.listen(demo.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        called = await floor.call_next(
+            demo, "PLG", "INT1", officer="budi", now=clock(), policy=NEAR, catalog=catalog
+        )
+    finally:
+        event.remove(demo.engine.sync_engine, "before_cursor_execute", seen)
+    assert called is not None and called.ticket == labels[0]
+    assert sent == []
+    assert await audited(demo, "floor.call") == [labels[0]]
+    assert (await ticket(demo, labels[0])).queue_state == "called"
+    assert sorted(m.params["ticket"] for m in await next_in(demo)) == sorted(labels[1:3])

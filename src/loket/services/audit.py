@@ -19,6 +19,7 @@ from loket.services import node_journal
 from loket.settings import DEFAULT_SECRET_KEY
 from loket.store import audit_repo
 from loket.store.database import Connection, Database
+from loket.store.fast_write import FastWrite
 from loket.store.ids import new_id
 
 NATIONAL = "*"  # office_code of writes that belong to no single office (national fee schedule)
@@ -76,7 +77,7 @@ def audit_row(
 
 
 async def record(
-    conn: Connection,
+    conn: Connection | FastWrite,
     *,
     office_code: str,
     actor: str,
@@ -90,6 +91,11 @@ async def record(
         office_code=office_code, actor=actor, action=action, subject=subject, detail=detail, now=now
     )
     await audit_repo.append(conn, row)
+    if isinstance(conn, FastWrite):
+        # Only taken when there is nothing to journal (`node_journal.quiet`, checked by the caller).
+        if not node_journal.quiet():
+            raise RuntimeError("a journaled change must be written through the engine")
+        return
     # An office node journals the floor event with it; the centre marks a replayed event applied.
     await node_journal.on_audit(conn, row)
 

@@ -29,13 +29,14 @@ from loket.domain.workflow import (
     outcome_target,
     stages_of_kind,
 )
-from loket.services import floor_notices
+from loket.services import floor_notices, node_journal
 from loket.services.audit import record
 from loket.services.catalog import Catalog
 from loket.services.floor_bus import BoardBus, wake_boards
 from loket.services.node_journal import journaled
 from loket.store import floor_repo, offices_repo
 from loket.store.database import Connection, Database
+from loket.store.fast_write import FastWrite
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ def check_may_call(st: Any, officer: str) -> None:
 
 
 async def _call_in_one_statement(
-    conn: Connection,
+    conn: Connection | FastWrite,
     db: Database,
     office: Office,
     station_code: str,
@@ -214,34 +215,65 @@ async def call_next(
     """Call the next applicant to the station under the calling policy; None when nobody waits.
 
     The office (for its local date) comes from `catalog` when given, else from the database. Those
-    now near the front of the intake queue are told so (`policy.notify_next_in_people`)."""
+    now near the front of the intake queue are told so (`policy.notify_next_in_people`).
+
+    On PostgreSQL, with the office cached and no journal to write, the call is one fast write
+    (store/fast_write.py: the transaction on the raw driver connection, ~1 ms of CPU less than
+    through the engine, which eight officers calling at once each wait for); when its one
+    statement cannot call (see `_call_in_one_statement`) it is undone and the steps below run."""
     known = await cached_office(catalog, db, office_code)
+    if known is not None and db.dialect == "postgresql" and not db.portable and node_journal.quiet():
+        try:
+            async with db.fast_write() as tx:
+                return await _call_at(tx, db, known, station_code, officer, now, bus, policy)
+        except _Portable:
+            pass
     async with db.write() as conn:
         office = known if known is not None else await offices_repo.load_office(conn, office_code)
-        today = office.local_today(now)
-        got = await _call_in_one_statement(conn, db, office, station_code, today, officer, now)
-        if got is None:
-            st = await station_locked(conn, office_code, station_code, now)
-            check_may_call(st, officer)
-            row = await _claim(conn, office_code, st, today, officer, now)
-        else:
-            st, row = got
-        if row is None:
-            return None
-        stage = served_stage(row.stage)
-        if row.stage in floor_notices.NEAR_STAGES:
-            near = (policy or FloorPolicy()).notify_next_in_people
-            await floor_notices.tell_near(conn, office, today, near, now)
-        await record(
-            conn,
-            office_code=office_code,
-            actor=officer,
-            action="floor.call",
-            subject=row.ticket,
-            detail={"station": st.code},
-            now=now,
-        )
-        wake_boards(conn, bus, office_code)
+        return await _call_at(conn, db, office, station_code, officer, now, bus, policy)
+
+
+class _Portable(Exception):
+    """A fast write's one statement could not call: the transaction is undone, the steps run."""
+
+
+async def _call_at(
+    conn: Connection | FastWrite,
+    db: Database,
+    office: Office,
+    station_code: str,
+    officer: str,
+    now: datetime,
+    bus: BoardBus | None,
+    policy: FloorPolicy | None,
+) -> Called | None:
+    """Call-next inside the transaction of `conn` (the body of `call_next`)."""
+    today = office.local_today(now)
+    got = await _call_in_one_statement(conn, db, office, station_code, today, officer, now)
+    if got is not None:
+        st, row = got
+    elif isinstance(conn, FastWrite):
+        raise _Portable
+    else:
+        st = await station_locked(conn, office.code, station_code, now)
+        check_may_call(st, officer)
+        row = await _claim(conn, office.code, st, today, officer, now)
+    if row is None:
+        return None
+    stage = served_stage(row.stage)
+    if row.stage in floor_notices.NEAR_STAGES:
+        near = (policy or FloorPolicy()).notify_next_in_people
+        await floor_notices.tell_near(conn, office, today, near, now)
+    await record(
+        conn,
+        office_code=office.code,
+        actor=officer,
+        action="floor.call",
+        subject=row.ticket,
+        detail={"station": st.code},
+        now=now,
+    )
+    wake_boards(conn, bus, office.code)
     return _called(row, st, stage=stage, recalls=0, called_at=now)
 
 

@@ -14,6 +14,7 @@ import contextlib
 from collections.abc import Callable
 
 from loket.store.database import Connection, on_commit
+from loket.store.fast_write import FastWrite
 
 
 class BoardBus:
@@ -53,7 +54,7 @@ class BoardBus:
             await asyncio.wait_for(event.wait(), timeout)
 
 
-def wake_boards(conn: Connection, bus: BoardBus | None, office_code: str) -> None:
+def wake_boards(conn: Connection | FastWrite, bus: BoardBus | None, office_code: str) -> None:
     """Wake the office's boards once the transaction of `conn` commits (no bus: nothing to wake)."""
     if bus is not None:
         on_commit(conn, lambda: bus.notify(office_code))

@@ -22,12 +22,13 @@ from loket.services import notifications
 from loket.services.applicant_floor import rate_from, rate_scope, wait_minutes
 from loket.store import floor_repo, outbox_repo
 from loket.store.database import Connection
+from loket.store.fast_write import FastWrite
 
 # The queue whose wait is long enough to leave the room for: the intake counters'.
 NEAR_STAGES = (Stage.CHECKED_IN.value, Stage.INTAKE.value)
 
 
-async def tell_near(conn: Connection, office: Office, day: date, near: int, now: datetime) -> int:
+async def tell_near(conn: Connection | FastWrite, office: Office, day: date, near: int, now: datetime) -> int:
     """Queue 'you are next soon' to every booked ticket with at most `near` people before it.
 
     Every call-next runs this: the front with what its messages need (the wait estimate's figures

@@ -75,6 +75,13 @@ def enabled() -> bool:
     return _ENABLED
 
 
+def quiet() -> bool:
+    """True when an audit entry written now has no journal or applied row to go with it (not an
+    office node, not the centre replaying a node's event): a use case may then write it on a
+    `FastWrite`, whose connection the journal's repositories do not take."""
+    return not _ENABLED and _APPLYING.get() is None
+
+
 def encode(value: Any) -> Any:
     """A journaled argument as JSON (dates and moments tagged, so the replay gets them back)."""
     if isinstance(value, datetime):

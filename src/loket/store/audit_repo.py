@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loket.domain.audit_chain import GENESIS, Entry, Link
 from loket.store import dialect
+from loket.store.fast_write import FastWrite, rows_json
 from loket.store.tables import audit_heads, audit_log
 
 
@@ -37,8 +38,16 @@ def entry_of(row: Any) -> Entry:
 _APPEND = audit_log.insert()
 
 
-async def append(conn: AsyncConnection, row: dict[str, Any]) -> None:
+# On a fast write the row goes as one JSON parameter (as the booking statement writes its own):
+# the row names every column that has a value; the chain columns stay NULL until sealed.
+PG_APPEND = "INSERT INTO audit_log SELECT r.* FROM json_populate_record(NULL::audit_log, %(row)s::json) r"
+
+
+async def append(conn: AsyncConnection | FastWrite, row: dict[str, Any]) -> None:
     """Insert one audit entry as the service built it (unsealed: the sealer chains it later)."""
+    if isinstance(conn, FastWrite):
+        await conn.rows(PG_APPEND, {"row": rows_json(row)})
+        return
     # The row as parameters of one statement built once: every write of Loket runs this, and
     # building an INSERT with `.values()` costs more than running it.
     await conn.execute(_APPEND, row)

@@ -23,7 +23,6 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-import orjson
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -31,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from loket.domain.booking import ACTIVE_STATUSES, Status
 from loket.store import dialect, outbox_repo
 from loket.store.database import Database
+from loket.store.fast_write import rows_json
 from loket.store.tables import (
     audit_log,
     billing_requests,
@@ -301,17 +301,11 @@ PG_TAKE_PLACE_SKIP = PG_TAKE_PLACE.format(skip="SKIP LOCKED")
 PG_TAKE_PLACE_WAIT = PG_TAKE_PLACE.format(skip="")
 
 
-def _rows_json(value: Any) -> str:
-    """Rows as JSON for json_populate_record: orjson writes dates, times and aware datetimes in ISO
-    8601, as `isoformat` does, several times faster than the stdlib encoder on this hot path."""
-    return orjson.dumps(value).decode()
-
-
 def pg_params(new: NewBooking) -> dict[str, Any]:
     """The parameters of `PG_TAKE_PLACE`: the booking column by column, the other rows as JSON."""
     b = new.booking
     keys = sorted(new.limits)
-    to_json = _rows_json
+    to_json = rows_json  # orjson: several times faster than the stdlib encoder on this hot path
     return {
         "office": b["office_code"],
         "code": b["booking_code"],

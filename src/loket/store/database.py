@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from loket.store.fast_write import FastWrite
 from loket.store.replica import Replica
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -99,7 +100,7 @@ Connection = AsyncConnection
 _AFTER_COMMIT = "loket_after_commit"
 
 
-def on_commit(conn: AsyncConnection, effect: Callable[[], object]) -> None:
+def on_commit(conn: AsyncConnection | FastWrite, effect: Callable[[], object]) -> None:
     """Run `effect` (a function, sync or async) once the transaction of `conn` has committed.
 
     Outside `Database.write()` (a read, an autocommit statement) it runs at once: there is no
@@ -111,6 +112,13 @@ def on_commit(conn: AsyncConnection, effect: Callable[[], object]) -> None:
             raise RuntimeError("an async effect outside a write transaction must be awaited by its caller")
         return
     pending.append(effect)
+
+
+async def _after_commit(effects: list[Callable[[], object]]) -> None:
+    for effect in effects:
+        result = effect()
+        if inspect.isawaitable(result):
+            await result
 
 
 class Database:
@@ -214,10 +222,21 @@ class Database:
                 effects: list[Callable[[], object]] = conn.info.pop(_AFTER_COMMIT, [])
             finally:
                 conn.info.pop(_AFTER_COMMIT, None)
-        for effect in effects:
-            result = effect()
-            if inspect.isawaitable(result):
-                await result
+        await _after_commit(effects)
+
+    @asynccontextmanager
+    async def fast_write(self) -> AsyncIterator[FastWrite]:
+        """PostgreSQL only: one write transaction on a connection of the autocommit pool, for the
+        hot paths whose repositories take a `FastWrite` (store/fast_write.py). Committed when the
+        block ends, rolled back on any error; `on_commit` effects run after the commit, as in
+        `write()`."""
+        async with (await self.fast()).connection() as driver:
+            tx = FastWrite(driver)
+            tx.info[_AFTER_COMMIT] = []
+            async with driver.transaction():
+                yield tx
+            effects: list[Callable[[], object]] = tx.info.pop(_AFTER_COMMIT)
+        await _after_commit(effects)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

@@ -9,16 +9,25 @@ the classification of errors a use case may retry with fresh codes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import psycopg.errors
 import psycopg_pool
 import sqlalchemy.exc
-from sqlalchemy import Select, Table, func
+from sqlalchemy import ARRAY, Select, Table, any_, bindparam, func
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 S = TypeVar("S", bound=Select[Any])
+
+
+class HasDialect(Protocol):
+    """What a statement builder asks of a connection: an engine's, or a `FastWrite` (or its class)."""
+
+    @property
+    def dialect(self) -> Dialect: ...
+
 
 # Errors that mean "another transaction got there first": retrying with fresh codes may succeed.
 RETRYABLE = (
@@ -28,8 +37,16 @@ RETRYABLE = (
 )
 
 
-def is_postgresql(conn: AsyncConnection) -> bool:
+def is_postgresql(conn: HasDialect) -> bool:
     return conn.dialect.name == "postgresql"
+
+
+def in_list(conn: HasDialect, column: Any, name: str) -> Any:
+    """`column IN (...)` the list parameter `name`: `= ANY(array)` on PostgreSQL, one parameter
+    that statement text keeps (`postgresql_statement`); SQLite expands it per execution."""
+    if is_postgresql(conn):
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
 
 
 def insert(conn: AsyncConnection, table: Table) -> Any:
@@ -51,7 +68,7 @@ def locked(
     return query.with_for_update(skip_locked=skip_locked, read=read, of=of)
 
 
-def seconds_between(conn: AsyncConnection, later: Any, earlier: Any) -> Any:
+def seconds_between(conn: HasDialect, later: Any, earlier: Any) -> Any:
     """The seconds from `earlier` to `later` (two timestamp columns) as an SQL expression."""
     if is_postgresql(conn):
         return func.extract("epoch", later - earlier)
@@ -80,6 +97,26 @@ def postgresql_text(statement: Any) -> str:
     """A Core statement as PostgreSQL SQL with `%(name)s` parameters, for the psycopg connections
     of the autocommit pool (`Database.fast`), which take SQL text, not SQLAlchemy statements."""
     return str(statement.compile(dialect=postgresql.psycopg.dialect()))
+
+
+def postgresql_statement(statement: Any) -> tuple[str, dict[str, Any]]:
+    """`postgresql_text` with the values the statement carries itself (its literals, each a
+    parameter of its own), which the caller merges under its own parameters."""
+    compiled = statement.compile(dialect=postgresql.psycopg.dialect())
+    return str(compiled), dict(compiled.params)
+
+
+class Compiled:
+    """`postgresql_statement` of a statement built once, on first use (a `FastWrite` runs text)."""
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+        self._compiled: tuple[str, dict[str, Any]] | None = None
+
+    def __call__(self) -> tuple[str, dict[str, Any]]:
+        if self._compiled is None:
+            self._compiled = postgresql_statement(self._build())
+        return self._compiled
 
 
 def is_retryable(exc: BaseException) -> bool:

@@ -28,6 +28,7 @@ from loket.domain.booking import Category, Status
 from loket.domain.calling import POLICY_KEY, QueueState, StationState
 from loket.domain.workflow import Stage
 from loket.store import dialect
+from loket.store.fast_write import FastWrite
 from loket.store.ids import new_id
 from loket.store.tables import (
     bookings,
@@ -331,7 +332,7 @@ FROM st LEFT JOIN nxt n ON true
 
 
 async def call_ticket(
-    conn: AsyncConnection,
+    conn: AsyncConnection | FastWrite,
     office_code: str,
     station_code: str,
     *,
@@ -341,32 +342,32 @@ async def call_ticket(
     officer: str,
     now: datetime,
 ) -> tuple[Any, Claimed | None] | None:
-    """PostgreSQL only: call-next as one statement (`PG_CALL_TICKET`), in the caller's transaction.
+    """PostgreSQL only: call-next as one statement (`PG_CALL_TICKET`), in the caller's transaction
+    (an engine connection's or a `FastWrite`).
 
     Returns the station as locked (before the call) and the ticket called, None when nobody waits
     or the station may not call (not open, another officer's, busy, or not of `kind`: the station
     row says which); None instead of the pair when the station has no state row yet."""
-    row = (
-        await conn.exec_driver_sql(
-            PG_CALL_TICKET,
-            {
-                "office": office_code,
-                "station": station_code,
-                "kind": kind,
-                "open": StationState.OPEN.value,
-                "officer": officer,
-                "stages": list(stages),
-                "multi_day": [s for s in stages if s in MULTI_DAY_STAGES],
-                "waiting": QueueState.WAITING.value,
-                "called": QueueState.CALLED.value,
-                "day": day,
-                "checked_in": Stage.CHECKED_IN.value,
-                "served": Stage.INTAKE.value,
-                "move_id": new_id(),
-                "now": now,
-            },
-        )
-    ).first()
+    params = {
+        "office": office_code,
+        "station": station_code,
+        "kind": kind,
+        "open": StationState.OPEN.value,
+        "officer": officer,
+        "stages": list(stages),
+        "multi_day": [s for s in stages if s in MULTI_DAY_STAGES],
+        "waiting": QueueState.WAITING.value,
+        "called": QueueState.CALLED.value,
+        "day": day,
+        "checked_in": Stage.CHECKED_IN.value,
+        "served": Stage.INTAKE.value,
+        "move_id": new_id(),
+        "now": now,
+    }
+    if isinstance(conn, FastWrite):
+        row = await conn.first(PG_CALL_TICKET, params)
+    else:
+        row = (await conn.exec_driver_sql(PG_CALL_TICKET, params)).first()
     if row is None:
         return None
     if row.t_ticket is None:
@@ -477,7 +478,7 @@ async def waiting(
     return list((await conn.execute(query)).all())
 
 
-def _telling(conn: AsyncConnection) -> Any:
+def _telling(conn: dialect.HasDialect) -> Any:
     """On PostgreSQL, true for one transaction of the office at a time (a transaction-scoped
     advisory lock, taken without waiting; evaluated once per statement): of calls made in the same
     instant one reads the front and tells it, the others read nothing. They all saw the same front
@@ -489,7 +490,7 @@ def _telling(conn: AsyncConnection) -> Any:
     return select(lock).scalar_subquery()
 
 
-def _near_front_query(conn: AsyncConnection) -> Any:
+def _near_front_query(conn: dialect.HasDialect) -> Any:
     # The front first (sorted and cut in a subquery), then its bookings and counts: joined before
     # the LIMIT, the whole waiting room would be joined to the bookings to keep four rows.
     front = (
@@ -499,7 +500,7 @@ def _near_front_query(conn: AsyncConnection) -> Any:
         .where(
             tickets.c.office_code == bindparam("office"),
             tickets.c.day == bindparam("day"),
-            tickets.c.stage.in_(bindparam("stages", expanding=True)),
+            dialect.in_list(conn, tickets.c.stage, "stages"),
             tickets.c.queue_state == QueueState.WAITING.value,
             _telling(conn),
         )
@@ -555,10 +556,12 @@ def _near_front_query(conn: AsyncConnection) -> Any:
 
 # Built once per dialect: every call-next runs it, and building a statement costs more than running it.
 _NEAR_FRONT = dialect.PerDialect(_near_front_query)
+# Its PostgreSQL text and fixed parameters, for a fast write (compiled once, on first use).
+_NEAR_FRONT_PG = dialect.Compiled(lambda: _near_front_query(FastWrite))
 
 
 async def near_front(
-    conn: AsyncConnection,
+    conn: AsyncConnection | FastWrite,
     office_code: str,
     day: date,
     stages: Sequence[str],
@@ -587,10 +590,13 @@ async def near_front(
         "first": first,
         "last": last,
     }
+    if isinstance(conn, FastWrite):
+        sql, fixed = _NEAR_FRONT_PG()
+        return await conn.rows(sql, fixed | params)
     return list((await conn.execute(_NEAR_FRONT(conn), params)).all())
 
 
-def _rate_columns(conn: AsyncConnection) -> tuple[Any, ...]:
+def _rate_columns(conn: dialect.HasDialect) -> tuple[Any, ...]:
     """The figures of the wait estimate as labelled scalar subqueries (see `stage_rate`)."""
     open_count = (
         select(func.count())
@@ -612,7 +618,9 @@ def _rate_columns(conn: AsyncConnection) -> tuple[Any, ...]:
             v.c.stage == bindparam("stage"),
             v.c.called_at.is_not(None),
             v.c.finished_at.is_not(None),
-            or_(v.c.outcome.is_(None), v.c.outcome.not_in(["transferred", "no_show"])),
+            # Two comparisons, not NOT IN: a list renders as a parameter expanded per execution,
+            # which the statement text of a fast write (dialect.postgresql_statement) cannot hold.
+            or_(v.c.outcome.is_(None), and_(v.c.outcome != "transferred", v.c.outcome != "no_show")),
         )
         .scalar_subquery()
     )

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loket.domain.notification import Delivery
 from loket.store import dialect
+from loket.store.fast_write import FastWrite, rows_json
 from loket.store.tables import notify_outbox
 
 DEFAULT_LOCALE = "id"
@@ -35,11 +36,20 @@ def _enqueue_statement(conn: AsyncConnection) -> Any:
 _ENQUEUE = dialect.PerDialect(_enqueue_statement)
 
 
-async def enqueue(conn: AsyncConnection, rows: list[dict[str, Any]]) -> int:
-    """Queue messages (SQLAlchemy sends them as one statement); one already queued under the same
-    idempotency key is left alone. Returns how many were added."""
+# On a fast write the rows go as one JSON parameter; each names every column (notify/outbox.py).
+PG_ENQUEUE = (
+    "INSERT INTO notify_outbox SELECT r.* FROM json_populate_recordset(NULL::notify_outbox, %(rows)s::json) r"
+    " ON CONFLICT (office_code, idempotency_key) DO NOTHING RETURNING id"
+)
+
+
+async def enqueue(conn: AsyncConnection | FastWrite, rows: list[dict[str, Any]]) -> int:
+    """Queue messages (one statement); one already queued under the same idempotency key is left
+    alone. Returns how many were added."""
     if not rows:
         return 0
+    if isinstance(conn, FastWrite):
+        return len(await conn.rows(PG_ENQUEUE, {"rows": rows_json(rows)}))
     return len((await conn.execute(_ENQUEUE(conn), rows)).all())
 
 
