@@ -120,3 +120,57 @@ async def test_a_bug_inside_is_a_plain_500(
     assert "kaboom" not in fast.text and (fast.status_code, fast.json()) == (slow.status_code, slow.json())
     # FastAPI's own 500 comes from its outermost layer, past the security headers; this one has them.
     assert fast.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_call_next_is_answered_as_fastapi_answers_it(
+    demo: Database, client: httpx.AsyncClient, plain: httpx.AsyncClient, clock: FrozenClock
+) -> None:
+    from loket.services import staff as staff_service
+
+    from ..integration.floor_helpers import at, checked_in
+    from .floor_fixtures import make_staff, sign_in
+
+    staff_service._hasher = staff_service.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    clock.now = at(8, 5)  # the next service day, its first session under way
+    await make_staff(demo, clock, "budi", "dewi")
+    station = "/api/v1/offices/PLG/stations/INT1"
+    call = station + "/call-next"
+
+    async def both(name: str, path: str, fast: dict[str, str], slow: dict[str, str]) -> httpx.Response:
+        answers = await client.post(path, headers=fast), await plain.post(path, headers=slow)
+        assert shown(answers[0]) == shown(answers[1]), name
+        return answers[0]
+
+    assert (await both("anonymous", call, {}, {})).status_code == 401
+    fast, slow = (
+        {"X-CSRF-Token": await sign_in(client, "budi")},
+        {"X-CSRF-Token": await sign_in(plain, "budi")},
+    )
+    assert (await both("no CSRF token", call, {}, {})).status_code == 403
+    assert (
+        await both("unknown station", "/api/v1/offices/PLG/stations/NOPE9/call-next", fast, slow)
+    ).status_code == 404
+    assert (await both("station closed", call, fast, slow)).status_code == 409  # the demo's INT1
+    english = {"accept-language": "en"}
+    assert (await both("in English", call, fast | english, slow | english)).status_code == 409
+    opened = await client.post(station + "/state", json={"state": "open"}, headers=fast)
+    assert opened.status_code == 200, opened.text
+    assert (await both("nobody waits", call, fast, slow)).json()["ticket"] is None
+
+    await checked_in(demo, clock, 2, session="08:00")
+    first = await client.post(call, headers=fast)  # the hot route calls the front of the queue
+    assert first.status_code == 200 and first.json()["ticket"] is not None, first.text
+    assert (await both("station busy", call, fast, slow)).status_code == 409
+    done = await client.post(station + "/complete", json={"outcome": "done"}, headers=fast)
+    assert done.status_code == 200, done.text
+    second = await plain.post(call, headers=slow)  # FastAPI calls the next one
+    assert second.status_code == 200 and second.json()["ticket"] not in (None, first.json()["ticket"])
+    assert sorted(first.json()) == sorted(second.json())
+    assert [k for k, _ in shown(first)[2]] == [k for k, _ in shown(second)[2]]
+    assert first.json()["station"] == second.json()["station"] == "INT1"
+
+    fast, slow = (
+        {"X-CSRF-Token": await sign_in(client, "dewi")},
+        {"X-CSRF-Token": await sign_in(plain, "dewi")},
+    )
+    assert (await both("an officer of Denpasar", call, fast, slow)).json()["error"] == "forbidden"

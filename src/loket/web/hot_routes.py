@@ -1,4 +1,4 @@
-"""The two routes a quota release hammers, answered without FastAPI's routing layers.
+"""The routes a quota release and a busy floor hammer, answered without FastAPI's routing layers.
 
 Under a rush nearly every request is `POST /api/v1/offices/{code}/bookings` (a booking, or far
 more often a sold-out answer) or a load balancer's `GET /healthz`. Profiled (bench/hotpaths.py
@@ -13,6 +13,11 @@ Anything that is not the plain case goes on to FastAPI unchanged, body included:
 not a JSON object of valid fields (FastAPI's 422 with every field's error is the one answer to
 bad input), another content type, another method. An error raised by the endpoint is answered
 by the handler the app registered for it (web/errors.py), as FastAPI would.
+
+`POST /api/v1/offices/{code}/stations/{station}/call-next` is the floor's: eight officers press it
+in the same instant and each answer waits for the others' CPU on the one event loop, so the
+framework's share (about a third of a call's CPU, bench/floor.py --profile) is time every officer
+waits. It takes no body; the staff checks are the route's own dependencies, called in line.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from loket.web.api.bookings import create_booking
+from loket.web.api.floor import call_next_answer
 from loket.web.api.health import healthz
 from loket.web.api.schemas import BookingCreate
 from loket.web.body_limits import replayed
@@ -38,11 +44,12 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 BOOKINGS = re.compile(r"^/api/v1/offices/([^/]+)/bookings$")
+CALL_NEXT = re.compile(r"^/api/v1/offices/([^/]+)/stations/([^/]+)/call-next$")
 JSON_TYPES = frozenset({b"application/json", b"application/json; charset=utf-8"})
 
 
 class HotRoutes:
-    """`GET /healthz` and `POST /api/v1/offices/{code}/bookings` straight to their endpoints."""
+    """`GET /healthz`, `POST /api/v1/offices/{code}/bookings` and call-next straight to their endpoints."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -55,6 +62,13 @@ class HotRoutes:
                 return
             if method == "POST" and (found := BOOKINGS.match(path)) is not None:
                 await self._booking(scope, receive, send, found.group(1))
+                return
+            if method == "POST" and (found := CALL_NEXT.match(path)) is not None:
+                # The route takes no body: FastAPI would not read one either.
+                code, station = found.groups()
+                scope["path_params"] = {"code": code, "station": station}
+                request = Request(scope, receive)
+                await self._answer(scope, receive, send, call_next_answer, request, station)
                 return
         await self.app(scope, receive, send)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from loket.domain.errors import DomainError
 from loket.domain.office import Session
@@ -45,10 +45,10 @@ from loket.web.api.floor_schemas import (
 )
 from loket.web.api.node import offline_refusal
 from loket.web.api.openapi import STAFF_ERRORS
-from loket.web.auth import Officer, Supervisor
+from loket.web.auth import Officer, Supervisor, require_officer, signed_in
 from loket.web.board_bus import board_stream, bus_of, hub_of
 from loket.web.dates import Day
-from loket.web.deps import CatalogDep, DbDep, NowDep, SettingsDep
+from loket.web.deps import CatalogDep, DbDep, NowDep, SettingsDep, catalog_of, db_of, now_of, settings_of
 
 router = APIRouter(prefix="/api/v1/offices/{code}", tags=["floor"])
 ERRORS = STAFF_ERRORS
@@ -192,6 +192,23 @@ async def post_call_next(
         policy=floor_policy(settings),
     )
     return called_public(called, station.upper())
+
+
+async def call_next_answer(request: Request, station: str) -> JSONResponse:
+    """`post_call_next` for web/hot_routes.py: its dependencies resolved in line (the staff member
+    signed in, the CSRF token echoed, the officer's role in the path's office) and its answer
+    serialized as FastAPI serializes the route's model."""
+    staff = await require_officer(request, await signed_in(request))
+    called = await post_call_next(
+        station,
+        staff,
+        request,
+        db_of(request),
+        catalog_of(request),
+        now_of(request),
+        settings_of(request),
+    )
+    return JSONResponse(called.model_dump(mode="json"))
 
 
 @router.post(
