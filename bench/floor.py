@@ -401,9 +401,10 @@ def spy(pid: int, into: Path | None) -> subprocess.Popen[bytes] | None:
     """py-spy sampling the server (its workers too) until stopped: collapsed stacks in `into`."""
     if into is None:
         return None
+    command = [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(pid)]
+    command += ["--subprocesses", "--rate", "1000", "--format", "raw", "--output", str(into)]
     return subprocess.Popen(
-        [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(pid), "--subprocesses"]
-        + ["--rate", "1000", "--format", "raw", "--output", str(into)],
+        command,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
