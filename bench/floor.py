@@ -11,7 +11,9 @@ Starts `loket serve` itself on a fresh database (SQLite file or a throwaway Post
 sets up an office whose session is under way now, books and pays the applicants (yesterday) and
 checks them in through the real services, then drives the server over HTTP. Every figure is
 also given as a ratio to GET /healthz measured on the same server in the same run, with the
-same 8 concurrent clients.
+same 8 concurrent clients. The server runs as deployed, with Redis (LOKET_TEST_REDIS_URL, else
+127.0.0.1:6379; `--no-redis` without): its change listener is what lets it keep the staff
+sessions it looked up (services/staff_sessions.py).
 
     .venv/bin/python bench/floor.py                      # both databases
     .venv/bin/python bench/floor.py --db sqlite --per-officer 40
@@ -62,6 +64,7 @@ from loket.store.migrate import upgrade  # noqa: E402
 from loket.testing.applicants import applicant  # noqa: E402
 
 PG_ADMIN = os.environ.get("LOKET_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("LOKET_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 OFFICERS = 8
 PASSWORD = "rahasia-bench-1"
 
@@ -353,7 +356,9 @@ def bench_database(kind: str, tickets: int) -> Iterator[tuple[str, str]]:
                 admin.close()
 
 
-def run_one(kind: str, per_officer: int, samples: int, workers: int, profile: Path | None) -> None:
+def run_one(
+    kind: str, per_officer: int, samples: int, workers: int, profile: Path | None, redis: bool
+) -> None:
     tickets = 2 * OFFICERS * per_officer + OFFICERS + samples + 4
     with bench_database(kind, tickets) as (url, tmp):
         port = free_port()
@@ -365,6 +370,11 @@ def run_one(kind: str, per_officer: int, samples: int, workers: int, profile: Pa
             "LOKET_LOG_LEVEL": "warning",
             "LOKET_RATE_LIMIT": "off",  # eight officers from one address, signing in and calling
         }
+        if redis:
+            env |= {
+                "LOKET_REDIS_URL": REDIS_URL,
+                "LOKET_REDIS_PREFIX": f"loket-bench:{uuid.uuid4().hex[:8]}:",
+            }
         server = subprocess.Popen(
             [sys.executable, "-m", "loket", "serve", "--port", str(port), "--workers", str(workers)],
             env=env,
@@ -401,6 +411,8 @@ def spy(pid: int, into: Path | None) -> subprocess.Popen[bytes] | None:
     """py-spy sampling the server (its workers too) until stopped: collapsed stacks in `into`."""
     if into is None:
         return None
+    if not Path(sys.executable).with_name("py-spy").exists():
+        raise SystemExit("--profile needs py-spy: .venv/bin/pip install -e '.[bench]'")
     command = [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(pid)]
     command += ["--subprocesses", "--rate", "1000", "--format", "raw", "--output", str(into)]
     return subprocess.Popen(
@@ -453,12 +465,15 @@ def main() -> None:
         type=Path,
         help="folder: py-spy samples the server during the '8 at once' calls (KIND.txt, collapsed stacks)",
     )
+    parser.add_argument(
+        "--no-redis", action="store_true", help="serve without Redis (no change listener: sessions looked up)"
+    )
     args = parser.parse_args()
     for kind in ["sqlite", "postgresql"] if args.db == "both" else [args.db]:
         if args.profile is not None:
             args.profile.mkdir(parents=True, exist_ok=True)
         into = args.profile / f"{kind}.txt" if args.profile is not None else None
-        run_one(kind, args.per_officer, args.samples, args.workers, into)
+        run_one(kind, args.per_officer, args.samples, args.workers, into, redis=not args.no_redis)
 
 
 if __name__ == "__main__":

@@ -83,7 +83,15 @@ class Settings(BaseSettings):
         2.0,
         ge=0,
         le=300,
-        description="Seconds a server process caches office data (sessions, calendar, fees).",
+        description="Seconds a server process caches office data (calendar, fees, open days).",
+    )
+    staff_session_cache_s: float = Field(
+        60.0,
+        ge=0,
+        le=3600,
+        description="Seconds a server process trusts a staff session it looked up, only while it hears "
+        "every sign-out and role change through Redis (LOKET_REDIS_URL); without Redis, or 0, every "
+        "request looks its session up.",
     )
     load_demo_on_empty: bool = Field(
         True, description="`make run`: load the demo offices when the database has no office."
@@ -199,7 +207,9 @@ class Settings(BaseSettings):
         60, ge=1, le=2000, description="Most simulation replications one planning page request may run."
     )
     planning_chart_days: int = Field(
-        120, ge=7, le=3660,
+        120,
+        ge=7,
+        le=3660,
         description="Days of history the planning page's forecast chart shows before the forecast.",
     )
     # --- Fair allocation and security (issue 7, docs/security.md) ---

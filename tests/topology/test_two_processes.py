@@ -234,3 +234,43 @@ def test_calendar_changes_made_by_the_cli_reach_both_processes(topology: Topolog
     finally:
         for client in clients:
             client.close()
+
+
+def test_a_sign_out_or_a_new_password_ends_a_session_in_both_processes(topology: Topology) -> None:
+    # Each process keeps the sessions it looked up (services/staff_sessions.py) while it hears the
+    # others: a sign-out on one, or `loket staff password` from the command line, must end the
+    # session the other kept within the second, never after the cache's 60 s.
+    topology.add_staff("PLG", "officer", "wati")
+    first, second = (httpx.Client(base_url=b, timeout=10) for b in topology.backends)
+
+    def refused_by(client: httpx.Client) -> bool:
+        deadline = time.monotonic() + 1.0
+        while client.get("/api/v1/staff/me").status_code != 401:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+    def signed_in_on_both() -> dict[str, str]:
+        headers = sign_in(first, "wati")
+        second.cookies = httpx.Cookies(first.cookies)
+        for client in (first, second):  # both look the session up, and keep it
+            for _ in range(2):
+                assert client.get("/api/v1/staff/me").status_code == 200
+        return headers
+
+    try:
+        headers = signed_in_on_both()
+        out = first.post("/api/v1/staff/logout", headers=headers)
+        assert out.status_code == 204, out.text
+        assert refused_by(second), "a sign-out on one process did not reach the other"
+
+        signed_in_on_both()
+        changed = topology.loket(
+            "staff", "password", "--username", "wati", input="kata-sandi-baru-77\nkata-sandi-baru-77\n"
+        )
+        assert changed.returncode == 0, changed.stderr
+        assert refused_by(first) and refused_by(second), "the new password did not end the session"
+    finally:
+        first.close()
+        second.close()

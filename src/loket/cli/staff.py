@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from loket.cli.runner import console, fail, run, user_language
+from loket.cli.runner import catalog, console, fail, run, user_language
 from loket.clock import utcnow
 from loket.formatting import local_datetime
 from loket.settings import get_settings
@@ -49,7 +49,17 @@ def staff_grant(
     """Give an existing account a role in another office (or change its role there)."""
     from loket.services.staff import grant_role
 
-    run(lambda db: grant_role(db, office_code=office.upper(), username=username, role=role, now=utcnow()))
+    # The catalog's publisher tells the servers to forget the sessions they kept (the new role bites).
+    run(
+        lambda db: grant_role(
+            db,
+            office_code=office.upper(),
+            username=username,
+            role=role,
+            now=utcnow(),
+            catalog=catalog(get_settings()),
+        )
+    )
     console.print(f"{username} is {role} at {office.upper()}")
 
 
@@ -59,7 +69,11 @@ def staff_password(username: Annotated[str, typer.Option(help="The account")]) -
     from loket.services.staff import set_password
 
     password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
-    run(lambda db: set_password(db, username=username, password=password, now=utcnow()))
+    run(
+        lambda db: set_password(
+            db, username=username, password=password, now=utcnow(), catalog=catalog(get_settings())
+        )
+    )
     console.print(f"password of {username} changed")
 
 
@@ -130,8 +144,8 @@ def staff_national_admin(
     from loket.services.national_admins import grant_national_admin, revoke_national_admin
 
     if revoke:
-        run(lambda db: revoke_national_admin(db, username, now=utcnow()))
+        run(lambda db: revoke_national_admin(db, username, now=utcnow(), catalog=catalog(get_settings())))
         console.print(f"{username} is no longer a national administrator")
         return
-    run(lambda db: grant_national_admin(db, username, now=utcnow()))
+    run(lambda db: grant_national_admin(db, username, now=utcnow(), catalog=catalog(get_settings())))
     console.print(f"{username} is a national administrator")

@@ -18,6 +18,7 @@ from loket.domain.ballot import Release
 from loket.domain.calendar import WorkingCalendar
 from loket.domain.fees import FeeSchedule
 from loket.domain.office import Office
+from loket.services.staff_sessions import StaffSessions
 from loket.store import ballot_repo, offices_repo
 from loket.store.database import Database
 
@@ -88,7 +89,7 @@ class OfficeContext:
 class Catalog:
     """Cached office contexts, refreshed after `ttl` seconds."""
 
-    def __init__(self, ttl: float = 2.0, country: str = "ID") -> None:
+    def __init__(self, ttl: float = 2.0, country: str = "ID", session_ttl: float = 0.0) -> None:
         self.ttl = ttl
         self.country = country
         self._entries: dict[str, OfficeContext] = {}
@@ -99,6 +100,8 @@ class Catalog:
         self._generation = 0
         # Told (kind, office) after a local forget, to tell the other processes (services/fanout.py).
         self.on_change: Callable[[str, str | None], None] | None = None
+        # The staff sessions looked up, kept only while every revocation reaches this process.
+        self.sessions = StaffSessions(session_ttl)
 
     def _fresh(self, office_code: str) -> OfficeContext | None:
         entry = self._entries.get(office_code)
@@ -169,6 +172,13 @@ class Catalog:
         if entry is not None:
             entry.alternatives.clear()
             entry.full_until.clear()
+
+    def forget_sessions(self, *, local: bool = False) -> None:
+        """A session ended or an account's roles changed: no process may answer from what it kept.
+        `local`: only this process (the change came from another one)."""
+        if self.on_change is not None and not local:
+            self.on_change("sessions", None)
+        self.sessions.forget()
 
     def forget(self, office_code: str | None = None, *, local: bool = False) -> None:
         """Drop cached data after a write (all offices when no code is given); the list goes too.

@@ -12,7 +12,10 @@ a second. A command (`loket quota set`, ...) and the worker publish the same mes
 Redis pub/sub is at-most-once: a message sent while a listener is disconnected is lost. So the
 listener, on every (re)connect, forgets the whole catalog and wakes every board, and while Redis
 is down the old guarantees hold: the catalog's TTL (LOKET_CATALOG_TTL_S) and the board's poll
-(LOKET_BOARD_POLL_S). Publishing never fails a request: the write has committed already.
+(LOKET_BOARD_POLL_S). Staff sessions (`Catalog.forget_sessions`, services/staff_sessions.py) are
+kept only while the listener is connected, since a revocation must never be outlived: losing
+Redis drops them, and until it is back every request looks its session up. Publishing never fails
+a request: the write has committed already.
 """
 
 from __future__ import annotations
@@ -109,6 +112,8 @@ class Fanout(ChangePublisher):
             self.catalog.forget_alternatives(office, local=True)
         elif kind == "board" and isinstance(office, str):
             self.bus.notify(office, local=True)
+        elif kind == "sessions":
+            self.catalog.forget_sessions(local=True)
 
     def _missed_anything(self) -> None:
         # Messages sent while this listener was away are gone: assume everything changed.
@@ -128,6 +133,7 @@ class Fanout(ChangePublisher):
             try:
                 await pubsub.subscribe(self.channel)
                 self._missed_anything()
+                self.catalog.sessions.trusted = True  # every revocation reaches us from now on
                 self.connected.set()
                 while True:
                     message = await pubsub.get_message(timeout=5.0)
@@ -138,6 +144,8 @@ class Fanout(ChangePublisher):
                 log.warning("change listener lost Redis, retrying in %.0f s: %s", RECONNECT_S, exc)
                 await asyncio.sleep(RECONNECT_S)
             finally:
+                # However the listening ended (Redis lost, cancelled, a bug): nothing kept is trusted.
+                self.catalog.sessions.trusted = False
                 with contextlib.suppress(RedisError, OSError):
                     await pubsub.aclose()
 

@@ -9,12 +9,19 @@ from datetime import datetime
 from loket.domain.errors import Conflict, NotFound
 from loket.domain.staff import StaffIdentity, require_national
 from loket.services.audit import NATIONAL, record
+from loket.services.catalog import Catalog
+from loket.services.staff import forget_sessions
 from loket.store import national_repo, staff_repo
 from loket.store.database import Database
 
 
 async def grant_national_admin(
-    db: Database, username: str, *, now: datetime, granter: StaffIdentity | None = None
+    db: Database,
+    username: str,
+    *,
+    now: datetime,
+    granter: StaffIdentity | None = None,
+    catalog: Catalog | None = None,
 ) -> None:
     """Make an existing account a national administrator."""
     if granter is not None:
@@ -32,13 +39,19 @@ async def grant_national_admin(
                 field="username",
                 username=username,
             )
+        forget_sessions(conn, catalog)
         await record(
             conn, office_code=NATIONAL, actor=actor, action="staff.national_grant", subject=username, now=now
         )
 
 
 async def revoke_national_admin(
-    db: Database, username: str, *, now: datetime, granter: StaffIdentity | None = None
+    db: Database,
+    username: str,
+    *,
+    now: datetime,
+    granter: StaffIdentity | None = None,
+    catalog: Catalog | None = None,
 ) -> None:
     """Withdraw the national administrator role (sessions keep only the office roles)."""
     if granter is not None:
@@ -52,6 +65,7 @@ async def revoke_national_admin(
                 field="username",
                 username=username,
             )
+        forget_sessions(conn, catalog)
         await record(
             conn, office_code=NATIONAL, actor=actor, action="staff.national_revoke", subject=username, now=now
         )

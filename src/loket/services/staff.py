@@ -33,8 +33,9 @@ from loket.domain.staff import (
 )
 from loket.notify.outbox import outbox_rows
 from loket.services.audit import NATIONAL, record
+from loket.services.catalog import Catalog
 from loket.store import guard_repo, offices_repo, outbox_repo, staff_repo
-from loket.store.database import Connection, Database
+from loket.store.database import Connection, Database, on_commit
 
 _hasher = PasswordHasher()
 # Verified when the username is unknown, so that a wrong name takes as long as a wrong password.
@@ -122,8 +123,10 @@ async def grant_role(
     role: str,
     now: datetime,
     granter: StaffIdentity | None = None,
+    catalog: Catalog | None = None,
 ) -> None:
-    """Give an existing account a role in the office (or change the role it holds there)."""
+    """Give an existing account a role in the office (or change the role it holds there); every
+    process forgets the sessions it kept (`catalog`), so the change bites at once."""
     role_ = check_role(role)
     if granter is not None:
         grantable(granter, office_code, role_)
@@ -135,6 +138,7 @@ async def grant_role(
             )
         await _keep_an_admin(conn, office_code, username, role_)
         await staff_repo.grant(conn, office_code, username, role_, now)
+        forget_sessions(conn, catalog)
         await record(
             conn,
             office_code=office_code,
@@ -147,7 +151,13 @@ async def grant_role(
 
 
 async def revoke_role(
-    db: Database, *, office_code: str, username: str, now: datetime, granter: StaffIdentity | None = None
+    db: Database,
+    *,
+    office_code: str,
+    username: str,
+    now: datetime,
+    granter: StaffIdentity | None = None,
+    catalog: Catalog | None = None,
 ) -> None:
     """Take the account's role in the office away; its sessions end so the change bites at once."""
     if granter is not None:
@@ -161,6 +171,7 @@ async def revoke_role(
                 "staff_not_found", "No staff account %(username)s", field="username", username=username
             )
         await staff_repo.delete_sessions_of(conn, username)
+        forget_sessions(conn, catalog)
         await record(
             conn,
             office_code=office_code,
@@ -185,7 +196,13 @@ async def _keep_an_admin(conn: Connection, office_code: str, username: str, role
 
 
 async def set_password(
-    db: Database, *, username: str, password: str, now: datetime, actor: str = "cli"
+    db: Database,
+    *,
+    username: str,
+    password: str,
+    now: datetime,
+    actor: str = "cli",
+    catalog: Catalog | None = None,
 ) -> None:
     """Replace an account's password and end its sessions."""
     name = check_username(username)
@@ -198,6 +215,7 @@ async def set_password(
             )
         await staff_repo.set_password_hash(conn, name, hashed)
         await staff_repo.delete_sessions_of(conn, name)
+        forget_sessions(conn, catalog)
         await record(conn, office_code=NATIONAL, actor=actor, action="staff.password", subject=name, now=now)
 
 
@@ -300,11 +318,12 @@ async def _tell_of_failures(
     await outbox_repo.enqueue(conn, rows)
 
 
-async def logout(db: Database, token: str, *, now: datetime) -> None:
-    """End the session of this token (nothing happens for an unknown one)."""
+async def logout(db: Database, token: str, *, now: datetime, catalog: Catalog | None = None) -> None:
+    """End the session of this token (nothing happens for an unknown one), in every process."""
     async with db.write() as conn:
         found = await staff_repo.session(conn, token_hash(token), now)
         await staff_repo.delete_session(conn, token_hash(token))
+        forget_sessions(conn, catalog)
         if found is not None:
             await record(
                 conn,
@@ -316,9 +335,34 @@ async def logout(db: Database, token: str, *, now: datetime) -> None:
             )
 
 
-async def authenticate(db: Database, token: str, *, now: datetime) -> tuple[StaffIdentity, str] | None:
-    """The identity and CSRF token of a live session, or None."""
-    return await staff_repo.lookup_session(db, token_hash(token), now)
+async def authenticate(
+    db: Database, token: str, *, now: datetime, catalog: Catalog | None = None
+) -> tuple[StaffIdentity, str] | None:
+    """The identity and CSRF token of a live session, or None. With `catalog`, a session this
+    process looked up lately is answered from memory while every revocation reaches it
+    (services/staff_sessions.py)."""
+    hashed = token_hash(token)
+    if catalog is None:
+        found = await staff_repo.lookup_session(db, hashed, now)
+        return found[:2] if found is not None else None
+    kept = catalog.sessions.get(hashed, now)
+    if kept is not None:
+        return kept
+    generation = catalog.sessions.generation
+    found = await staff_repo.lookup_session(db, hashed, now)
+    if found is None:
+        return None
+    identity, csrf_token, expires_at = found
+    catalog.sessions.keep(hashed, identity, csrf_token, expires_at, generation)
+    return identity, csrf_token
+
+
+def forget_sessions(conn: Connection, catalog: Catalog | None) -> None:
+    """After the commit, every process forgets the sessions it kept: one ended, or an account's
+    roles changed. Commands pass the catalog too (cli/runner.py), whose publisher tells the
+    servers."""
+    if catalog is not None:
+        on_commit(conn, lambda: catalog.forget_sessions())
 
 
 async def office_staff(db: Database, office_code: str) -> list[dict[str, object]]:

@@ -161,6 +161,7 @@ _SESSION_IDENTITY = (
         exists().where(national_admins.c.username == staff_sessions.c.username).label("national"),
         staff_memberships.c.office_code,
         staff_memberships.c.role,
+        staff_sessions.c.expires_at,
     )
     .select_from(
         staff_sessions.join(
@@ -177,9 +178,9 @@ _SESSION_IDENTITY = (
 
 async def session_identity(
     conn: AsyncConnection, token_hash: str, now: datetime
-) -> tuple[StaffIdentity, str] | None:
-    """The identity and CSRF token of the unexpired session with this token hash, when its account
-    is active, or None. One statement (one row per membership): it runs on every staff request,
+) -> tuple[StaffIdentity, str, datetime] | None:
+    """The identity, CSRF token and expiry of the unexpired session with this token hash, when its
+    account is active, or None. One statement (one row per membership): it runs on every staff request,
     where the session, account, national-admin and membership reads were four round trips."""
     rows = (await conn.execute(_SESSION_IDENTITY, {"token_hash": token_hash, "now": now})).all()
     return _identity(rows)
@@ -191,7 +192,9 @@ async def session_identity(
 PG_SESSION_IDENTITY = dialect.postgresql_text(_SESSION_IDENTITY)
 
 
-async def lookup_session(db: Database, token_hash: str, now: datetime) -> tuple[StaffIdentity, str] | None:
+async def lookup_session(
+    db: Database, token_hash: str, now: datetime
+) -> tuple[StaffIdentity, str, datetime] | None:
     """`session_identity` in a transaction of its own: on PostgreSQL one statement on the
     autocommit pool, elsewhere a read transaction."""
     if db.dialect != "postgresql":
@@ -202,13 +205,15 @@ async def lookup_session(db: Database, token_hash: str, now: datetime) -> tuple[
         return _identity(await cursor.fetchall())
 
 
-def _identity(rows: Sequence[Any]) -> tuple[StaffIdentity, str] | None:
-    """The identity of the lookup's rows (username, csrf_token, full_name, national, office, role)."""
+def _identity(rows: Sequence[Any]) -> tuple[StaffIdentity, str, datetime] | None:
+    """The identity of the lookup's rows (username, csrf_token, full_name, national, office, role,
+    expires_at)."""
     if not rows:
         return None
     username, csrf_token, full_name, national = rows[0][:4]
     roles = {r[4]: Role(r[5]) for r in rows if r[4] is not None}
-    return StaffIdentity(username, full_name, roles, national=bool(national)), csrf_token
+    identity = StaffIdentity(username, full_name, roles, national=bool(national))
+    return identity, csrf_token, rows[0][6]
 
 
 async def delete_session(conn: AsyncConnection, token_hash: str) -> None:

@@ -146,7 +146,11 @@ def create_app(settings: Settings, *, db: Database | None = None, clock: Clock =
     app.state.templates.env.globals["node_link"] = lambda: None  # a central server has no link banner
     static = assets.loaded()
     app.state.templates.env.globals["url_for"] = assets.static_url_for(static)
-    app.state.catalog = Catalog(ttl=settings.catalog_ttl_s, country=settings.holiday_country)
+    app.state.catalog = Catalog(
+        ttl=settings.catalog_ttl_s,
+        country=settings.holiday_country,
+        session_ttl=settings.staff_session_cache_s,
+    )
     app.state.limiter = make_limiter(settings)
     app.state.billing = provider_from(settings)  # who issues billing codes (services/billing)
     app.state.board_bus = BoardBus()

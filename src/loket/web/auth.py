@@ -64,7 +64,9 @@ async def current_staff(request: Request) -> Staff | None:
     token = request.cookies.get(COOKIE)
     found = None
     if token:
-        found = await staff_service.authenticate(request.app.state.db, token, now=request.app.state.clock())
+        found = await staff_service.authenticate(
+            request.app.state.db, token, now=request.app.state.clock(), catalog=request.app.state.catalog
+        )
     staff = Staff(found[0], found[1]) if found else None
     request.state.staff = staff
     return staff

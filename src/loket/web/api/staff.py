@@ -16,7 +16,7 @@ from loket.web.api.floor_schemas import (
 from loket.web.api.openapi import responses
 from loket.web.auth import COOKIE, Admin, SignedIn, clear_session_cookie, set_session_cookie
 from loket.web.client import client_ip
-from loket.web.deps import DbDep, NowDep, SettingsDep
+from loket.web.deps import CatalogDep, DbDep, NowDep, SettingsDep
 from loket.web.limits import check_rate, login_guard
 
 router = APIRouter(prefix="/api/v1", tags=["staff"])
@@ -53,9 +53,15 @@ async def login(
 
 @router.post("/staff/logout", status_code=204, responses=ERRORS, summary="Sign out")
 async def logout(
-    staff: SignedIn, request: Request, response: Response, db: DbDep, now: NowDep, settings: SettingsDep
+    staff: SignedIn,
+    request: Request,
+    response: Response,
+    db: DbDep,
+    now: NowDep,
+    settings: SettingsDep,
+    catalog: CatalogDep,
 ) -> None:
-    await staff_service.logout(db, request.cookies.get(COOKIE, ""), now=now)
+    await staff_service.logout(db, request.cookies.get(COOKIE, ""), now=now, catalog=catalog)
     clear_session_cookie(response, settings)
 
 
@@ -101,7 +107,9 @@ async def create_staff(body: StaffCreate, staff: Admin, db: DbDep, now: NowDep) 
 @router.put(
     "/offices/{code}/staff/{username}", status_code=204, responses=ERRORS, summary="Admin: set a role"
 )
-async def put_role(username: str, body: StaffRoleUpdate, staff: Admin, db: DbDep, now: NowDep) -> None:
+async def put_role(
+    username: str, body: StaffRoleUpdate, staff: Admin, db: DbDep, now: NowDep, catalog: CatalogDep
+) -> None:
     await staff_service.grant_role(
         db,
         office_code=staff.office_code or "",
@@ -109,13 +117,19 @@ async def put_role(username: str, body: StaffRoleUpdate, staff: Admin, db: DbDep
         role=body.role,
         now=now,
         granter=staff.identity,
+        catalog=catalog,
     )
 
 
 @router.delete(
     "/offices/{code}/staff/{username}", status_code=204, responses=ERRORS, summary="Admin: remove a role"
 )
-async def delete_role(username: str, staff: Admin, db: DbDep, now: NowDep) -> None:
+async def delete_role(username: str, staff: Admin, db: DbDep, now: NowDep, catalog: CatalogDep) -> None:
     await staff_service.revoke_role(
-        db, office_code=staff.office_code or "", username=username, now=now, granter=staff.identity
+        db,
+        office_code=staff.office_code or "",
+        username=username,
+        now=now,
+        granter=staff.identity,
+        catalog=catalog,
     )

@@ -90,9 +90,9 @@ async def login_submit(
 
 @router.post("/staff/logout")
 async def logout_submit(
-    request: Request, staff: SignedIn, db: DbDep, now: NowDep, settings: SettingsDep
+    request: Request, staff: SignedIn, db: DbDep, now: NowDep, settings: SettingsDep, catalog: CatalogDep
 ) -> Response:
-    await staff_service.logout(db, request.cookies.get(COOKIE, ""), now=now)
+    await staff_service.logout(db, request.cookies.get(COOKIE, ""), now=now, catalog=catalog)
     response = RedirectResponse(LOGIN_PATH, status_code=303)
     clear_session_cookie(response, settings)
     return response
@@ -282,7 +282,12 @@ async def _staff_role(form: Any, staff: Staff, db: Any, now: Any, request: Any) 
     username, role = str(form.get("username", "")), str(form.get("role", ""))
     if role == "remove":
         await staff_service.revoke_role(
-            db, office_code=staff.office_code or "", username=username, now=now, granter=staff.identity
+            db,
+            office_code=staff.office_code or "",
+            username=username,
+            now=now,
+            granter=staff.identity,
+            catalog=catalog_of(request),
         )
     else:
         await staff_service.grant_role(
@@ -292,6 +297,7 @@ async def _staff_role(form: Any, staff: Staff, db: Any, now: Any, request: Any) 
             role=role,
             now=now,
             granter=staff.identity,
+            catalog=catalog_of(request),
         )
 
 

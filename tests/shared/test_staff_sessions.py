@@ -1,0 +1,213 @@
+"""Staff sessions kept by a server process (services/staff_sessions.py), on both databases and the
+real Redis: a kept session answers without the database, and every revocation, made in any
+process or by a command, ends it in every process at once; without the change listener nothing
+is kept. "Answers without the database" is shown by deleting the session's row behind the
+services' back: a kept session still answers, a looked-up one does not."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import delete
+
+from loket.clock import FrozenClock
+from loket.domain.staff import Role
+from loket.services import national_admins
+from loket.services import staff as staff_service
+from loket.services.catalog import Catalog
+from loket.services.fanout import Fanout, publisher_for
+from loket.services.floor_bus import BoardBus
+from loket.services.shared_limits import open_redis
+from loket.settings import Settings
+from loket.store.database import Database
+from loket.store.tables import staff_sessions
+
+STRONG = "rahasia-kantor-1"
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr(
+        staff_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
+
+
+class Process:
+    """A server process: its catalog (sessions kept 60 s) and its change listener."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.catalog = Catalog(ttl=3600, session_ttl=60)
+        self.fanout = Fanout(
+            open_redis(settings),
+            open_redis(settings, listening=True),
+            settings.redis_prefix,
+            self.catalog,
+            BoardBus(),
+        )
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.task = asyncio.create_task(self.fanout.run())
+        await asyncio.wait_for(self.fanout.connected.wait(), 5)
+
+    async def stop(self) -> None:
+        assert self.task is not None
+        self.task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await self.task
+        await self.fanout.close()
+
+
+@pytest.fixture
+async def pair(shared_settings: Settings) -> AsyncIterator[tuple[Process, Process]]:
+    first, second = Process(shared_settings), Process(shared_settings)
+    await first.start()
+    await second.start()
+    try:
+        yield first, second
+    finally:
+        for process in (first, second):
+            if process.task is not None and not process.task.done():
+                await process.stop()
+
+
+async def _signed_in(db: Database, clock: FrozenClock, name: str) -> str:
+    await staff_service.create_staff(
+        db,
+        office_code="PLG",
+        username=name,
+        full_name=name.title(),
+        password=STRONG,
+        role="officer",
+        now=clock(),
+    )
+    return (await staff_service.login(db, name, STRONG, now=clock(), hours=8)).token
+
+
+async def _drop_rows_of(db: Database, token: str) -> None:
+    """The session's row deleted behind the services' back: no message tells anyone."""
+    async with db.write() as conn:
+        await conn.execute(
+            delete(staff_sessions).where(staff_sessions.c.token_hash == staff_service.token_hash(token))
+        )
+
+
+async def _refused(
+    db: Database, process: Process, token: str, clock: FrozenClock, within_s: float = 1.0
+) -> bool:
+    """True once `process` refuses the token, polled until `within_s` (the promised delay)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within_s
+    while await staff_service.authenticate(db, token, now=clock(), catalog=process.catalog) is not None:
+        if loop.time() > deadline:
+            return False
+        await asyncio.sleep(0.01)
+    return True
+
+
+async def test_a_kept_session_answers_without_the_database_until_it_expires(
+    demo: Database, pair: tuple[Process, Process], clock: FrozenClock
+) -> None:
+    _first, second = pair
+    token = await _signed_in(demo, clock, "wulan")
+    found = await staff_service.authenticate(demo, token, now=clock(), catalog=second.catalog)
+    assert found is not None and found[0].username == "wulan"
+    await _drop_rows_of(demo, token)
+    kept = await staff_service.authenticate(demo, token, now=clock(), catalog=second.catalog)
+    assert kept == found  # from memory: the row is gone
+    assert await staff_service.authenticate(demo, token, now=clock()) is None  # the database says so
+    # Never past the session's own expiry (8 hours), whatever the cache's TTL.
+    later = clock() + timedelta(hours=8, seconds=1)
+    assert await staff_service.authenticate(demo, token, now=later, catalog=second.catalog) is None
+
+
+async def test_a_sign_out_in_one_process_ends_the_session_in_the_other(
+    demo: Database, pair: tuple[Process, Process], clock: FrozenClock
+) -> None:
+    first, second = pair
+    token = await _signed_in(demo, clock, "sari")
+    for process in pair:
+        assert await staff_service.authenticate(demo, token, now=clock(), catalog=process.catalog) is not None
+    await staff_service.logout(demo, token, now=clock(), catalog=first.catalog)
+    assert (
+        await staff_service.authenticate(demo, token, now=clock(), catalog=first.catalog) is None
+    )  # at once
+    assert await _refused(demo, second, token, clock)
+
+
+async def test_a_role_granted_or_revoked_bites_at_once_in_every_process(
+    demo: Database, pair: tuple[Process, Process], clock: FrozenClock
+) -> None:
+    first, second = pair
+    token = await _signed_in(demo, clock, "dedi")
+    found = await staff_service.authenticate(demo, token, now=clock(), catalog=second.catalog)
+    assert found is not None and dict(found[0].roles) == {"PLG": Role.OFFICER}
+
+    await staff_service.grant_role(
+        demo, office_code="PLG", username="dedi", role="supervisor", now=clock(), catalog=first.catalog
+    )
+
+    async def roles() -> dict[str, Role]:
+        got = await staff_service.authenticate(demo, token, now=clock(), catalog=second.catalog)
+        assert got is not None
+        return dict(got[0].roles)
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 1.0
+    while await roles() != {"PLG": Role.SUPERVISOR}:
+        assert loop.time() < deadline, "the grant did not reach the other process within a second"
+        await asyncio.sleep(0.01)
+
+    await national_admins.grant_national_admin(demo, "dedi", now=clock(), catalog=first.catalog)
+    deadline = loop.time() + 1.0
+    while True:
+        got = await staff_service.authenticate(demo, token, now=clock(), catalog=second.catalog)
+        if got is not None and got[0].national:
+            break
+        assert loop.time() < deadline, "the national role did not reach the other process"
+        await asyncio.sleep(0.01)
+
+    await staff_service.revoke_role(
+        demo, office_code="PLG", username="dedi", now=clock(), catalog=first.catalog
+    )
+    assert await _refused(demo, second, token, clock)  # the revoke ended its sessions
+
+
+async def test_a_command_s_new_password_ends_the_sessions_a_server_kept(
+    demo: Database, pair: tuple[Process, Process], clock: FrozenClock, shared_settings: Settings
+) -> None:
+    # What `loket staff password` does through cli/runner.py: a publish-only catalog of its own.
+    _first, serving = pair
+    token = await _signed_in(demo, clock, "eko")
+    assert await staff_service.authenticate(demo, token, now=clock(), catalog=serving.catalog) is not None
+    command = Catalog(ttl=0)
+    publisher = publisher_for(shared_settings, command)
+    assert publisher is not None
+    await staff_service.set_password(
+        demo, username="eko", password="kata-sandi-baru-9", now=clock(), catalog=command
+    )
+    await publisher.close()  # waits for the publish, as the runner does before the command exits
+    assert await _refused(demo, serving, token, clock)
+
+
+async def test_without_the_listener_nothing_is_kept(
+    demo: Database, pair: tuple[Process, Process], clock: FrozenClock
+) -> None:
+    first, _second = pair
+    token = await _signed_in(demo, clock, "rudi")
+    assert await staff_service.authenticate(demo, token, now=clock(), catalog=first.catalog) is not None
+    await first.stop()  # the listener is gone: a revocation elsewhere could not reach this process
+    assert not first.catalog.sessions.trusted
+    await _drop_rows_of(demo, token)
+    assert await staff_service.authenticate(demo, token, now=clock(), catalog=first.catalog) is None
+
+    alone = Catalog(ttl=3600, session_ttl=60)  # a process without LOKET_REDIS_URL
+    token = (await staff_service.login(demo, "rudi", STRONG, now=clock(), hours=8)).token
+    assert await staff_service.authenticate(demo, token, now=clock(), catalog=alone) is not None
+    await _drop_rows_of(demo, token)
+    assert await staff_service.authenticate(demo, token, now=clock(), catalog=alone) is None
