@@ -4,6 +4,7 @@ shared Redis is never flushed. Without a Redis the tests skip, except with CI=tr
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import uuid
@@ -12,6 +13,10 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
+from loket.services.catalog import Catalog
+from loket.services.fanout import Fanout
+from loket.services.floor_bus import BoardBus
+from loket.services.shared_limits import open_redis
 from loket.settings import Settings, get_settings
 
 REDIS_URL = os.environ.get("LOKET_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -53,3 +58,46 @@ async def redis_url(redis_prefix: str) -> AsyncIterator[str]:
 @pytest.fixture
 def shared_settings(redis_url: str, redis_prefix: str) -> Settings:
     return get_settings(redis_url=redis_url, redis_prefix=redis_prefix)
+
+
+class Process:
+    """A server process: its own catalog (offices kept an hour, so only a told change makes it
+    forget; staff sessions 60 s), board bus, Redis clients and change listener."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.catalog = Catalog(ttl=3600, session_ttl=60)
+        self.bus = BoardBus()
+        self.fanout = Fanout(
+            open_redis(settings),
+            open_redis(settings, listening=True),
+            settings.redis_prefix,
+            self.catalog,
+            self.bus,
+        )
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.task = asyncio.create_task(self.fanout.run())
+        await asyncio.wait_for(self.fanout.connected.wait(), 5)
+
+    async def stop(self) -> None:
+        """Stop listening (at most once) and close the Redis clients."""
+        if self.task is None or self.task.done():
+            return
+        self.task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await self.task
+        await self.fanout.close()
+
+
+@pytest.fixture
+async def pair(shared_settings: Settings) -> AsyncIterator[tuple[Process, Process]]:
+    """Two listening processes on the test's Redis prefix."""
+    first, second = Process(shared_settings), Process(shared_settings)
+    await first.start()
+    await second.start()
+    try:
+        yield first, second
+    finally:
+        await first.stop()
+        await second.stop()

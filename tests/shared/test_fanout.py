@@ -4,56 +4,17 @@ here stand for two server processes, each with its own catalog, board bus and Re
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 
 from loket.services.catalog import Catalog
-from loket.services.fanout import Fanout, publisher_for
-from loket.services.floor_bus import BoardBus
-from loket.services.shared_limits import open_redis
+from loket.services.fanout import publisher_for
 from loket.settings import Settings, get_settings
 from loket.store.database import Database
 
-from .conftest import closed_port_url
+from .conftest import Process, closed_port_url
 
 OFFICE = "JKT-SEL"
-
-
-class Process:
-    def __init__(self, settings: Settings) -> None:
-        self.catalog = Catalog(ttl=3600)  # only a told change can make it forget
-        self.bus = BoardBus()
-        self.fanout = Fanout(
-            open_redis(settings),
-            open_redis(settings, listening=True),
-            settings.redis_prefix,
-            self.catalog,
-            self.bus,
-        )
-        self.task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self.task = asyncio.create_task(self.fanout.run())
-        await asyncio.wait_for(self.fanout.connected.wait(), 5)
-
-    async def stop(self) -> None:
-        assert self.task is not None
-        self.task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await self.task
-
-
-@pytest.fixture
-async def pair(shared_settings: Settings) -> AsyncIterator[tuple[Process, Process]]:
-    first, second = Process(shared_settings), Process(shared_settings)
-    await first.start()
-    await second.start()
-    try:
-        yield first, second
-    finally:
-        await first.stop()
-        await second.stop()
 
 
 async def _told(condition, within_s: float = 1.0) -> bool:  # type: ignore[no-untyped-def]

@@ -7,8 +7,9 @@ services' back: a kept session still answers, a looked-up one does not."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import delete
@@ -18,12 +19,12 @@ from loket.domain.staff import Role
 from loket.services import national_admins
 from loket.services import staff as staff_service
 from loket.services.catalog import Catalog
-from loket.services.fanout import Fanout, publisher_for
-from loket.services.floor_bus import BoardBus
-from loket.services.shared_limits import open_redis
+from loket.services.fanout import publisher_for
 from loket.settings import Settings
 from loket.store.database import Database
 from loket.store.tables import staff_sessions
+
+from .conftest import Process
 
 STRONG = "rahasia-kantor-1"
 
@@ -35,45 +36,6 @@ def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         staff_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     )
-
-
-class Process:
-    """A server process: its catalog (sessions kept 60 s) and its change listener."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.catalog = Catalog(ttl=3600, session_ttl=60)
-        self.fanout = Fanout(
-            open_redis(settings),
-            open_redis(settings, listening=True),
-            settings.redis_prefix,
-            self.catalog,
-            BoardBus(),
-        )
-        self.task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self.task = asyncio.create_task(self.fanout.run())
-        await asyncio.wait_for(self.fanout.connected.wait(), 5)
-
-    async def stop(self) -> None:
-        assert self.task is not None
-        self.task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await self.task
-        await self.fanout.close()
-
-
-@pytest.fixture
-async def pair(shared_settings: Settings) -> AsyncIterator[tuple[Process, Process]]:
-    first, second = Process(shared_settings), Process(shared_settings)
-    await first.start()
-    await second.start()
-    try:
-        yield first, second
-    finally:
-        for process in (first, second):
-            if process.task is not None and not process.task.done():
-                await process.stop()
 
 
 async def _signed_in(db: Database, clock: FrozenClock, name: str) -> str:
@@ -97,17 +59,22 @@ async def _drop_rows_of(db: Database, token: str) -> None:
         )
 
 
-async def _refused(
-    db: Database, process: Process, token: str, clock: FrozenClock, within_s: float = 1.0
+async def _seen_by(
+    db: Database, process: Process, token: str, clock: FrozenClock, wanted: Callable[[Any], bool]
 ) -> bool:
-    """True once `process` refuses the token, polled until `within_s` (the promised delay)."""
+    """True once what `process` answers for the token is `wanted`, polled for a second (the
+    promised delay)."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + within_s
-    while await staff_service.authenticate(db, token, now=clock(), catalog=process.catalog) is not None:
+    deadline = loop.time() + 1.0
+    while not wanted(await staff_service.authenticate(db, token, now=clock(), catalog=process.catalog)):
         if loop.time() > deadline:
             return False
         await asyncio.sleep(0.01)
     return True
+
+
+async def _refused(db: Database, process: Process, token: str, clock: FrozenClock) -> bool:
+    return await _seen_by(db, process, token, clock, lambda found: found is None)
 
 
 async def test_a_kept_session_answers_without_the_database_until_it_expires(
@@ -152,25 +119,14 @@ async def test_a_role_granted_or_revoked_bites_at_once_in_every_process(
         demo, office_code="PLG", username="dedi", role="supervisor", now=clock(), catalog=first.catalog
     )
 
-    async def roles() -> dict[str, Role]:
-        got = await staff_service.authenticate(demo, token, now=clock(), catalog=second.catalog)
-        assert got is not None
-        return dict(got[0].roles)
-
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 1.0
-    while await roles() != {"PLG": Role.SUPERVISOR}:
-        assert loop.time() < deadline, "the grant did not reach the other process within a second"
-        await asyncio.sleep(0.01)
+    supervisor = await _seen_by(
+        demo, second, token, clock, lambda found: found and dict(found[0].roles) == {"PLG": Role.SUPERVISOR}
+    )
+    assert supervisor, "the grant did not reach the other process within a second"
 
     await national_admins.grant_national_admin(demo, "dedi", now=clock(), catalog=first.catalog)
-    deadline = loop.time() + 1.0
-    while True:
-        got = await staff_service.authenticate(demo, token, now=clock(), catalog=second.catalog)
-        if got is not None and got[0].national:
-            break
-        assert loop.time() < deadline, "the national role did not reach the other process"
-        await asyncio.sleep(0.01)
+    national = await _seen_by(demo, second, token, clock, lambda found: found and found[0].national)
+    assert national, "the national role did not reach the other process within a second"
 
     await staff_service.revoke_role(
         demo, office_code="PLG", username="dedi", now=clock(), catalog=first.catalog
