@@ -174,8 +174,12 @@ async def test_a_process_killed_mid_rush_loses_no_confirmed_booking(topology: To
     async with httpx.AsyncClient(base_url=topology.url, timeout=30, limits=limits) as client:
         await asyncio.gather(*(one(client, i) for i in range(300)))
     assert killed.poll() is not None
-    statuses = Counter(a.status_code if isinstance(a, httpx.Response) else "transport" for a in answers)
-    assert set(statuses) <= {201, 502}, statuses  # the dead process's in-flight ones: 502; never a 500
+    statuses = Counter(a.status_code if isinstance(a, httpx.Response) else type(a).__name__ for a in answers)
+    # The dead process's in-flight requests: 502 from nginx, or, when the kill came while its answer
+    # was already on its way (nginx had passed the status line on), the connection cut mid-answer;
+    # never a 500, a timeout or a refused connection. Either way the client holds no 201.
+    assert set(statuses) <= {201, 502, "RemoteProtocolError"}, statuses
+    assert statuses[502] + statuses["RemoteProtocolError"] <= 24, statuses  # at most those in flight
     assert statuses[201] > 60, statuses  # the other process kept booking
     confirmed = {
         a.json()["booking_code"] for a in answers if isinstance(a, httpx.Response) and a.status_code == 201
