@@ -411,9 +411,10 @@ def spy(pid: int, into: Path | None) -> subprocess.Popen[bytes] | None:
     """py-spy sampling the server (its workers too) until stopped: collapsed stacks in `into`."""
     if into is None:
         return None
-    if not Path(sys.executable).with_name("py-spy").exists():
+    py_spy = Path(sys.executable).with_name("py-spy")
+    if not py_spy.exists():
         raise SystemExit("--profile needs py-spy: .venv/bin/pip install -e '.[bench]'")
-    command = [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(pid)]
+    command = [str(py_spy), "record", "--pid", str(pid)]
     command += ["--subprocesses", "--rate", "1000", "--format", "raw", "--output", str(into)]
     return subprocess.Popen(
         command,
