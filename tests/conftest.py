@@ -18,6 +18,7 @@ import psycopg
 import pytest
 
 from loket.clock import FrozenClock
+from loket.services import staff as staff_service
 from loket.services.audit import use_audit_key
 from loket.settings import DEFAULT_SECRET_KEY
 from loket.store.database import Database
@@ -139,3 +140,13 @@ def _one_audit_key() -> Iterator[None]:
     yield
     use_audit_key(DEFAULT_SECRET_KEY)
 
+
+@pytest.fixture
+def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap argon2 parameters: the tests sign in hundreds of times (production keeps the defaults).
+    A module that signs staff in asks for it: `pytestmark = pytest.mark.usefixtures("fast_hashing")`."""
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr(
+        staff_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )

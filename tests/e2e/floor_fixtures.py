@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from loket.clock import FrozenClock
 from loket.services import staff as staff_service
@@ -40,13 +39,3 @@ async def sign_in(client: httpx.AsyncClient, username: str) -> str:
     done = await client.post("/api/v1/staff/login", json={"username": username, "password": PASSWORD})
     assert done.status_code == 200, done.text
     return str(done.json()["csrf_token"])
-
-
-@pytest.fixture
-def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cheap argon2 parameters: the tests sign in hundreds of times (production keeps the defaults)."""
-    from argon2 import PasswordHasher
-
-    monkeypatch.setattr(
-        staff_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )

@@ -32,10 +32,7 @@ from loket.store.database import Database  # noqa: E402
 from loket.web.app import create_app  # noqa: E402
 from loket.web.auth import COOKIE, CSRF_HEADER  # noqa: E402
 
-from .floor_fixtures import fast_hashing  # noqa: E402
-
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("fast_hashing")]
-__all__ = ["fast_hashing"]
 
 EXAMPLES = 8  # per operation and role: 65 operations, 5 roles, 2 databases
 STATEFUL_EXAMPLES = 8  # scenarios per role

@@ -25,11 +25,10 @@ from loket.web.csrf import COOKIE as CSRF_COOKIE
 from loket.web.csrf import HEADER as CSRF_HEADER
 
 from .conftest import E2E_CSRF
-from .floor_fixtures import fast_hashing, make_staff, sign_in
+from .floor_fixtures import make_staff, sign_in
 from .test_floor_api import booked_and_paid
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
-__all__ = ["fast_hashing"]
 
 PLG_BOARDS = 150
 DPS_BOARDS = 30

@@ -14,7 +14,7 @@ from loket.clock import FrozenClock
 from loket.store.database import Database
 from loket.testing.applicants import applicant
 
-from .floor_fixtures import fast_hashing, make_staff, sign_in  # noqa: F401 (fast_hashing: fixture)
+from .floor_fixtures import make_staff, sign_in
 from .test_contact_verification_api import DAY, otp, verifying  # noqa: F401 (verifying: fixture)
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")

@@ -13,10 +13,9 @@ from loket.clock import FrozenClock
 from loket.store.database import Database
 from loket.testing.applicants import applicant
 
-from .floor_fixtures import fast_hashing, make_staff, sign_in
+from .floor_fixtures import make_staff, sign_in
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
-__all__ = ["fast_hashing"]
 DAY = "2017-12-29"
 
 

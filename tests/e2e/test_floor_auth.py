@@ -14,10 +14,9 @@ from loket.domain.staff import Role
 from loket.store.database import Database
 from loket.web.auth import signed_in
 
-from .floor_fixtures import PASSWORD, STAFF, fast_hashing, make_staff, sign_in
+from .floor_fixtures import PASSWORD, STAFF, make_staff, sign_in
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
-__all__ = ["fast_hashing"]
 
 FILL = {
     "code": "PLG",

@@ -16,11 +16,10 @@ from loket.services.national_admins import grant_national_admin
 from loket.store.database import Database
 from loket.web.csrf import COOKIE as CSRF_COOKIE
 
-from .floor_fixtures import fast_hashing, make_staff, sign_in
+from .floor_fixtures import make_staff, sign_in
 from .test_floor_auth import FILL, all_routes
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
-__all__ = ["fast_hashing"]
 
 BAD_DAYS = ("9999-12-31", "0001-01-01", "0", "1e5")
 

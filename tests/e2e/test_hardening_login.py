@@ -20,10 +20,9 @@ from loket.store.database import Database
 from loket.store.tables import notify_outbox
 from loket.web.app import create_app
 
-from .floor_fixtures import PASSWORD, fast_hashing
+from .floor_fixtures import PASSWORD
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
-__all__ = ["fast_hashing"]
 LOGIN = "/api/v1/staff/login"
 STRANGER = {"X-Forwarded-For": "103.99.7.7"}
 AT_HER_DESK = {"X-Forwarded-For": "36.70.1.2"}

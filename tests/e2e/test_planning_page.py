@@ -11,10 +11,9 @@ import pytest
 from loket.clock import FrozenClock
 from loket.store.database import Database
 
-from .floor_fixtures import fast_hashing, make_staff, sign_in
+from .floor_fixtures import make_staff, sign_in
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
-__all__ = ["fast_hashing"]
 
 PAGE = "/offices/PLG/planning?from=2017-12-01&to=2017-12-29"
 STORY = "&date=2017-12-28&arrivals=200&fault_stage=biometrics&fault_from=10:00&fault_to=13:00&replications=20"

@@ -10,11 +10,10 @@ from loket.clock import FrozenClock
 from loket.store.database import Database
 from loket.testing.applicants import applicant
 
-from .floor_fixtures import fast_hashing, make_staff, sign_in
+from .floor_fixtures import make_staff, sign_in
 from .test_api_booking import book
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
-__all__ = ["fast_hashing"]
 
 
 async def paid_then_cancelled(client: httpx.AsyncClient, demo: Database, clock: FrozenClock) -> str:

@@ -30,10 +30,9 @@ from loket.store.database import Database
 from loket.store.outbox_repo import messages_about
 from loket.testing.applicants import applicant
 
-from .floor_fixtures import fast_hashing, make_staff, sign_in
+from .floor_fixtures import make_staff, sign_in
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
-__all__ = ["fast_hashing"]
 DAY = date(2017, 12, 29)
 
 

@@ -20,10 +20,9 @@ from loket.store.database import Database
 from loket.testing.applicants import applicant
 from loket.web.app import create_app
 
-from .floor_fixtures import PASSWORD, fast_hashing, make_staff, sign_in
+from .floor_fixtures import PASSWORD, make_staff, sign_in
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
-__all__ = ["fast_hashing"]
 DAY = "2017-12-29"
 
 

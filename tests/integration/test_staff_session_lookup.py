@@ -19,13 +19,7 @@ from loket.store.database import Database
 STRONG = "rahasia-kantor-1"
 
 
-@pytest.fixture(autouse=True)
-def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    from argon2 import PasswordHasher
-
-    monkeypatch.setattr(
-        staff_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
+pytestmark = pytest.mark.usefixtures("fast_hashing")
 
 
 async def _signed_in(db: Database, clock: FrozenClock, name: str) -> str:
