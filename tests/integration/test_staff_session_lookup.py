@@ -16,29 +16,15 @@ from loket.services import staff as staff_service
 from loket.store import staff_repo
 from loket.store.database import Database
 
-STRONG = "rahasia-kantor-1"
-
+from .floor_helpers import PASSWORD, signed_in
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
-
-
-async def _signed_in(db: Database, clock: FrozenClock, name: str) -> str:
-    await staff_service.create_staff(
-        db,
-        office_code="PLG",
-        username=name,
-        full_name=name.title(),
-        password=STRONG,
-        role="officer",
-        now=clock(),
-    )
-    return (await staff_service.login(db, name, STRONG, now=clock(), hours=8)).token
 
 
 async def test_the_lookup_gives_roles_in_every_office_and_the_national_flag(
     demo: Database, clock: FrozenClock
 ) -> None:
-    token = await _signed_in(demo, clock, "wulan")
+    token = await signed_in(demo, clock, "wulan")
     found = await staff_service.authenticate(demo, token, now=clock())
     assert found is not None
     ident, csrf = found
@@ -59,10 +45,10 @@ async def test_the_lookup_gives_roles_in_every_office_and_the_national_flag(
 
 
 async def test_an_account_without_any_role_still_signs_in(demo: Database, clock: FrozenClock) -> None:
-    token = await _signed_in(demo, clock, "tono")
+    token = await signed_in(demo, clock, "tono")
     await staff_service.revoke_role(demo, office_code="PLG", username="tono", now=clock())
     assert await staff_service.authenticate(demo, token, now=clock()) is None  # the revoke ended it
-    token = (await staff_service.login(demo, "tono", STRONG, now=clock(), hours=8)).token
+    token = (await staff_service.login(demo, "tono", PASSWORD, now=clock(), hours=8)).token
     found = await staff_service.authenticate(demo, token, now=clock())
     assert found is not None and dict(found[0].roles) == {} and found[0].username == "tono"
 
@@ -70,22 +56,22 @@ async def test_an_account_without_any_role_still_signs_in(demo: Database, clock:
 async def test_signed_out_expired_and_deactivated_sessions_are_refused(
     demo: Database, clock: FrozenClock
 ) -> None:
-    token = await _signed_in(demo, clock, "sari")
+    token = await signed_in(demo, clock, "sari")
     await staff_service.logout(demo, token, now=clock())
     assert await staff_service.authenticate(demo, token, now=clock()) is None
 
-    token = await _signed_in(demo, clock, "dedi")
+    token = await signed_in(demo, clock, "dedi")
     assert await staff_service.authenticate(demo, token, now=clock() + timedelta(hours=9)) is None
     assert await staff_service.authenticate(demo, "not-a-token", now=clock()) is None
 
-    token = await _signed_in(demo, clock, "eko")
+    token = await signed_in(demo, clock, "eko")
     async with demo.write() as conn:
         await staff_repo.set_active(conn, "eko", False)
     assert await staff_service.authenticate(demo, token, now=clock()) is None
 
 
 async def test_the_lookup_is_one_statement(demo: Database, clock: FrozenClock) -> None:
-    token = await _signed_in(demo, clock, "rudi")
+    token = await signed_in(demo, clock, "rudi")
     statements: list[str] = []
 
     def seen(*args: object) -> None:

@@ -24,25 +24,10 @@ from loket.settings import Settings
 from loket.store.database import Database
 from loket.store.tables import staff_sessions
 
+from ..integration.floor_helpers import PASSWORD, signed_in
 from .conftest import Process
 
-STRONG = "rahasia-kantor-1"
-
-
 pytestmark = pytest.mark.usefixtures("fast_hashing")
-
-
-async def _signed_in(db: Database, clock: FrozenClock, name: str) -> str:
-    await staff_service.create_staff(
-        db,
-        office_code="PLG",
-        username=name,
-        full_name=name.title(),
-        password=STRONG,
-        role="officer",
-        now=clock(),
-    )
-    return (await staff_service.login(db, name, STRONG, now=clock(), hours=8)).token
 
 
 async def _drop_rows_of(db: Database, token: str) -> None:
@@ -75,7 +60,7 @@ async def test_a_kept_session_answers_without_the_database_until_it_expires(
     demo: Database, pair: tuple[Process, Process], clock: FrozenClock
 ) -> None:
     _first, second = pair
-    token = await _signed_in(demo, clock, "wulan")
+    token = await signed_in(demo, clock, "wulan")
     found = await staff_service.authenticate(demo, token, now=clock(), catalog=second.catalog)
     assert found is not None and found[0].username == "wulan"
     await _drop_rows_of(demo, token)
@@ -91,7 +76,7 @@ async def test_a_sign_out_in_one_process_ends_the_session_in_the_other(
     demo: Database, pair: tuple[Process, Process], clock: FrozenClock
 ) -> None:
     first, second = pair
-    token = await _signed_in(demo, clock, "sari")
+    token = await signed_in(demo, clock, "sari")
     for process in pair:
         assert await staff_service.authenticate(demo, token, now=clock(), catalog=process.catalog) is not None
     await staff_service.logout(demo, token, now=clock(), catalog=first.catalog)
@@ -105,7 +90,7 @@ async def test_a_role_granted_or_revoked_bites_at_once_in_every_process(
     demo: Database, pair: tuple[Process, Process], clock: FrozenClock
 ) -> None:
     first, second = pair
-    token = await _signed_in(demo, clock, "dedi")
+    token = await signed_in(demo, clock, "dedi")
     found = await staff_service.authenticate(demo, token, now=clock(), catalog=second.catalog)
     assert found is not None and dict(found[0].roles) == {"PLG": Role.OFFICER}
 
@@ -133,7 +118,7 @@ async def test_a_command_s_new_password_ends_the_sessions_a_server_kept(
 ) -> None:
     # What `loket staff password` does through cli/runner.py: a publish-only catalog of its own.
     _first, serving = pair
-    token = await _signed_in(demo, clock, "eko")
+    token = await signed_in(demo, clock, "eko")
     assert await staff_service.authenticate(demo, token, now=clock(), catalog=serving.catalog) is not None
     command = Catalog(ttl=0)
     publisher = publisher_for(shared_settings, command)
@@ -149,7 +134,7 @@ async def test_without_the_listener_nothing_is_kept(
     demo: Database, pair: tuple[Process, Process], clock: FrozenClock
 ) -> None:
     first, _second = pair
-    token = await _signed_in(demo, clock, "rudi")
+    token = await signed_in(demo, clock, "rudi")
     assert await staff_service.authenticate(demo, token, now=clock(), catalog=first.catalog) is not None
     await first.stop()  # the listener is gone: a revocation elsewhere could not reach this process
     assert not first.catalog.sessions.trusted
@@ -157,7 +142,7 @@ async def test_without_the_listener_nothing_is_kept(
     assert await staff_service.authenticate(demo, token, now=clock(), catalog=first.catalog) is None
 
     alone = Catalog(ttl=3600, session_ttl=60)  # a process without LOKET_REDIS_URL
-    token = (await staff_service.login(demo, "rudi", STRONG, now=clock(), hours=8)).token
+    token = (await staff_service.login(demo, "rudi", PASSWORD, now=clock(), hours=8)).token
     assert await staff_service.authenticate(demo, token, now=clock(), catalog=alone) is not None
     await _drop_rows_of(demo, token)
     assert await staff_service.authenticate(demo, token, now=clock(), catalog=alone) is None
